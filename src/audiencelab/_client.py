@@ -1,0 +1,197 @@
+"""The two clients. Thin shells: they move bytes and sleep; the sans-I/O core decides the rest."""
+
+from __future__ import annotations
+
+import random
+import time
+from types import TracebackType
+from typing import Any, TypeVar
+
+import anyio
+import httpx
+
+from audiencelab._config import DEFAULT_MAX_RETRIES, ClientConfig, TimeoutTypes
+from audiencelab._resources.audiences import AsyncAudiences, Audiences
+from audiencelab._retry import RetryPolicy
+from audiencelab._sansio import Call, Done, Fail, Operation, PreparedRequest, Response, Sleep
+
+T = TypeVar("T")
+
+__all__ = ["AsyncAudienceLab", "AudienceLab"]
+
+
+class _ClientBase:
+    """What both clients share: settings, retry policy, and a repr without the key."""
+
+    _config: ClientConfig
+    _retry_policy: RetryPolicy
+
+    def _setup(
+        self,
+        api_key: str | None,
+        base_url: str | httpx.URL | None,
+        timeout: TimeoutTypes,
+        max_retries: int,
+        http_client: httpx.Client | httpx.AsyncClient | None,
+    ) -> httpx.Timeout | Any:
+        self._config = ClientConfig.resolve(
+            api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
+        )
+        self._retry_policy = RetryPolicy(max_retries=self._config.max_retries)
+        self._rand = random.random
+        # A client the caller brought keeps its own timeouts unless they asked for ours.
+        if http_client is not None and timeout is None:
+            return httpx.USE_CLIENT_DEFAULT
+        return self._config.timeout
+
+    @property
+    def base_url(self) -> str:
+        return self._config.base_url
+
+    @property
+    def max_retries(self) -> int:
+        return self._config.max_retries
+
+    def _call(self, op: Operation[T]) -> Call[T]:
+        return Call(self._config, op, policy=self._retry_policy, rand=self._rand)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r}, max_retries={self.max_retries})"
+
+
+def _response(r: httpx.Response) -> Response:
+    return Response(r.status_code, r.headers, r.content)
+
+
+class AudienceLab(_ClientBase):
+    """Synchronous client for the AudienceLab API.
+
+    >>> client = AudienceLab()  # reads AUDIENCELAB_API_KEY (and AUDIENCELAB_BASE_URL)
+    >>> client.audiences.create(name="NYC engineers", filters={"city": ["New York"]}).audience_id
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | httpx.URL | None = None,
+        timeout: TimeoutTypes = None,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        http_client: httpx.Client | None = None,
+    ) -> None:
+        self._timeout = self._setup(api_key, base_url, timeout, max_retries, http_client)
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.Client(timeout=self._config.timeout)
+        self.audiences = Audiences(self)
+
+    def _send(self, request: PreparedRequest) -> httpx.Response:
+        return self._http.request(
+            request.method,
+            request.url,
+            headers=request.headers,
+            content=request.content,
+            timeout=self._timeout,
+        )
+
+    def _execute(self, op: Operation[T]) -> T:
+        call = self._call(op)
+        while True:
+            started = time.perf_counter()
+            cause: Exception | None = None
+            try:
+                raw = self._send(call.request())
+            except httpx.TransportError as exc:
+                cause = exc
+                step = call.on_transport_error(exc, time.perf_counter() - started)
+            else:
+                step = call.on_response(_response(raw), time.perf_counter() - started)
+            if isinstance(step, Sleep):
+                time.sleep(step.seconds)
+            elif isinstance(step, Fail):
+                raise step.error from cause
+            else:
+                assert isinstance(step, Done)
+                return step.value
+
+    def close(self) -> None:
+        """Close the connection pool (only if this client created it)."""
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> AudienceLab:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AsyncAudienceLab(_ClientBase):
+    """Asynchronous client for the AudienceLab API (asyncio or trio, through anyio).
+
+    >>> async with AsyncAudienceLab() as client:
+    ...     created = await client.audiences.create(name="NYC", filters={"city": ["New York"]})
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | httpx.URL | None = None,
+        timeout: TimeoutTypes = None,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        http_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self._timeout = self._setup(api_key, base_url, timeout, max_retries, http_client)
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.AsyncClient(timeout=self._config.timeout)
+        self.audiences = AsyncAudiences(self)
+
+    async def _send(self, request: PreparedRequest) -> httpx.Response:
+        return await self._http.request(
+            request.method,
+            request.url,
+            headers=request.headers,
+            content=request.content,
+            timeout=self._timeout,
+        )
+
+    async def _execute(self, op: Operation[T]) -> T:
+        call = self._call(op)
+        while True:
+            started = time.perf_counter()
+            cause: Exception | None = None
+            try:
+                raw = await self._send(call.request())
+            except httpx.TransportError as exc:
+                cause = exc
+                step = call.on_transport_error(exc, time.perf_counter() - started)
+            else:
+                step = call.on_response(_response(raw), time.perf_counter() - started)
+            if isinstance(step, Sleep):
+                await anyio.sleep(step.seconds)
+            elif isinstance(step, Fail):
+                raise step.error from cause
+            else:
+                assert isinstance(step, Done)
+                return step.value
+
+    async def close(self) -> None:
+        """Close the connection pool (only if this client created it)."""
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncAudienceLab:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()

@@ -1,0 +1,391 @@
+"""Typed audience filters: every key of the reference's §3.1.1, with its exact JSON name.
+
+Python attribute names are snake_case; the JSON names (aliases) are the official ones: camelCase
+(``minAge``, ``businessProfile.jobTitle``) except under ``attributes``, where the API uses snake_case
+(``credit_rating``) beside camelCase ``excludeEducation``. Both spellings are accepted on input.
+
+The real API silently ignores keys it does not know and returns an unfiltered audience, so unknown
+keys are refused here, at any depth, with a suggestion.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import re
+from collections.abc import Mapping
+from typing import Annotated, Any, ClassVar
+
+import pydantic
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
+
+from audiencelab._exceptions import FilterValidationError, InputProblem
+from audiencelab._validate import Loc, closest, normalize_key, problems_from_pydantic
+
+__all__ = [
+    "AgeRange",
+    "Attributes",
+    "AudienceFilters",
+    "BusinessProfile",
+    "NumberRange",
+    "Profile",
+    "parse_filters",
+]
+
+US_STATES: Mapping[str, str] = {
+    "alabama": "AL", "alaska": "AK", "arizona": "AZ", "arkansas": "AR", "california": "CA",
+    "colorado": "CO", "connecticut": "CT", "delaware": "DE", "district of columbia": "DC",
+    "florida": "FL", "georgia": "GA", "hawaii": "HI", "idaho": "ID", "illinois": "IL",
+    "indiana": "IN", "iowa": "IA", "kansas": "KS", "kentucky": "KY", "louisiana": "LA",
+    "maine": "ME", "maryland": "MD", "massachusetts": "MA", "michigan": "MI", "minnesota": "MN",
+    "mississippi": "MS", "missouri": "MO", "montana": "MT", "nebraska": "NE", "nevada": "NV",
+    "new hampshire": "NH", "new jersey": "NJ", "new mexico": "NM", "new york": "NY",
+    "north carolina": "NC", "north dakota": "ND", "ohio": "OH", "oklahoma": "OK", "oregon": "OR",
+    "pennsylvania": "PA", "rhode island": "RI", "south carolina": "SC", "south dakota": "SD",
+    "tennessee": "TN", "texas": "TX", "utah": "UT", "vermont": "VT", "virginia": "VA",
+    "washington": "WA", "west virginia": "WV", "wisconsin": "WI", "wyoming": "WY",
+    "puerto rico": "PR", "guam": "GU", "u.s. virgin islands": "VI", "american samoa": "AS",
+    "northern mariana islands": "MP",
+}  # fmt: skip
+STATE_CODES = frozenset(US_STATES.values())
+_GENDERS = {"m": "M", "male": "M", "f": "F", "female": "F", "u": "U", "unknown": "U"}
+_ZIP = re.compile(r"^\d{5}$")
+_COLUMN = re.compile(r"^[A-Z][A-Z0-9_]*$")
+
+
+def _one_or_many(value: Any) -> Any:
+    """A bare string where a list is expected is a one-element list (the API wants arrays)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (tuple, set, frozenset)):
+        return list(value)
+    return value
+
+
+def _state_code(value: str) -> str:
+    text = value.strip()
+    if text.upper() in STATE_CODES:
+        return text.upper()
+    code = US_STATES.get(text.lower())
+    if code:
+        return code  # the dashboard sends codes too: "California" -> "CA"
+    guess = closest(text, [*US_STATES, *STATE_CODES], cutoff=0.8)
+    hint = f"; did you mean {US_STATES.get(guess, guess)!r}?" if guess else ""
+    raise ValueError(f"{value!r} is not a US state; use a two-letter code such as 'CA'{hint}")
+
+
+def _zip_code(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise ValueError(
+            f"ZIP codes are strings (leading zeros matter): use {str(value).zfill(5)!r}, not {value}"
+        )
+    if isinstance(value, str) and not _ZIP.match(value.strip()):
+        raise ValueError(f"{value!r} is not a 5-digit ZIP code such as '10001'")
+    return value.strip() if isinstance(value, str) else value
+
+
+def _gender(value: str) -> str:
+    code = _GENDERS.get(value.strip().lower())
+    if code is None:
+        raise ValueError(f"{value!r} is not a gender filter; use 'M', 'F' or 'U'")
+    return code  # the backend's codes, as the dashboard sends them
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"expected a number, got {type(value).__name__} {value!r}")
+    return value
+
+
+def _column(value: str) -> str:
+    if not _COLUMN.match(value):
+        raise ValueError(
+            f"{value!r} is not a record column; columns are UPPER_SNAKE, e.g. 'VALID_PHONES'"
+        )
+    return value
+
+
+Text = Annotated[str, pydantic.StringConstraints(strict=True, strip_whitespace=True, min_length=1)]
+Values = Annotated[list[Text], BeforeValidator(_one_or_many)]
+StateValues = Annotated[
+    list[Annotated[Text, AfterValidator(_state_code)]], BeforeValidator(_one_or_many)
+]
+ZipValues = Annotated[
+    list[Annotated[Text, BeforeValidator(_zip_code)]], BeforeValidator(_one_or_many)
+]
+GenderValues = Annotated[
+    list[Annotated[Text, AfterValidator(_gender)]], BeforeValidator(_one_or_many)
+]
+ColumnValues = Annotated[
+    list[Annotated[Text, AfterValidator(_column)]], BeforeValidator(_one_or_many)
+]
+Number = Annotated[int | float, BeforeValidator(_number)]
+
+
+_VALIDATING: contextvars.ContextVar[bool] = contextvars.ContextVar("_VALIDATING", default=False)
+
+
+class _FilterModel(BaseModel):
+    """Base of the filter models: unknown keys refused, both name spellings accepted."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+    # Where this model sits under ``filters`` (for messages and suggestions).
+    json_path: ClassVar[str] = ""
+
+    def __init__(self, /, **data: Any) -> None:
+        # pydantic calls this for nested models too; only the outermost call translates errors,
+        # so that nested problems keep their full path.
+        if _VALIDATING.get():
+            super().__init__(**data)
+            return
+        token = _VALIDATING.set(True)
+        try:
+            super().__init__(**data)
+        except pydantic.ValidationError as exc:
+            raise _filter_error(exc, type(self)) from None
+        finally:
+            _VALIDATING.reset(token)
+
+    def to_wire(self) -> dict[str, Any]:
+        """The JSON object sent to the API: official names, unset fields and empty objects left out."""
+        return _prune(self.model_dump(mode="json", by_alias=True, exclude_none=True))
+
+
+def _prune(value: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        if isinstance(item, dict):
+            item = _prune(item)
+            if not item:
+                continue
+        out[key] = item
+    return out
+
+
+class AgeRange(_FilterModel):
+    """``filters.age``: inclusive ages, whole years 0-120."""
+
+    json_path: ClassVar[str] = "age"
+    min_age: StrictInt | None = Field(None, alias="minAge", ge=0, le=120)
+    max_age: StrictInt | None = Field(None, alias="maxAge", ge=0, le=120)
+
+    @pydantic.model_validator(mode="after")
+    def _ordered(self) -> AgeRange:
+        if self.min_age is not None and self.max_age is not None and self.min_age > self.max_age:
+            raise ValueError(
+                f"minAge ({self.min_age}) is greater than maxAge ({self.max_age}); swap them"
+            )
+        return self
+
+
+class NumberRange(_FilterModel):
+    """A ``{min, max}`` range object (e.g. ``attributes.home_year_built``); either end may be open."""
+
+    min: Number | None = None
+    max: Number | None = None
+
+    @pydantic.model_validator(mode="after")
+    def _ordered(self) -> NumberRange:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min ({self.min}) is greater than max ({self.max})")
+        return self
+
+
+class BusinessProfile(_FilterModel):
+    """``filters.businessProfile``: the person's job and company."""
+
+    json_path: ClassVar[str] = "businessProfile"
+    industry: Values | None = None
+    seniority: Values | None = None
+    company_name: Values | None = Field(None, alias="companyName")
+    job_title: Values | None = Field(None, alias="jobTitle")
+    exclude_job_title: Values | None = Field(None, alias="excludeJobTitle")
+    department: Values | None = None
+    company_domain: Values | None = Field(None, alias="companyDomain")
+    company_description: Values | None = Field(None, alias="companyDescription")
+    sic: Values | None = None
+    company_naics: Values | None = Field(None, alias="companyNaics")
+    employee_count: Values | None = Field(None, alias="employeeCount")
+    company_revenue: Values | None = Field(None, alias="companyRevenue")
+
+
+class Profile(_FilterModel):
+    """``filters.profile``: household finances and family."""
+
+    json_path: ClassVar[str] = "profile"
+    income_range: Values | None = Field(None, alias="incomeRange")
+    net_worth: Values | None = Field(None, alias="netWorth")
+    homeowner: Values | None = None
+    married: Values | None = None
+    children: Values | None = None
+
+
+class Attributes(_FilterModel):
+    """``filters.attributes``: consumer attributes (JSON names are snake_case here)."""
+
+    json_path: ClassVar[str] = "attributes"
+    education: Values | None = None
+    exclude_education: Values | None = Field(None, alias="excludeEducation")
+    credit_rating: Values | None = None
+    credit_range_new_credit: Values | None = None
+    credit_card_user: Values | None = None
+    investment: Values | None = None
+    mortgage_amount: NumberRange | None = None
+    occupation_group: Values | None = None
+    occupation_type: Values | None = None
+    cra_code: Values | None = None
+    language_code: Values | None = None
+    ethnic_code: Values | None = None
+    smoker: Values | None = None
+    marital_status: Values | None = None
+    single_parent: Values | None = None
+    generations_in_household: Values | None = None
+    net_worth: Values | None = None
+    dwelling_type: Values | None = None
+    home_year_built: NumberRange | None = None
+    home_purchase_price: NumberRange | None = None
+    home_purchase_year: NumberRange | None = None
+    estimated_home_value: Values | None = None
+
+
+class AudienceFilters(_FilterModel):
+    """The ``filters`` object of ``POST /audiences`` and ``POST /audiences/preview``.
+
+    Field order follows the official example, so the JSON sent matches it key for key.
+    """
+
+    age: AgeRange | None = None
+    city: Values | None = None
+    state: StateValues | None = None
+    personal_state: StateValues | None = Field(None, alias="personalState")
+    zip: ZipValues | None = None
+    gender: GenderValues | None = None
+    business_profile: BusinessProfile | None = Field(None, alias="businessProfile")
+    profile: Profile | None = None
+    attributes: Attributes | None = None
+    not_nulls: ColumnValues | None = Field(None, alias="notNulls")
+    null_only: ColumnValues | None = Field(None, alias="nullOnly")
+
+
+# Keys people reach for that are not filters, or not spelled like this (normalized -> advice).
+_NOT_FILTERS = {
+    "daysback": "days_back is an argument of create()/preview(), not a filter: pass days_back=...",
+    "segment": "segment is an argument of create()/preview(), not a filter: pass segment=[...]",
+    "segments": "segment is an argument of create()/preview(), not a filter: pass segment=[...]",
+    "name": "name is an argument of create(), not a filter",
+}
+_SYNONYMS = {
+    "zipcode": "zip", "zipcodes": "zip", "zips": "zip", "postalcode": "zip", "postcode": "zip",
+    "states": "state", "cities": "city", "genders": "gender", "sex": "gender",
+    "industries": "businessProfile.industry", "jobtitles": "businessProfile.jobTitle",
+    "title": "businessProfile.jobTitle", "titles": "businessProfile.jobTitle",
+    "company": "businessProfile.companyName", "companies": "businessProfile.companyName",
+    "companynames": "businessProfile.companyName", "departments": "businessProfile.department",
+    "seniorities": "businessProfile.seniority", "senioritylevel": "businessProfile.seniority",
+    "business": "businessProfile", "location": "city", "agerange": "age",
+    "minage": "age.minAge", "maxage": "age.maxAge", "income": "profile.incomeRange",
+}  # fmt: skip
+
+
+def _model_at(loc: Loc, start: type[_FilterModel]) -> type[_FilterModel] | None:
+    """The filter model that owns the key at ``loc`` (the last element), walking from ``start``."""
+    model = start
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = _field(model, part)
+        if field is None:
+            return None
+        inner = _nested_model(field.annotation)
+        if inner is None:
+            return None
+        model = inner
+    return model
+
+
+def _field(model: type[_FilterModel], key: str) -> pydantic.fields.FieldInfo | None:
+    for name, info in model.model_fields.items():
+        if key in (name, info.alias):
+            return info
+    return None
+
+
+def _nested_model(annotation: Any) -> type[_FilterModel] | None:
+    for arg in (annotation, *getattr(annotation, "__args__", ())):
+        if isinstance(arg, type) and issubclass(arg, _FilterModel):
+            return arg
+    return None
+
+
+def _json_names(model: type[_FilterModel]) -> list[str]:
+    return [info.alias or name for name, info in model.model_fields.items()]
+
+
+def _all_paths(model: type[_FilterModel] = AudienceFilters, prefix: str = "") -> list[str]:
+    paths: list[str] = []
+    for name, info in model.model_fields.items():
+        path = f"{prefix}{info.alias or name}"
+        paths.append(path)
+        inner = _nested_model(info.annotation)
+        if inner is not None and inner is not NumberRange:
+            paths.extend(_all_paths(inner, path + "."))
+    return paths
+
+
+_ALL_PATHS = _all_paths()
+
+
+def _unknown_key_message(model: type[_FilterModel] | None, key: str) -> str:
+    norm = normalize_key(key)
+    if model is AudienceFilters and norm in _NOT_FILTERS:
+        return f"not a filter; {_NOT_FILTERS[norm]}"
+    if model is not None:
+        local = closest(key, _json_names(model))
+        if local is not None:
+            return f"unknown filter; did you mean {local!r}?"
+    # The key may belong elsewhere in the tree: `industry` lives under businessProfile.
+    path = _SYNONYMS.get(norm)
+    if path is None:
+        leaves = {p.rsplit(".", 1)[-1]: p for p in _ALL_PATHS}
+        leaf = closest(key, leaves, cutoff=0.8) or closest(key.rstrip("s"), leaves, cutoff=0.85)
+        path = leaves[leaf] if leaf is not None else None
+    if path is None:
+        return "unknown filter (the API would silently ignore it)"
+    here = model.json_path if model is not None else ""
+    if here and path.startswith(here + "."):
+        path = path[len(here) + 1 :]
+    elif model is not AudienceFilters:
+        path = "filters." + path  # from another part of the tree: show it whole
+    return f"unknown filter; did you mean {path!r}?"
+
+
+def _filter_error(
+    exc: pydantic.ValidationError, model: type[_FilterModel]
+) -> FilterValidationError:
+    root = "filters" + (f".{model.json_path}" if model.json_path else "")
+    if model is NumberRange:
+        root = "range"
+
+    def unknown(loc: Loc) -> str:
+        owner = _model_at(loc, model)
+        return _unknown_key_message(owner, str(loc[-1]))
+
+    return FilterValidationError(problems_from_pydantic(exc, root, unknown))
+
+
+def parse_filters(filters: AudienceFilters | Mapping[str, Any] | None) -> AudienceFilters:
+    """Typed filters from a model or a dict with the official (or snake_case) keys."""
+    if isinstance(filters, AudienceFilters):
+        return filters
+    if filters is None:
+        raise FilterValidationError([InputProblem("filters", "required (an object, e.g. {})")])
+    if not isinstance(filters, Mapping):
+        raise FilterValidationError(
+            [InputProblem("filters", f"expected an object, got {type(filters).__name__}")]
+        )
+    token = _VALIDATING.set(True)
+    try:
+        return AudienceFilters.model_validate(dict(filters))
+    except pydantic.ValidationError as exc:
+        raise _filter_error(exc, AudienceFilters) from None
+    finally:
+        _VALIDATING.reset(token)

@@ -1,0 +1,349 @@
+"""The sans-I/O core: build requests, read responses, decide retries. No sockets, no sleeping.
+
+The sync and async clients are thin shells around :class:`Call`: they send what ``Call.request()``
+returns, hand back what happened (``on_response`` or ``on_transport_error``), and either sleep,
+return the value or raise, as the returned step says. Everything else lives here, once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+from urllib.parse import quote, urlencode
+
+from audiencelab._config import USER_AGENT, ClientConfig
+from audiencelab._exceptions import (
+    APIConnectionError,
+    APIError,
+    APIResponseValidationError,
+    APIStatusError,
+    APITimeoutError,
+    InputProblem,
+    InputValidationError,
+    RateLimitError,
+    status_error_class,
+)
+from audiencelab._retry import (
+    Delivery,
+    RetryDecision,
+    RetryPolicy,
+    classify_transport_error,
+    decide_retry,
+    parse_retry_after,
+)
+
+T = TypeVar("T")
+
+logger = logging.getLogger("audiencelab")
+
+_REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-amzn-requestid", "x-cloud-trace-context")
+
+
+def encode_json(body: Any) -> bytes:
+    """The exact bytes sent: compact JSON, keys in the order given, UTF-8."""
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def path_param(value: str, name: str = "id") -> str:
+    """A path segment, percent-encoded so an ID can never change the path."""
+    if not isinstance(value, str) or not value.strip():
+        raise InputValidationError([InputProblem(name, f"expected a non-empty ID, got {value!r}")])
+    return quote(value.strip(), safe="")
+
+
+@dataclass(frozen=True)
+class Response:
+    """What came back, independent of the HTTP library."""
+
+    status_code: int
+    headers: Mapping[str, str]  # case-insensitive in practice (httpx.Headers)
+    content: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.content)
+
+
+@dataclass(frozen=True)
+class Operation(Generic[T]):
+    """One API call: what to send, and how to read a successful answer.
+
+    ``safe_to_retry`` is False for requests that create something: those are repeated only when the
+    server cannot have acted on them. ``unknown_outcome_hint`` tells the user how to check.
+    """
+
+    method: str
+    path: str
+    parse: Callable[[Response], T]
+    params: Sequence[tuple[str, str]] = ()
+    body: Any = None
+    safe_to_retry: bool = True
+    unknown_outcome_hint: str = ""
+
+
+@dataclass(frozen=True)
+class PreparedRequest:
+    method: str
+    url: str
+    headers: Sequence[tuple[str, str]] = field(repr=False)
+    content: bytes | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class Sleep:
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Fail:
+    error: APIError
+
+
+@dataclass(frozen=True)
+class Done(Generic[T]):
+    value: T
+
+
+Step = Sleep | Fail | Done[T]
+
+
+def build_url(base_url: str, path: str, params: Sequence[tuple[str, str]] = ()) -> str:
+    url = base_url + path
+    return f"{url}?{urlencode(params)}" if params else url
+
+
+def build_request(config: ClientConfig, op: Operation[Any]) -> PreparedRequest:
+    headers = [
+        ("X-Api-Key", config.api_key.reveal()),
+        ("Accept", "application/json"),
+        ("User-Agent", USER_AGENT),
+    ]
+    content = None
+    if op.body is not None:
+        content = encode_json(op.body)
+        headers.append(("Content-Type", "application/json"))
+    return PreparedRequest(
+        op.method, build_url(config.base_url, op.path, op.params), headers, content
+    )
+
+
+def _request_id(headers: Mapping[str, str]) -> str | None:
+    for name in _REQUEST_ID_HEADERS:
+        value = headers.get(name)
+        if value:
+            return value
+    return None
+
+
+def error_details(response: Response) -> tuple[str | None, str, Any]:
+    """``(code, message, body)`` from an error response, in every shape the reference has seen.
+
+    ``{"error": {"code", "message"}}``, ``{"error": "...", "status": 400}``, ``{"message": ...}``,
+    ``{"detail": ...}``, plain text, or nothing at all.
+    """
+    text = response.content.decode("utf-8", errors="replace").strip()
+    body: Any = None
+    try:
+        body = json.loads(text) if text else None
+    except ValueError:
+        body = None
+    code: str | None = None
+    message: str | None = None
+    if isinstance(body, dict):
+        error = body.get("error")
+        if isinstance(error, dict):
+            code = _str_or_none(error.get("code"))
+            message = _str_or_none(error.get("message"))
+        elif isinstance(error, str):
+            message = error
+        code = code or _str_or_none(body.get("code"))
+        message = message or _str_or_none(body.get("message")) or _str_or_none(body.get("detail"))
+    elif isinstance(body, str):
+        message = body
+    if body is None and text:
+        body = text
+        message = text if len(text) <= 500 else text[:500] + "..."
+    if not message:
+        message = _REASONS.get(response.status_code, "the API returned an error")
+    return code, message, body
+
+
+def _str_or_none(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+_REASONS = {
+    400: "Bad Request",
+    401: "Unauthorized: the API key was missing or not accepted",
+    403: "Forbidden: this API key may not do that",
+    404: "Not Found",
+    408: "Request Timeout",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
+
+
+def status_error(
+    response: Response, method: str, url: str, *, outcome_unknown: bool = False, hint: str = ""
+) -> APIStatusError:
+    code, message, body = error_details(response)
+    if outcome_unknown:
+        message = f"{message}. {_unknown_outcome_text(hint)}"
+    elif response.status_code == 401:
+        message += " (check AUDIENCELAB_API_KEY)"
+    cls = status_error_class(response.status_code)
+    kwargs: dict[str, Any] = {
+        "status_code": response.status_code,
+        "code": code,
+        "body": body,
+        "request_id": _request_id(response.headers),
+        "headers": response.headers,
+        "method": method,
+        "url": url,
+        "outcome_unknown": outcome_unknown,
+    }
+    if cls is RateLimitError:
+        return RateLimitError(
+            message, retry_after=parse_retry_after(response.headers.get("retry-after")), **kwargs
+        )
+    return cls(message, **kwargs)
+
+
+def _unknown_outcome_text(hint: str) -> str:
+    return (
+        "The request was sent but no usable answer came back, so it may or may not have taken "
+        "effect; it was not repeated, to avoid doing it twice. "
+        + (hint or "Check before retrying.")
+    )
+
+
+def response_error(message: str, response: Response, method: str, url: str) -> APIError:
+    try:
+        body: Any = response.json()
+    except ValueError:
+        body = response.content[:500].decode("utf-8", errors="replace")
+    return APIResponseValidationError(
+        message, method=method, url=url, body=body, status_code=response.status_code
+    )
+
+
+class Call(Generic[T]):
+    """The life of one operation across its attempts: a small state machine, no I/O."""
+
+    def __init__(
+        self,
+        config: ClientConfig,
+        op: Operation[T],
+        *,
+        policy: RetryPolicy | None = None,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        self.config = config
+        self.op = op
+        self.policy = policy or RetryPolicy(max_retries=config.max_retries)
+        self.rand = rand
+        self.retries_done = 0
+        self.prepared = build_request(config, op)
+        self.log_target = f"{op.method} {self.prepared.url[len(config.base_url) :]}"
+
+    def request(self) -> PreparedRequest:
+        return self.prepared
+
+    def on_response(self, response: Response, elapsed: float) -> Step[T]:
+        status = response.status_code
+        logger.debug("%s -> %d (%.0f ms)", self.log_target, status, elapsed * 1000)
+        if 200 <= status < 300:
+            try:
+                return Done(self.op.parse(response))
+            except APIError as exc:
+                return Fail(exc)
+            except (ValueError, KeyError, TypeError) as exc:
+                return Fail(
+                    response_error(
+                        f"unexpected response to {self.log_target}: {exc}",
+                        response,
+                        self.op.method,
+                        self.prepared.url,
+                    )
+                )
+        decision = decide_retry(
+            self.policy,
+            retries_done=self.retries_done,
+            safe_to_retry=self.op.safe_to_retry,
+            status_code=status,
+            headers=response.headers,
+            rand=self.rand,
+        )
+        if decision.retry:
+            return self._retry(decision)
+        error = status_error(
+            response,
+            self.op.method,
+            self.prepared.url,
+            outcome_unknown=decision.outcome_unknown,
+            hint=self.op.unknown_outcome_hint,
+        )
+        self._log_failure(error)
+        return Fail(error)
+
+    def on_transport_error(self, exc: Exception, elapsed: float) -> Step[T]:
+        delivery = classify_transport_error(exc)
+        logger.debug(
+            "%s -> %s after %.0f ms (%s)",
+            self.log_target,
+            type(exc).__name__,
+            elapsed * 1000,
+            delivery.value,
+        )
+        decision = decide_retry(
+            self.policy,
+            retries_done=self.retries_done,
+            safe_to_retry=self.op.safe_to_retry,
+            delivery=delivery,
+            rand=self.rand,
+        )
+        if decision.retry:
+            return self._retry(decision)
+        is_timeout = "Timeout" in type(exc).__name__
+        what = "timed out" if is_timeout else "failed"
+        detail = str(exc) or type(exc).__name__
+        message = f"{self.log_target} {what}: {detail}"
+        if delivery is Delivery.NOT_SENT:
+            message += f" (could not reach {self.config.base_url}; nothing was sent)"
+        if decision.outcome_unknown:
+            message += ". " + _unknown_outcome_text(self.op.unknown_outcome_hint)
+        cls = APITimeoutError if is_timeout else APIConnectionError
+        error = cls(
+            message,
+            method=self.op.method,
+            url=self.prepared.url,
+            outcome_unknown=decision.outcome_unknown,
+        )
+        self._log_failure(error)
+        return Fail(error)
+
+    def _retry(self, decision: RetryDecision) -> Sleep:
+        self.retries_done += 1
+        logger.info(
+            "%s: %s, retrying in %.2f s (retry %d of %d)",
+            self.log_target,
+            decision.reason,
+            decision.delay,
+            self.retries_done,
+            self.policy.max_retries,
+        )
+        return Sleep(decision.delay)
+
+    def _log_failure(self, error: APIError) -> None:
+        if error.outcome_unknown:
+            logger.warning("%s: outcome unknown, not retried: %s", self.log_target, error)
+        else:
+            logger.debug("%s failed: %s", self.log_target, error)

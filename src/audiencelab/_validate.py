@@ -1,0 +1,173 @@
+"""Checks on the caller's input, run before anything is sent.
+
+Every check appends :class:`InputProblem` s to a list instead of raising at the first one, so a
+caller sees all the problems of a request at once.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import pydantic
+
+from audiencelab._exceptions import InputProblem
+
+SEGMENT_ID = re.compile(r"^b2[bc]_\d+$")
+_BARE_NUMBER = re.compile(r"^\d+$")
+
+Loc = tuple[int | str, ...]
+
+
+def join_path(prefix: str, loc: Iterable[int | str]) -> str:
+    path = prefix
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path = f"{path}.{part}" if path else str(part)
+    return path
+
+
+def normalize_key(key: str) -> str:
+    return key.lower().replace("_", "").replace("-", "").replace(" ", "")
+
+
+def closest(word: str, candidates: Iterable[str], cutoff: float = 0.75) -> str | None:
+    """The candidate closest to ``word``, comparing case- and underscore-insensitively."""
+    by_norm: dict[str, str] = {}
+    for candidate in candidates:
+        by_norm.setdefault(normalize_key(candidate), candidate)
+    norm = normalize_key(word)
+    if norm in by_norm:
+        return by_norm[norm]
+    # "min" for "minAge", "minimum" for "min": one is a prefix of the other.
+    prefixed = [
+        c
+        for c in by_norm
+        if min(len(c), len(norm)) >= 3 and (c.startswith(norm) or norm.startswith(c))
+    ]
+    if len(prefixed) == 1:
+        return by_norm[prefixed[0]]
+    match = difflib.get_close_matches(norm, list(by_norm), n=1, cutoff=cutoff)
+    return by_norm[match[0]] if match else None
+
+
+def describe(value: Any) -> str:
+    text = repr(value)
+    if len(text) > 40:
+        text = text[:37] + "..."
+    return f"{type(value).__name__} {text}"
+
+
+def problems_from_pydantic(
+    exc: pydantic.ValidationError,
+    prefix: str,
+    unknown_key: Callable[[Loc], str] | None = None,
+) -> list[InputProblem]:
+    """Turn pydantic's errors into one plain-language problem per field."""
+    problems: list[InputProblem] = []
+    for error in exc.errors(include_url=False):
+        loc: Loc = tuple(error["loc"])
+        kind = error["type"]
+        value = error.get("input")
+        ctx = error.get("ctx") or {}
+        if kind == "extra_forbidden":
+            message = unknown_key(loc) if unknown_key else "unknown field"
+        elif kind in ("string_type", "str_type"):
+            message = f"expected a string, got {describe(value)}"
+        elif kind == "list_type":
+            message = f"expected a list (or a single string), got {describe(value)}"
+        elif kind in ("model_type", "model_attributes_type", "dict_type"):
+            message = f"expected an object, got {describe(value)}"
+        elif kind in ("int_type", "int_parsing", "int_from_float"):
+            message = f"expected a whole number, got {describe(value)}"
+        elif kind in ("float_type", "float_parsing", "int_or_float_type"):
+            message = f"expected a number, got {describe(value)}"
+        elif kind == "bool_type":
+            message = f"expected true or false, got {describe(value)}"
+        elif kind == "string_too_short":
+            message = "must not be empty"
+        elif kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+            message = f"{error['msg'].lower()}, got {value!r}"
+        elif kind == "value_error":
+            message = str(ctx.get("error", error["msg"]))
+        elif kind == "literal_error":
+            message = f"{error['msg'].lower()}, got {value!r}"
+        else:
+            message = error["msg"]
+        problems.append(InputProblem(join_path(prefix, loc), message))
+    return problems
+
+
+def check_name(name: object, problems: list[InputProblem], field: str = "name") -> None:
+    if not isinstance(name, str):
+        problems.append(InputProblem(field, f"expected a string, got {describe(name)}"))
+    elif not name.strip():
+        problems.append(InputProblem(field, "must not be empty"))
+
+
+def check_positive_int(
+    value: object,
+    problems: list[InputProblem],
+    field: str,
+    *,
+    maximum: int | None = None,
+    minimum: int = 1,
+) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        problems.append(InputProblem(field, f"expected a whole number, got {describe(value)}"))
+    elif value < minimum or (maximum is not None and value > maximum):
+        upper = f" and {maximum}" if maximum is not None else ""
+        wanted = f"between {minimum}{upper}" if maximum is not None else f"at least {minimum}"
+        problems.append(InputProblem(field, f"must be {wanted}, got {value}"))
+
+
+def segment_problem(value: object) -> str | None:
+    """What is wrong with one segment ID, or None. Since 2026 the API wants ``b2c_``/``b2b_``."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return f"expected a segment ID string such as 'b2c_1253', got {describe(value)}"
+    text = str(value).strip()
+    if SEGMENT_ID.match(text):
+        return None if isinstance(value, str) and text == value else f"use {text!r}"
+    if _BARE_NUMBER.match(text):
+        return (
+            f"{value!r} is a bare number; use the b2c_ or b2b_ prefix, "
+            f"e.g. 'b2c_{text}' (consumer) or 'b2b_{text}' (business)"
+        )
+    lowered = text.lower()
+    if SEGMENT_ID.match(lowered):
+        return f"segment IDs are lower case: use {lowered!r}"
+    if lowered.startswith("al_"):
+        return (
+            f"{value!r} is a legacy Delivr ID, which the API no longer accepts; "
+            "find the current b2c_/b2b_ ID with client.audiences.attributes('segments')"
+        )
+    return f"{value!r} is not a segment ID; use the b2c_ or b2b_ prefix, e.g. 'b2c_1253'"
+
+
+def normalize_segments(
+    segment: str | Sequence[str] | None, problems: list[InputProblem], field: str = "segment"
+) -> list[str] | None:
+    """Segment IDs as a list (a bare string becomes a one-element list), checked."""
+    if segment is None:
+        return None
+    items: list[object]
+    if isinstance(segment, str):
+        items = [segment]
+    elif isinstance(segment, (list, tuple)):
+        items = list(segment)
+    else:
+        problems.append(
+            InputProblem(field, f"expected a list of segment IDs, got {describe(segment)}")
+        )
+        return None
+    found = False
+    for i, item in enumerate(items):
+        problem = segment_problem(item)
+        if problem:
+            problems.append(InputProblem(f"{field}[{i}]", problem))
+            found = True
+    return None if found else [str(item) for item in items]

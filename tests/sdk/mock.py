@@ -1,0 +1,62 @@
+"""A recording httpx transport for exact-bytes unit tests (end-to-end tests use the sandbox)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import httpx
+
+from audiencelab import AsyncAudienceLab, AudienceLab
+
+API_KEY = "sk_test_unit_9f8e7d6c5b4a"
+Reply = httpx.Response | Exception | Callable[[httpx.Request], httpx.Response]
+
+
+def reply(
+    status: int = 200, body: Any = None, headers: dict[str, str] | None = None
+) -> httpx.Response:
+    if body is None:
+        return httpx.Response(status, headers=headers)
+    if isinstance(body, (bytes, str)):
+        return httpx.Response(status, content=body, headers=headers)
+    return httpx.Response(status, json=body, headers=headers)
+
+
+class Recorder:
+    """Answers requests from a script of replies (the last one repeats) and records them."""
+
+    def __init__(self, replies: Iterable[Reply]) -> None:
+        self.replies = list(replies)
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        request.read()
+        self.requests.append(request)
+        item = self.replies[min(len(self.requests), len(self.replies)) - 1]
+        if isinstance(item, Exception):
+            raise item
+        if isinstance(item, httpx.Response):
+            return item
+        return item(request)
+
+    @property
+    def bodies(self) -> list[Any]:
+        return [json.loads(r.content) if r.content else None for r in self.requests]
+
+    def sync_client(self, **kwargs: Any) -> AudienceLab:
+        kwargs.setdefault("api_key", API_KEY)
+        client = AudienceLab(
+            http_client=httpx.Client(transport=httpx.MockTransport(self)), **kwargs
+        )
+        client._rand = lambda: 0.0  # no backoff sleeps in unit tests
+        return client
+
+    def async_client(self, **kwargs: Any) -> AsyncAudienceLab:
+        kwargs.setdefault("api_key", API_KEY)
+        client = AsyncAudienceLab(
+            http_client=httpx.AsyncClient(transport=httpx.MockTransport(self)), **kwargs
+        )
+        client._rand = lambda: 0.0
+        return client

@@ -1,0 +1,263 @@
+"""The retry policy: the pure decision table, then the same table through both clients."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import httpx
+import pytest
+
+from audiencelab import (
+    APIConnectionError,
+    APITimeoutError,
+    InternalServerError,
+    RateLimitError,
+)
+from audiencelab._retry import Delivery, RetryPolicy, decide_retry, parse_retry_after
+from audiencelab._sansio import Operation
+from tests.sdk.mock import Recorder, reply
+
+POLICY = RetryPolicy(max_retries=2)
+NOW = datetime(2026, 11, 30, 12, 0, 0, tzinfo=timezone.utc)
+
+
+def decide(
+    safe: bool,
+    status: int | None = None,
+    retry_after: str | None = None,
+    delivery: Delivery | None = None,
+    retries_done: int = 0,
+) -> tuple[bool, bool]:
+    headers = {"retry-after": retry_after} if retry_after is not None else {}
+    d = decide_retry(
+        POLICY,
+        retries_done=retries_done,
+        safe_to_retry=safe,
+        status_code=status,
+        headers=headers,
+        delivery=delivery,
+        rand=lambda: 0.5,
+        now=NOW,
+    )
+    return d.retry, d.outcome_unknown
+
+
+# (what happened, safe: (retry, unknown), create: (retry, unknown)) -- the README's table.
+TABLE: list[tuple[dict[str, Any], tuple[bool, bool], tuple[bool, bool]]] = [
+    ({"delivery": Delivery.NOT_SENT}, (True, False), (True, False)),
+    ({"status": 429}, (True, False), (True, False)),
+    ({"status": 429, "retry_after": "3"}, (True, False), (True, False)),
+    ({"status": 503, "retry_after": "2"}, (True, False), (True, False)),
+    ({"status": 503}, (True, False), (False, True)),
+    ({"status": 500}, (True, False), (False, True)),
+    ({"status": 502}, (True, False), (False, True)),
+    ({"status": 504}, (True, False), (False, True)),
+    ({"status": 507}, (False, False), (False, True)),
+    ({"status": 408}, (True, False), (False, False)),
+    ({"delivery": Delivery.SENT}, (True, False), (False, True)),
+    ({"delivery": Delivery.BROKEN}, (False, False), (False, False)),
+    ({"status": 400}, (False, False), (False, False)),
+    ({"status": 401}, (False, False), (False, False)),
+    ({"status": 404}, (False, False), (False, False)),
+]
+
+
+@pytest.mark.parametrize(("event", "safe", "create"), TABLE)
+def test_decision_table(
+    event: dict[str, Any], safe: tuple[bool, bool], create: tuple[bool, bool]
+) -> None:
+    assert decide(True, **event) == safe
+    assert decide(False, **event) == create
+
+
+@pytest.mark.parametrize(("event", "safe", "create"), TABLE)
+def test_no_retry_once_the_budget_is_spent(
+    event: dict[str, Any], safe: tuple[bool, bool], create: tuple[bool, bool]
+) -> None:
+    assert decide(True, retries_done=2, **event)[0] is False
+    assert decide(False, retries_done=2, **event)[0] is False
+
+
+def test_backoff_is_exponential_with_full_jitter_and_capped() -> None:
+    policy = RetryPolicy(max_retries=10, base_delay=0.5, max_delay=8.0)
+    assert [policy.backoff(n, lambda: 1.0) for n in range(6)] == [0.5, 1.0, 2.0, 4.0, 8.0, 8.0]
+    assert policy.backoff(3, lambda: 0.0) == 0.0
+    assert policy.backoff(3, lambda: 0.25) == 1.0
+
+
+def test_retry_after_is_honoured_and_capped() -> None:
+    policy = RetryPolicy(max_retries=2, max_retry_after=60.0)
+    d = decide_retry(
+        policy,
+        retries_done=0,
+        safe_to_retry=False,
+        status_code=429,
+        headers={"retry-after": "5"},
+        rand=lambda: 0.0,
+    )
+    assert d.retry
+    assert d.delay == 5.0
+    d = decide_retry(
+        policy,
+        retries_done=0,
+        safe_to_retry=True,
+        status_code=503,
+        headers={"retry-after": "3600"},
+        rand=lambda: 0.0,
+    )
+    assert d.delay == 60.0
+    d = decide_retry(
+        policy,
+        retries_done=0,
+        safe_to_retry=True,
+        status_code=429,
+        headers={"retry-after": "10"},
+        rand=lambda: 1.0,
+    )
+    assert 10.0 <= d.delay <= 11.0  # jitter only ever adds
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("5", 5.0),
+        ("0", 0.0),
+        ("1.5", 1.5),
+        ("-3", 0.0),
+        ((NOW + timedelta(seconds=30)).strftime("%a, %d %b %Y %H:%M:%S GMT"), 30.0),
+        ((NOW - timedelta(seconds=30)).strftime("%a, %d %b %Y %H:%M:%S GMT"), 0.0),
+        ("soon", None),
+        ("nan", None),
+        (None, None),
+    ],
+)
+def test_parse_retry_after(value: str | None, expected: float | None) -> None:
+    assert parse_retry_after(value, now=NOW) == expected
+
+
+# --- the same table through the clients --------------------------------------------------------
+
+
+def create(recorder: Recorder, **kwargs: Any) -> Any:
+    with recorder.sync_client(**kwargs) as client:
+        return client.audiences.create(name="Austin", filters={"city": ["Austin"]})
+
+
+def read(recorder: Recorder) -> Any:
+    op: Operation[Any] = Operation("GET", "/audiences", parse=lambda r: r.json())
+    with recorder.sync_client() as client:
+        return client._execute(op)
+
+
+CREATED = reply(200, {"audienceId": "a-1"})
+
+
+@pytest.mark.parametrize("status", [500, 502, 504, 503])
+def test_create_is_not_repeated_when_the_server_may_have_acted(status: int) -> None:
+    recorder = Recorder([reply(status, {"message": "boom"}), CREATED])
+    with pytest.raises(InternalServerError) as info:
+        create(recorder)
+    assert len(recorder.requests) == 1
+    assert info.value.outcome_unknown is True
+    assert "may or may not have taken effect" in str(info.value)
+    assert "'Austin'" in str(info.value)  # says how to check
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        httpx.ReadTimeout("read timed out"),
+        httpx.RemoteProtocolError("Server disconnected without sending a response."),
+        httpx.ReadError("connection reset"),
+        httpx.WriteError("broken pipe"),
+    ],
+)
+def test_create_is_not_repeated_after_the_body_was_sent(exc: Exception) -> None:
+    recorder = Recorder([exc, CREATED])
+    with pytest.raises(APIConnectionError) as info:
+        create(recorder)
+    assert len(recorder.requests) == 1
+    assert info.value.outcome_unknown is True
+    assert isinstance(info.value, APITimeoutError) == isinstance(exc, httpx.TimeoutException)
+    assert isinstance(info.value.__cause__, type(exc))
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        httpx.ConnectError("connection refused"),
+        httpx.ConnectTimeout("connect timed out"),
+        httpx.PoolTimeout("no connection available"),
+        reply(429, {"message": "slow"}, {"Retry-After": "0"}),
+        reply(429, {"message": "slow"}),
+        reply(503, {"message": "down"}, {"Retry-After": "0"}),
+    ],
+)
+def test_create_is_repeated_when_the_server_cannot_have_acted(first: Any) -> None:
+    recorder = Recorder([first, CREATED])
+    assert create(recorder).audience_id == "a-1"
+    assert len(recorder.requests) == 2
+    assert recorder.requests[0].content == recorder.requests[1].content
+
+
+def test_create_gives_up_after_max_retries_with_a_known_outcome() -> None:
+    recorder = Recorder([reply(429, {"message": "slow"}, {"Retry-After": "0"})])
+    with pytest.raises(RateLimitError) as info:
+        create(recorder, max_retries=3)
+    assert len(recorder.requests) == 4
+    assert info.value.outcome_unknown is False
+
+
+def test_connection_refused_after_retries() -> None:
+    recorder = Recorder([httpx.ConnectError("refused")])
+    with pytest.raises(APIConnectionError) as info:
+        create(recorder)
+    assert len(recorder.requests) == 3
+    assert info.value.outcome_unknown is False
+    assert "nothing was sent" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        reply(500, b"oops"),
+        reply(502, b""),
+        reply(503, b""),
+        reply(504, b""),
+        reply(408, b""),
+        httpx.ReadTimeout("slow"),
+        httpx.RemoteProtocolError("dropped"),
+    ],
+)
+def test_reads_are_retried(first: Any) -> None:
+    recorder = Recorder([first, reply(200, {"ok": True})])
+    assert read(recorder) == {"ok": True}
+    assert len(recorder.requests) == 2
+
+
+def test_no_retries_when_max_retries_is_zero() -> None:
+    recorder = Recorder([reply(503, b"", {"Retry-After": "0"}), CREATED])
+    with pytest.raises(InternalServerError):
+        create(recorder, max_retries=0)
+    assert len(recorder.requests) == 1
+
+
+def test_client_sleeps_what_the_policy_says(monkeypatch: pytest.MonkeyPatch) -> None:
+    slept: list[float] = []
+    monkeypatch.setattr("audiencelab._client.time.sleep", slept.append)
+    recorder = Recorder(
+        [reply(429, b"", {"Retry-After": "4"}), reply(503, b"", {"Retry-After": "2"}), CREATED]
+    )
+    create(recorder)
+    assert slept == [4.0, 2.0]
+
+
+@pytest.mark.anyio
+async def test_async_client_follows_the_same_table() -> None:
+    recorder = Recorder([httpx.ConnectError("refused"), reply(500, b"boom"), CREATED])
+    async with recorder.async_client() as client:
+        with pytest.raises(InternalServerError) as info:
+            await client.audiences.create(name="Austin", filters={})
+    assert len(recorder.requests) == 2
+    assert info.value.outcome_unknown is True
