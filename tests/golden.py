@@ -49,7 +49,9 @@ def shape_errors(actual: Any, golden: Any, path: str = "$", *, nullable: bool = 
             if key not in actual:
                 errors.append(f"{path}.{key}: missing")
             else:
-                errors.extend(shape_errors(actual[key], g_value, f"{path}.{key}", nullable=nullable))
+                errors.extend(
+                    shape_errors(actual[key], g_value, f"{path}.{key}", nullable=nullable)
+                )
     elif g_kind == "array" and golden and actual:
         for i, item in enumerate(actual):
             errors.extend(shape_errors(item, golden[0], f"{path}[{i}]", nullable=nullable))
