@@ -6,6 +6,7 @@
 """
 
 from audiencelab._client import AsyncAudienceLab, AudienceLab
+from audiencelab._download import DownloadSummary
 from audiencelab._exceptions import (
     APIConnectionError,
     APIError,
@@ -13,6 +14,7 @@ from audiencelab._exceptions import (
     APIStatusError,
     APITimeoutError,
     AudienceLabError,
+    AudienceNotReadyError,
     AuthenticationError,
     BadRequestError,
     ConflictError,
@@ -26,6 +28,8 @@ from audiencelab._exceptions import (
     UnprocessableEntityError,
     WaitTimeoutError,
 )
+from audiencelab._export import ExportStateError, ExportSummary
+from audiencelab._exporting import ExportProgress
 from audiencelab._filters import (
     AgeRange,
     Attributes,
@@ -34,7 +38,27 @@ from audiencelab._filters import (
     NumberRange,
     Profile,
 )
-from audiencelab._models import AudienceCreated
+from audiencelab._models import (
+    AttributeValues,
+    Audience,
+    AudienceCreated,
+    AudienceDeleted,
+    AudiencePreview,
+    AudienceReady,
+    CustomAudienceCreated,
+    EnrichmentJob,
+    EnrichmentJobCreated,
+    EnrichResult,
+    EventsPage,
+    Page,
+    Pixel,
+    PixelCreated,
+    PixelEvent,
+    Record,
+    RecordsPage,
+    SegmentOption,
+    SegmentPage,
+)
 from audiencelab._version import __version__
 
 __all__ = [
@@ -45,24 +69,47 @@ __all__ = [
     "APITimeoutError",
     "AgeRange",
     "AsyncAudienceLab",
+    "AttributeValues",
     "Attributes",
+    "Audience",
     "AudienceCreated",
+    "AudienceDeleted",
     "AudienceFilters",
     "AudienceLab",
     "AudienceLabError",
+    "AudienceNotReadyError",
+    "AudiencePreview",
+    "AudienceReady",
     "AuthenticationError",
     "BadRequestError",
     "BusinessProfile",
     "ConflictError",
+    "CustomAudienceCreated",
+    "DownloadSummary",
+    "EnrichResult",
+    "EnrichmentJob",
+    "EnrichmentJobCreated",
+    "EventsPage",
+    "ExportProgress",
+    "ExportStateError",
+    "ExportSummary",
     "FilterValidationError",
     "InputProblem",
     "InputValidationError",
     "InternalServerError",
     "NotFoundError",
     "NumberRange",
+    "Page",
     "PermissionDeniedError",
+    "Pixel",
+    "PixelCreated",
+    "PixelEvent",
     "Profile",
     "RateLimitError",
+    "Record",
+    "RecordsPage",
+    "SegmentOption",
+    "SegmentPage",
     "UnprocessableEntityError",
     "WaitTimeoutError",
     "__version__",

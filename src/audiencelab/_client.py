@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import time
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -11,9 +13,13 @@ import anyio
 import httpx
 
 from audiencelab._config import DEFAULT_MAX_RETRIES, ClientConfig, TimeoutTypes
+from audiencelab._download import BodyWriter
 from audiencelab._resources.audiences import AsyncAudiences, Audiences
+from audiencelab._resources.enrichment import AsyncEnrichment, Enrichment
+from audiencelab._resources.pixels import AsyncPixels, Pixels
+from audiencelab._resources.segments import AsyncSegments, Segments
 from audiencelab._retry import RetryPolicy
-from audiencelab._sansio import Call, Done, Fail, Operation, PreparedRequest, Response, Sleep
+from audiencelab._sansio import Call, Done, Fail, Operation, Response, Sleep, Step
 
 T = TypeVar("T")
 
@@ -52,15 +58,23 @@ class _ClientBase:
     def max_retries(self) -> int:
         return self._config.max_retries
 
-    def _call(self, op: Operation[T]) -> Call[T]:
-        return Call(self._config, op, policy=self._retry_policy, rand=self._rand)
+    def _call(
+        self,
+        op: Operation[T],
+        on_retry: Callable[[int | None], None] | None,
+        max_retries: int | None,
+    ) -> Call[T]:
+        policy = self._retry_policy
+        if max_retries is not None:
+            policy = dataclasses.replace(policy, max_retries=max_retries)
+        return Call(self._config, op, policy=policy, rand=self._rand, on_retry=on_retry)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r}, max_retries={self.max_retries})"
 
 
-def _response(r: httpx.Response) -> Response:
-    return Response(r.status_code, r.headers, r.content)
+def _response(r: httpx.Response, content: bytes | None = None) -> Response:
+    return Response(r.status_code, r.headers, r.content if content is None else content)
 
 
 class AudienceLab(_ClientBase):
@@ -83,28 +97,54 @@ class AudienceLab(_ClientBase):
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(timeout=self._config.timeout)
         self.audiences = Audiences(self)
+        self.enrichment = Enrichment(self)
+        self.pixels = Pixels(self)
+        self.segments = Segments(self)
 
-    def _send(self, request: PreparedRequest) -> httpx.Response:
-        return self._http.request(
+    def _attempt(self, call: Call[T], body_to: BodyWriter | None, started: float) -> Step[T]:
+        request = call.request()
+        with self._http.stream(
             request.method,
             request.url,
             headers=request.headers,
             content=request.content,
             timeout=self._timeout,
-        )
+        ) as raw:
+            if body_to is not None and raw.is_success:
+                for chunk in raw.iter_bytes():
+                    body_to.write(chunk)
+                return call.on_response(_response(raw, b""), time.perf_counter() - started)
+            raw.read()
+        return call.on_response(_response(raw), time.perf_counter() - started)
 
-    def _execute(self, op: Operation[T]) -> T:
-        call = self._call(op)
+    def _execute(
+        self,
+        op: Operation[T],
+        *,
+        on_retry: Callable[[int | None], None] | None = None,
+        body_to: Callable[[], BodyWriter] | None = None,
+        max_retries: int | None = None,
+    ) -> T:
+        """Run ``op`` to the end: retries, sleeps, then the parsed value or the error.
+
+        ``body_to`` streams a successful body into a fresh writer per attempt (downloads).
+        """
+        call = self._call(op, on_retry, max_retries)
         while True:
             started = time.perf_counter()
             cause: Exception | None = None
+            writer = body_to() if body_to is not None else None
             try:
-                raw = self._send(call.request())
+                step = self._attempt(call, writer, started)
             except httpx.TransportError as exc:
                 cause = exc
                 step = call.on_transport_error(exc, time.perf_counter() - started)
-            else:
-                step = call.on_response(_response(raw), time.perf_counter() - started)
+            except BaseException:
+                if writer is not None:
+                    writer.discard()
+                raise
+            if writer is not None:
+                writer.finish(success=isinstance(step, Done))
             if isinstance(step, Sleep):
                 time.sleep(step.seconds)
             elif isinstance(step, Fail):
@@ -150,28 +190,51 @@ class AsyncAudienceLab(_ClientBase):
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(timeout=self._config.timeout)
         self.audiences = AsyncAudiences(self)
+        self.enrichment = AsyncEnrichment(self)
+        self.pixels = AsyncPixels(self)
+        self.segments = AsyncSegments(self)
 
-    async def _send(self, request: PreparedRequest) -> httpx.Response:
-        return await self._http.request(
+    async def _attempt(self, call: Call[T], body_to: BodyWriter | None, started: float) -> Step[T]:
+        request = call.request()
+        async with self._http.stream(
             request.method,
             request.url,
             headers=request.headers,
             content=request.content,
             timeout=self._timeout,
-        )
+        ) as raw:
+            if body_to is not None and raw.is_success:
+                async for chunk in raw.aiter_bytes():
+                    await anyio.to_thread.run_sync(body_to.write, chunk)
+                return call.on_response(_response(raw, b""), time.perf_counter() - started)
+            await raw.aread()
+        return call.on_response(_response(raw), time.perf_counter() - started)
 
-    async def _execute(self, op: Operation[T]) -> T:
-        call = self._call(op)
+    async def _execute(
+        self,
+        op: Operation[T],
+        *,
+        on_retry: Callable[[int | None], None] | None = None,
+        body_to: Callable[[], BodyWriter] | None = None,
+        max_retries: int | None = None,
+    ) -> T:
+        """Run ``op`` to the end. See :meth:`AudienceLab._execute`."""
+        call = self._call(op, on_retry, max_retries)
         while True:
             started = time.perf_counter()
             cause: Exception | None = None
+            writer = body_to() if body_to is not None else None
             try:
-                raw = await self._send(call.request())
+                step = await self._attempt(call, writer, started)
             except httpx.TransportError as exc:
                 cause = exc
                 step = call.on_transport_error(exc, time.perf_counter() - started)
-            else:
-                step = call.on_response(_response(raw), time.perf_counter() - started)
+            except BaseException:
+                if writer is not None:
+                    writer.discard()
+                raise
+            if writer is not None:
+                writer.finish(success=isinstance(step, Done))
             if isinstance(step, Sleep):
                 await anyio.sleep(step.seconds)
             elif isinstance(step, Fail):

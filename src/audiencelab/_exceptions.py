@@ -12,6 +12,7 @@
         │   ├── NotFoundError (404), ConflictError (409), UnprocessableEntityError (422),
         │   └── RateLimitError (429), InternalServerError (5xx)
         ├── APIResponseValidationError: a 2xx answer we could not understand
+        ├── AudienceNotReadyError: ``{"status": "no data"}``, the audience is still being built
         └── APIConnectionError: no usable answer (refused, reset, dropped)
             └── APITimeoutError
 
@@ -32,6 +33,7 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "AudienceLabError",
+    "AudienceNotReadyError",
     "AuthenticationError",
     "BadRequestError",
     "ConflictError",
@@ -126,6 +128,25 @@ class APIResponseValidationError(APIError):
         super().__init__(message, method=method, url=url)
         self.body = body
         self.status_code = status_code
+
+
+class AudienceNotReadyError(APIError):
+    """The audience has no records to read yet: the API answered ``{"status": "no data"}``.
+
+    A new audience answers like this while it is being built (seconds to minutes); an audience that
+    matched nobody may answer like this for good. ``client.audiences.wait_until_ready()`` waits.
+    """
+
+    def __init__(
+        self, audience_id: str, *, method: str | None = None, url: str | None = None
+    ) -> None:
+        super().__init__(
+            f"audience {audience_id} has no data yet: it is probably still being built (or it "
+            "matched nobody). Wait with client.audiences.wait_until_ready(audience_id).",
+            method=method,
+            url=url,
+        )
+        self.audience_id = audience_id
 
 
 class APIConnectionError(APIError):

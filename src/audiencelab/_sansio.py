@@ -13,7 +13,7 @@ import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from audiencelab._config import USER_AGENT, ClientConfig
 from audiencelab._exceptions import (
@@ -82,6 +82,10 @@ class Operation(Generic[T]):
     body: Any = None
     safe_to_retry: bool = True
     unknown_outcome_hint: str = ""
+    # DELETE: a 404 after an attempt that may have succeeded means the thing is gone, as asked.
+    gone_ok_on_retry: bool = False
+    # A full URL outside the API (e.g. a result file): the key is sent only to the API's own origin.
+    absolute_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -115,19 +119,24 @@ def build_url(base_url: str, path: str, params: Sequence[tuple[str, str]] = ()) 
     return f"{url}?{urlencode(params)}" if params else url
 
 
+def same_origin(url: str, other: str) -> bool:
+    a, b = urlsplit(url), urlsplit(other)
+    return (a.scheme, a.hostname, a.port) == (b.scheme, b.hostname, b.port)
+
+
 def build_request(config: ClientConfig, op: Operation[Any]) -> PreparedRequest:
-    headers = [
-        ("X-Api-Key", config.api_key.reveal()),
-        ("Accept", "application/json"),
-        ("User-Agent", USER_AGENT),
-    ]
+    if op.absolute_url is not None:
+        url, accept = op.absolute_url, "*/*"
+    else:
+        url, accept = build_url(config.base_url, op.path, op.params), "application/json"
+    headers = [("Accept", accept), ("User-Agent", USER_AGENT)]
+    if same_origin(url, config.base_url):
+        headers.insert(0, ("X-Api-Key", config.api_key.reveal()))
     content = None
     if op.body is not None:
         content = encode_json(op.body)
         headers.append(("Content-Type", "application/json"))
-    return PreparedRequest(
-        op.method, build_url(config.base_url, op.path, op.params), headers, content
-    )
+    return PreparedRequest(op.method, url, headers, content)
 
 
 def _request_id(headers: Mapping[str, str]) -> str | None:
@@ -245,14 +254,21 @@ class Call(Generic[T]):
         *,
         policy: RetryPolicy | None = None,
         rand: Callable[[], float] = random.random,
+        on_retry: Callable[[int | None], None] | None = None,
     ) -> None:
         self.config = config
         self.op = op
         self.policy = policy or RetryPolicy(max_retries=config.max_retries)
         self.rand = rand
+        self.on_retry = on_retry
         self.retries_done = 0
+        self.may_have_acted = False  # an earlier attempt may have reached the server
         self.prepared = build_request(config, op)
-        self.log_target = f"{op.method} {self.prepared.url[len(config.base_url) :]}"
+        url = self.prepared.url
+        shown = (
+            url[len(config.base_url) :] if url.startswith(config.base_url) else urlsplit(url).path
+        )
+        self.log_target = f"{op.method} {shown}"
 
     def request(self) -> PreparedRequest:
         return self.prepared
@@ -274,6 +290,9 @@ class Call(Generic[T]):
                         self.prepared.url,
                     )
                 )
+        if status == 404 and self.op.gone_ok_on_retry and self.may_have_acted:
+            logger.info("%s -> 404 after a retry: already gone, as asked", self.log_target)
+            return Done(self.op.parse(Response(204, {}, b"")))
         decision = decide_retry(
             self.policy,
             retries_done=self.retries_done,
@@ -282,8 +301,9 @@ class Call(Generic[T]):
             headers=response.headers,
             rand=self.rand,
         )
+        self.may_have_acted = self.may_have_acted or status >= 500
         if decision.retry:
-            return self._retry(decision)
+            return self._retry(decision, status)
         error = status_error(
             response,
             self.op.method,
@@ -310,8 +330,9 @@ class Call(Generic[T]):
             delivery=delivery,
             rand=self.rand,
         )
+        self.may_have_acted = self.may_have_acted or delivery is Delivery.SENT
         if decision.retry:
-            return self._retry(decision)
+            return self._retry(decision, None)
         is_timeout = "Timeout" in type(exc).__name__
         what = "timed out" if is_timeout else "failed"
         detail = str(exc) or type(exc).__name__
@@ -330,8 +351,10 @@ class Call(Generic[T]):
         self._log_failure(error)
         return Fail(error)
 
-    def _retry(self, decision: RetryDecision) -> Sleep:
+    def _retry(self, decision: RetryDecision, status: int | None) -> Sleep:
         self.retries_done += 1
+        if self.on_retry is not None:
+            self.on_retry(status)
         logger.info(
             "%s: %s, retrying in %.2f s (retry %d of %d)",
             self.log_target,

@@ -109,6 +109,11 @@ def check_name(name: object, problems: list[InputProblem], field: str = "name") 
         problems.append(InputProblem(field, "must not be empty"))
 
 
+def check_bool(value: object, problems: list[InputProblem], field: str) -> None:
+    if not isinstance(value, bool):
+        problems.append(InputProblem(field, f"expected True or False, got {describe(value)}"))
+
+
 def check_positive_int(
     value: object,
     problems: list[InputProblem],
