@@ -1,0 +1,153 @@
+"""Configuration of the sandbox: one frozen, validated dataclass."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["DEFAULT_API_KEY", "MAX_AUDIENCE_SIZE_LIMIT", "SandboxConfig"]
+
+#: The key the sandbox accepts when none is configured. It is a *test* key on purpose: the sandbox
+#: never accepts anything that looks like a live AudienceLab key.
+DEFAULT_API_KEY = "sk_test_sandbox"
+
+#: Largest audience the sandbox builds (an unverified "5,000,000 records per audience" claim in the
+#: reference, §3.1.3).
+MAX_AUDIENCE_SIZE_LIMIT = 5_000_000
+
+_LIVE_KEY = re.compile(r"^sk_live_", re.IGNORECASE)
+_KEY_CHARS = re.compile(r"^[\x21-\x7e]+$")  # printable ASCII without spaces: a valid header value
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+@dataclass(frozen=True)
+class SandboxConfig:
+    """How a sandbox behaves. Every field has a safe default; all faults are off by default.
+
+    ``build_seconds`` is how long a new audience stays "building"; ``enrichment_seconds`` is how long
+    a bulk enrichment job takes to reach ``COMPLETED`` (``None``: the same as ``build_seconds``).
+    ``latency_ms``, ``fail_rate``, ``drop_rate`` and ``rate_limit`` inject faults; ``seed`` makes the
+    fault decisions reproducible (the synthetic data is deterministic whatever the seed).
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 8765
+    db: str = ":memory:"
+    api_keys: tuple[str, ...] = (DEFAULT_API_KEY,)
+    build_seconds: float = 3.0
+    max_audience_size: int = 10_000
+    latency_ms: float = 0
+    fail_rate: float = 0.0
+    drop_rate: float = 0.0
+    rate_limit: float | None = None
+    seed: int | None = None
+    enrichment_seconds: float | None = None
+    #: extra uvicorn log output (the CLI keeps it quiet)
+    log_level: str = field(default="warning", compare=False)
+
+    def __post_init__(self) -> None:
+        keys: Any = self.api_keys
+        if isinstance(keys, str):
+            keys = (keys,)
+        try:
+            keys = tuple(keys)
+        except TypeError:
+            raise ValueError("api_keys must be a sequence of strings") from None
+        object.__setattr__(self, "api_keys", keys)
+        self._validate()
+
+    def _validate(self) -> None:
+        if not isinstance(self.host, str) or not self.host.strip():
+            raise ValueError("host must be a non-empty string")
+        if (
+            isinstance(self.port, bool)
+            or not isinstance(self.port, int)
+            or not 0 <= self.port <= 65535
+        ):
+            raise ValueError(f"port must be an integer between 0 and 65535 (got {self.port!r})")
+        if not isinstance(self.db, str) or not self.db:
+            raise ValueError("db must be ':memory:' or a file path")
+        if not self.api_keys:
+            raise ValueError("api_keys must contain at least one key")
+        for key in self.api_keys:
+            if not isinstance(key, str) or not _KEY_CHARS.match(key):
+                raise ValueError(
+                    f"API key {key!r} is not valid: use printable ASCII without spaces, "
+                    "e.g. 'sk_test_mykey'"
+                )
+            if _LIVE_KEY.match(key):
+                raise ValueError(
+                    "an API key starting with sk_live_ looks like a real AudienceLab key; the "
+                    "sandbox only accepts test keys (e.g. 'sk_test_mykey') so that a real key "
+                    "never ends up in it"
+                )
+        if len(set(self.api_keys)) != len(self.api_keys):
+            raise ValueError("api_keys contains the same key twice")
+        self._check_seconds("build_seconds", self.build_seconds)
+        if self.enrichment_seconds is not None:
+            self._check_seconds("enrichment_seconds", self.enrichment_seconds)
+        size = self.max_audience_size
+        if isinstance(size, bool) or not isinstance(size, int):
+            raise ValueError(f"max_audience_size must be an integer (got {size!r})")
+        if not 1 <= size <= MAX_AUDIENCE_SIZE_LIMIT:
+            raise ValueError(
+                f"max_audience_size must be between 1 and {MAX_AUDIENCE_SIZE_LIMIT:,} (got {size:,})"
+            )
+        if not _is_number(self.latency_ms) or not math.isfinite(self.latency_ms):
+            raise ValueError(f"latency_ms must be a number (got {self.latency_ms!r})")
+        if not 0 <= self.latency_ms <= 60_000:
+            raise ValueError(f"latency_ms must be between 0 and 60000 (got {self.latency_ms})")
+        for name in ("fail_rate", "drop_rate"):
+            value = getattr(self, name)
+            if not _is_number(value) or not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be a probability between 0 and 1 (got {value!r})")
+        if self.fail_rate + self.drop_rate > 1.0:
+            raise ValueError("fail_rate + drop_rate must not exceed 1")
+        if self.rate_limit is not None and (
+            not _is_number(self.rate_limit)
+            or not math.isfinite(self.rate_limit)
+            or self.rate_limit <= 0
+        ):
+            raise ValueError(
+                f"rate_limit must be a positive number of requests per second (got {self.rate_limit!r})"
+            )
+        if self.seed is not None and (
+            isinstance(self.seed, bool) or not isinstance(self.seed, int)
+        ):
+            raise ValueError(f"seed must be an integer (got {self.seed!r})")
+        if self.log_level not in ("critical", "error", "warning", "info", "debug", "trace"):
+            raise ValueError(f"log_level {self.log_level!r} is not a uvicorn log level")
+
+    @staticmethod
+    def _check_seconds(name: str, value: Any) -> None:
+        if not _is_number(value) or not math.isfinite(value) or not 0 <= value <= 86_400:
+            raise ValueError(
+                f"{name} must be a number of seconds between 0 and 86400 (got {value!r})"
+            )
+
+    @property
+    def job_seconds(self) -> float:
+        """How long an enrichment job takes from ``IN_QUEUE`` to ``COMPLETED``."""
+        return self.build_seconds if self.enrichment_seconds is None else self.enrichment_seconds
+
+    @property
+    def is_loopback(self) -> bool:
+        return is_loopback_host(self.host)
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for hosts that only this machine can reach."""
+    import ipaddress
+
+    name = host.strip().strip("[]").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False

@@ -1,0 +1,177 @@
+"""The Sandbox helper (a real uvicorn server in a thread) and persistence in SQLite."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from audiencelab.sandbox import DEFAULT_API_KEY, Sandbox, SandboxConfig
+from audiencelab.sandbox._store import Audience, Store
+from tests.golden import golden_bytes
+
+from .conftest import KEY, OTHER_KEY
+from .helpers import row_problems
+
+
+def test_sandbox_starts_fast_and_stops_fast() -> None:
+    timings = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        sb = Sandbox(SandboxConfig(port=0, build_seconds=0)).start()
+        started = time.perf_counter() - t0
+        assert sb.base_url.startswith("http://127.0.0.1:")
+        assert sb.api_key == DEFAULT_API_KEY
+        client = httpx.Client(base_url=sb.base_url, headers={"X-Api-Key": sb.api_key})
+        assert client.get("/audiences").status_code == 200  # leaves a keep-alive connection open
+        t0 = time.perf_counter()
+        sb.stop()
+        stopped = time.perf_counter() - t0
+        client.close()
+        timings.append((started, stopped))
+    print("\nstart/stop (s):", ", ".join(f"{a:.3f}/{b:.3f}" for a, b in timings))
+    assert max(a for a, _ in timings) < 5
+    assert max(b for _, b in timings) < 3  # typically ~0.2 s
+
+
+def test_live_server_end_to_end(live: Sandbox) -> None:
+    with live.client() as client:
+        r = client.post("/audiences", content=golden_bytes("create_audience.request"))
+        assert r.status_code == 200
+        filters = {"city": ["Boston"], "attributes": {"education": ["master's"]}}
+        audience_id = client.post("/audiences", json={"name": "b", "filters": filters}).json()[
+            "audienceId"
+        ]
+        body = client.get(f"/audiences/{audience_id}", params={"page_size": 1000}).json()
+        assert body["total_records"] > 1000
+        assert len(body["data"]) == 1000
+        for row in body["data"]:
+            assert row_problems(row, filters) == []
+    with httpx.Client(base_url=live.base_url) as raw:
+        for header in ("X-API-KEY", "x-api-key", "X-Api-Key"):
+            assert raw.get("/audiences", headers={header: KEY}).status_code == 200
+        assert raw.get("/audiences").status_code == 401
+
+
+def test_concurrent_clients(live: Sandbox) -> None:
+    errors: list[BaseException] = []
+
+    def work(key: str) -> None:
+        try:
+            with httpx.Client(base_url=live.base_url, headers={"X-Api-Key": key}) as client:
+                for _ in range(10):
+                    assert (
+                        client.post(
+                            "/pixels", json={"websiteName": "a", "websiteUrl": "https://a.example"}
+                        ).status_code
+                        == 200
+                    )
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in (KEY, OTHER_KEY, KEY, OTHER_KEY)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with live.client() as client:
+        assert client.get("/pixels").json()["total_records"] >= 20
+
+
+def test_state_survives_a_restart(tmp_path: Path) -> None:
+    db = str(tmp_path / "state.db")
+    config = SandboxConfig(port=0, db=db, api_keys=(KEY,), build_seconds=0)
+    with Sandbox(config) as sb, sb.client() as client:
+        audience_id = client.post(
+            "/audiences", json={"name": "kept", "filters": {"state": ["FL"]}}
+        ).json()["audienceId"]
+        page = client.get(f"/audiences/{audience_id}", params={"page": 3}).json()
+        job_id = client.post(
+            "/enrichments", content=golden_bytes("create_enrichment_job.request")
+        ).json()["jobId"]
+        pixel_id = client.post("/pixels", content=golden_bytes("create_pixel.request")).json()[
+            "pixel_id"
+        ]
+        deleted = client.post("/audiences", json={"name": "gone", "filters": {}}).json()[
+            "audienceId"
+        ]
+        assert client.delete(f"/audiences/{deleted}").status_code == 200
+    assert sqlite3.connect(db).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    with Sandbox(config) as sb, sb.client() as client:
+        assert [a["id"] for a in client.get("/audiences").json()["data"]] == [audience_id]
+        assert client.get(f"/audiences/{audience_id}", params={"page": 3}).json() == page
+        assert client.get(f"/audiences/{deleted}").status_code == 404
+        assert [j["id"] for j in client.get("/enrichments").json()["data"]] == [job_id]
+        assert client.get(f"/pixels/{pixel_id}").status_code == 200
+
+
+def test_building_state_is_wall_clock_and_survives_a_restart(tmp_path: Path) -> None:
+    db = str(tmp_path / "build.db")
+    with Sandbox(SandboxConfig(port=0, db=db, build_seconds=3600)) as sb, sb.client() as client:
+        audience_id = client.post("/audiences", json={"name": "slow", "filters": {}}).json()[
+            "audienceId"
+        ]
+        assert client.get(f"/audiences/{audience_id}").json() == {"status": "no data"}
+    # restarting with a shorter build time does not change an audience already being built
+    with Sandbox(SandboxConfig(port=0, db=db, build_seconds=0)) as sb, sb.client() as client:
+        assert client.get(f"/audiences/{audience_id}").json() == {"status": "no data"}
+
+
+def test_a_failed_transaction_leaves_nothing_behind(tmp_path: Path) -> None:
+    store = Store(str(tmp_path / "tx.db"))
+    audience = Audience("a1", "n", {"name": "n", "filters": {}}, 10, 1.0, 1.0)
+
+    def crash_mid_request() -> None:
+        with store.transaction() as cur:
+            cur.execute(
+                "INSERT INTO audiences (id, tenant, name, request, size, created_at, ready_at) "
+                "VALUES ('half', 't', 'n', '{}', 1, 0, 0)"
+            )
+            raise RuntimeError("crash in the middle of a request")
+
+    with pytest.raises(RuntimeError):
+        crash_mid_request()
+    assert store.list_audiences("t", 10, 0) == (0, [])
+    store.add_audience("t", audience)
+    with pytest.raises(sqlite3.IntegrityError):
+        store.add_audience("t", audience)  # same id: the whole insert is refused
+    assert store.list_audiences("t", 10, 0)[0] == 1
+    assert store.integrity_check() == "ok"
+    store.close()
+
+
+def test_sandbox_port_in_use_is_a_clear_error() -> None:
+    with Sandbox(SandboxConfig(port=0)) as sb:
+        from audiencelab.sandbox import SandboxStartError
+
+        with pytest.raises(SandboxStartError, match="cannot listen"):
+            Sandbox(SandboxConfig(port=sb.port)).start()
+
+
+def test_stopping_answers_requests_in_flight_with_a_json_503() -> None:
+    sb = Sandbox(SandboxConfig(port=0, latency_ms=20_000)).start()
+    answers: list[httpx.Response] = []
+
+    def slow_request() -> None:
+        answers.append(
+            httpx.get(f"{sb.base_url}/audiences", headers={"X-Api-Key": sb.api_key}, timeout=30)
+        )
+
+    thread = threading.Thread(target=slow_request)
+    thread.start()
+    deadline = time.monotonic() + 10
+    assert sb.app is not None
+    while sb.app.stats["requests"] == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    t0 = time.perf_counter()
+    sb.stop()
+    assert time.perf_counter() - t0 < 5  # not the 20 s the request would have taken
+    thread.join(timeout=10)
+    assert len(answers) == 1
+    assert answers[0].status_code == 503
+    assert answers[0].json()["error"]["code"] == "SERVICE_UNAVAILABLE"
