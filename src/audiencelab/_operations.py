@@ -5,10 +5,11 @@ Nothing here does I/O. The sync and async resources call these and hand the resu
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
+
+import pydantic_core
 
 from audiencelab._exceptions import (
     AudienceNotReadyError,
@@ -186,9 +187,14 @@ def audience_records_raw(audience_id: str, page: int, page_size: int) -> Operati
     return Operation(op.method, op.path, params=op.params, parse=lambda r: r.content)
 
 
+def parse_json(content: bytes) -> Any:
+    """JSON from a (large) body: pydantic-core's parser, which shares the repeated column names."""
+    return pydantic_core.from_json(content, cache_strings="keys")
+
+
 def records_page(audience_id: str, content: bytes) -> RecordsPage:
     """Read a records page without validating every cell (rows are many and wide)."""
-    body = json.loads(content)
+    body = parse_json(content)
     if not isinstance(body, dict):
         raise ValueError(f"expected a JSON object, got {type(body).__name__}")
     data = body.get("data")
@@ -285,7 +291,7 @@ def segment_records_raw(segment_id: str, page: int, page_size: int) -> Operation
 
 
 def segment_page(content: bytes) -> SegmentPage:
-    body = json.loads(content)
+    body = parse_json(content)
     if not isinstance(body, dict) or not isinstance(body.get("data"), list):
         raise ValueError("expected a JSON object with a 'data' list")
     page = SegmentPage.model_validate({**body, "data": []})
