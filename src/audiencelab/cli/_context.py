@@ -1,0 +1,281 @@
+"""The state of one command run: global options, the SDK client (made on first use), the sandbox.
+
+The client is created lazily, so commands that send nothing (``--dry-run``, ``--help``) need no
+key and start no sandbox. With ``--sandbox`` an in-process sandbox is started on an ephemeral
+loopback port; its SQLite state lives in the user's data directory so that successive commands
+share audiences. The sandbox is imported only then.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import typer
+from rich.text import Text
+
+from audiencelab import AudienceLab, ConfigurationError
+from audiencelab.cli._errors import EXIT_API, EXIT_AUTH, EXIT_USAGE, CliError, Hints
+from audiencelab.cli._output import Output
+
+if TYPE_CHECKING:
+    from audiencelab.sandbox import Sandbox
+
+__all__ = ["State", "get_state", "sandbox_data_dir"]
+
+API_KEY_ENV = "AUDIENCELAB_API_KEY"
+SANDBOX_ENV = "AUDIENCELAB_SANDBOX"
+SANDBOX_DIR_ENV = "AUDIENCELAB_SANDBOX_DIR"
+SANDBOX_BUILD_ENV = "AUDIENCELAB_SANDBOX_BUILD_SECONDS"
+SANDBOX_DB = "sandbox.db"
+
+NO_KEY_MESSAGE = (
+    f"No API key. Set the {API_KEY_ENV} environment variable (create a key in the AudienceLab "
+    "dashboard under Settings > API Keys), or add --sandbox to try everything offline against "
+    "the local sandbox, e.g. `audiencelab --sandbox audiences list`."
+)
+
+
+def sandbox_data_dir(environ: Any = None, platform: str | None = None) -> Path:
+    """Where ``--sandbox`` keeps its state.
+
+    ``$AUDIENCELAB_SANDBOX_DIR`` if set; else the platform's per-user data directory:
+    ``$XDG_DATA_HOME/audiencelab`` (default ``~/.local/share/audiencelab``) on Linux,
+    ``~/Library/Application Support/audiencelab`` on macOS, ``%LOCALAPPDATA%\\audiencelab`` on
+    Windows.
+    """
+    env = os.environ if environ is None else environ
+    platform = sys.platform if platform is None else platform
+    explicit = env.get(SANDBOX_DIR_ENV)
+    if explicit:
+        return Path(explicit).expanduser()
+    home = Path(env.get("HOME") or Path.home())
+    if platform == "darwin":
+        return home / "Library" / "Application Support" / "audiencelab"
+    if platform.startswith("win"):
+        local = env.get("LOCALAPPDATA")
+        return (Path(local) if local else home / "AppData" / "Local") / "audiencelab"
+    xdg = env.get("XDG_DATA_HOME")
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else home / ".local" / "share"
+    return base / "audiencelab"
+
+
+class _LogFormatter(logging.Formatter):
+    def __init__(self, verbose: bool) -> None:
+        super().__init__()
+        self.verbose = verbose
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        if self.verbose:
+            return f"{record.levelname.lower()} [{record.name}] {message}"
+        return f"{record.levelname.lower()}: {message}"
+
+
+class _ConsoleHandler(logging.Handler):
+    """Log records through the stderr console, so they never tear a progress bar apart."""
+
+    STYLES: ClassVar[dict[str, str]] = {
+        "DEBUG": "dim",
+        "INFO": "",
+        "WARNING": "yellow",
+        "ERROR": "red",
+        "CRITICAL": "red",
+    }
+
+    def __init__(self, out: Output) -> None:
+        super().__init__()
+        self.out = out
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = self.format(record)
+            self.out.err.print(
+                Text(text, style=self.STYLES.get(record.levelname, "")), soft_wrap=True
+            )
+        except Exception:  # pragma: no cover - logging must never break the command
+            self.handleError(record)
+
+
+class _LogFilter(logging.Filter):
+    """Hides secrets, and the SDK's warning about an unknown outcome: the CLI reports it itself."""
+
+    def __init__(self, secrets: tuple[str, ...], verbose: bool) -> None:
+        super().__init__()
+        self.secrets = secrets
+        self.verbose = verbose
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if not self.verbose and "outcome unknown, not retried" in message:
+            return False
+        if any(s in message for s in self.secrets):
+            for secret in self.secrets:
+                message = message.replace(secret, "[API key hidden]")
+            record.msg, record.args = message, None
+        return True
+
+
+class State:
+    """Global options and lazily created resources of one command run."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str | None,
+        api_key: str | None,
+        sandbox: bool,
+        json_mode: bool,
+        quiet: bool,
+        verbose: bool,
+    ) -> None:
+        self.base_url = base_url
+        self._api_key_option = api_key
+        self.sandbox = sandbox
+        self.json = json_mode
+        self.quiet = quiet
+        self.verbose = verbose
+        self.out = Output(json_mode=json_mode, quiet=quiet)
+        self.out.redact = self.secrets
+        self.hints = Hints()
+        self._client: AudienceLab | None = None
+        self._sandbox: Sandbox | None = None
+        self._log_handler: logging.Handler | None = None
+        self._log_level = logging.NOTSET
+
+    def __repr__(self) -> str:  # never shows the key
+        return f"State(sandbox={self.sandbox}, base_url={self.base_url!r})"
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Keys that must never be printed (the sandbox's public test key is not one)."""
+        keys = (self._api_key_option, os.environ.get(API_KEY_ENV))
+        return tuple({k for k in keys if k and len(k.strip()) >= 4})
+
+    @property
+    def prog(self) -> str:
+        """How to run another command the same way (for hints)."""
+        return "audiencelab --sandbox" if self.sandbox else "audiencelab"
+
+    def hint(self, **kwargs: Any) -> None:
+        for name, value in kwargs.items():
+            setattr(self.hints, name, value)
+
+    # -- logging --------------------------------------------------------------------------------
+
+    def setup_logging(self) -> None:
+        """The SDK's ``audiencelab`` logger on stderr: DEBUG with --verbose, else warnings only."""
+        logger = logging.getLogger("audiencelab")
+        handler = _ConsoleHandler(self.out)
+        handler.setFormatter(_LogFormatter(self.verbose))
+        handler.addFilter(_LogFilter(self.secrets, self.verbose))
+        self._log_handler = handler
+        self._log_level = logger.level
+        logger.addHandler(handler)
+        if self.verbose:
+            logger.setLevel(logging.DEBUG)
+        else:
+            logger.setLevel(logging.ERROR if self.quiet else logging.WARNING)
+
+    # -- the client -----------------------------------------------------------------------------
+
+    def client(self) -> AudienceLab:
+        """The SDK client, made on first use (starting the sandbox if asked)."""
+        if self._client is not None:
+            return self._client
+        key: str | None
+        url: str | None
+        if self.sandbox:
+            sandbox = self._start_sandbox()
+            key, url = sandbox.api_key, sandbox.base_url
+        else:
+            key = self._api_key_option
+            if key is None:
+                key = os.environ.get(API_KEY_ENV)
+            if key is None or not key.strip():
+                raise CliError(NO_KEY_MESSAGE, EXIT_AUTH)
+            url = self.base_url
+        try:
+            self._client = AudienceLab(api_key=key, base_url=url)
+        except ConfigurationError as exc:
+            if exc.setting == "api_key":
+                raise CliError(str(exc), EXIT_AUTH) from None
+            source = (
+                " (from --base-url or AUDIENCELAB_BASE_URL)" if exc.setting == "base_url" else ""
+            )
+            raise CliError(f"{exc}{source}", EXIT_USAGE) from None
+        return self._client
+
+    def _start_sandbox(self) -> Sandbox:
+        try:
+            from audiencelab.sandbox import Sandbox, SandboxConfig, SandboxStartError
+        except ImportError as exc:
+            raise CliError(
+                f"--sandbox needs the sandbox extra ({exc}): pip install 'audiencelab[sandbox]'",
+                EXIT_USAGE,
+            ) from None
+        folder = sandbox_data_dir()
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CliError(
+                f"cannot create the sandbox folder {folder}: {exc.strerror or exc}; set "
+                f"{SANDBOX_DIR_ENV} to a folder you can write",
+                EXIT_USAGE,
+            ) from None
+        db = folder / SANDBOX_DB
+        options: dict[str, Any] = {}
+        raw = os.environ.get(SANDBOX_BUILD_ENV, "").strip()
+        if raw:
+            try:
+                seconds = float(raw)
+            except ValueError:
+                seconds = math.nan
+            if not math.isfinite(seconds) or not 0 <= seconds <= 86_400:
+                raise CliError(
+                    f"{SANDBOX_BUILD_ENV} must be a number of seconds between 0 and 86400 "
+                    f"(got {raw!r})",
+                    EXIT_USAGE,
+                )
+            options["build_seconds"] = seconds
+        config = SandboxConfig(host="127.0.0.1", port=0, db=str(db), **options)
+        sandbox = Sandbox(config)
+        try:
+            sandbox.start()
+        except SandboxStartError as exc:
+            raise CliError(f"the local sandbox did not start: {exc}", EXIT_API) from None
+        self._sandbox = sandbox
+        self.out.info(
+            f"Using the local sandbox ({db}), not the real AudienceLab API: audiences made here "
+            "are synthetic.",
+            style="yellow",
+        )
+        return sandbox
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        if self._sandbox is not None:
+            self._sandbox.stop()
+            self._sandbox = None
+        if self._log_handler is not None:
+            logger = logging.getLogger("audiencelab")
+            logger.removeHandler(self._log_handler)
+            logger.setLevel(self._log_level)
+            self._log_handler = None
+
+
+def get_state(ctx: typer.Context) -> State:
+    """The run's state, made by the root callback."""
+    state = ctx.find_object(State)
+    if state is None:  # a sub-app invoked on its own (tests of a single command)
+        state = State(
+            base_url=None, api_key=None, sandbox=False, json_mode=False, quiet=False, verbose=False
+        )
+        ctx.find_root().obj = state
+    return state

@@ -1,0 +1,184 @@
+"""Reading the user's files (JSON or YAML filters and specs, CSV records) and merging filter flags.
+
+Only reading and merging happens here: what the values mean, and whether they are valid, is for
+the SDK to decide when they are passed to it.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import json
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from audiencelab.cli._errors import EXIT_USAGE, CliError
+
+__all__ = ["FilterFlags", "load_document", "merge_filters", "read_csv_records"]
+
+# Keys that have a snake_case spelling the SDK accepts too; a flag replaces the key whichever
+# spelling the file used.
+_SNAKE = {
+    "businessProfile": "business_profile",
+    "minAge": "min_age",
+    "maxAge": "max_age",
+    "jobTitle": "job_title",
+    "excludeJobTitle": "exclude_job_title",
+    "companyName": "company_name",
+    "excludeEducation": "exclude_education",
+}
+
+# Each filter flag and the key of the official ``filters`` object it sets.
+FLAG_PATHS: Mapping[str, tuple[str, ...]] = {
+    "city": ("city",),
+    "state": ("state",),
+    "zip": ("zip",),
+    "gender": ("gender",),
+    "min_age": ("age", "minAge"),
+    "max_age": ("age", "maxAge"),
+    "industry": ("businessProfile", "industry"),
+    "seniority": ("businessProfile", "seniority"),
+    "job_title": ("businessProfile", "jobTitle"),
+    "exclude_job_title": ("businessProfile", "excludeJobTitle"),
+    "company": ("businessProfile", "companyName"),
+    "education": ("attributes", "education"),
+    "exclude_education": ("attributes", "excludeEducation"),
+}
+
+FilterFlags = Mapping[str, Any]
+
+
+def _read_text(path: Path, what: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise CliError(f"{what} {str(path)!r} does not exist", EXIT_USAGE) from None
+    except IsADirectoryError:
+        raise CliError(f"{what} {str(path)!r} is a folder, not a file", EXIT_USAGE) from None
+    except UnicodeDecodeError:
+        raise CliError(f"{what} {str(path)!r} is not UTF-8 text", EXIT_USAGE) from None
+    except OSError as exc:
+        raise CliError(
+            f"cannot read {what} {str(path)!r}: {exc.strerror or exc}", EXIT_USAGE
+        ) from None
+
+
+def load_document(path: Path, what: str) -> Any:
+    """A JSON (``.json``) or YAML (anything else) file, parsed; a syntax error is exit 2."""
+    text = _read_text(path, what)
+    if path.suffix.lower() == ".json":
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise CliError(
+                f"{what} {str(path)!r} is not valid JSON: {exc.msg} (line {exc.lineno}, column "
+                f"{exc.colno})",
+                EXIT_USAGE,
+            ) from None
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        where = ""
+        mark = getattr(exc, "problem_mark", None)
+        if mark is not None:
+            where = f" (line {mark.line + 1}, column {mark.column + 1})"
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise CliError(
+            f"{what} {str(path)!r} is not valid YAML: {problem}{where}", EXIT_USAGE
+        ) from None
+
+
+def _set(target: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    key, rest = path[0], path[1:]
+    alt = _SNAKE.get(key)
+    if alt is not None and alt in target and key not in target:
+        target[key] = target.pop(alt)  # the file used the snake_case spelling
+    if not rest:
+        target[key] = value
+        return
+    inner = target.get(key)
+    inner = dict(inner) if isinstance(inner, Mapping) else {}
+    target[key] = inner
+    _set(inner, rest, value)
+
+
+def merge_filters(base: Any, flags: FilterFlags) -> Any:
+    """The filters to send: the file's object with every given flag replacing its key.
+
+    A file that is not an object is passed on unchanged, for the SDK to refuse.
+    """
+    given = {name: value for name, value in flags.items() if value not in (None, [], ())}
+    if base is None:
+        base = {}
+    if not isinstance(base, Mapping):
+        return base
+    merged: dict[str, Any] = copy.deepcopy(dict(base))
+    for name, value in given.items():
+        _set(merged, FLAG_PATHS[name], list(value) if isinstance(value, (list, tuple)) else value)
+    return merged
+
+
+def header_key(name: str) -> str:
+    """A CSV header as the SDK's lowercase record key: ``First Name`` -> ``first_name``."""
+    return re.sub(r"[\s\-]+", "_", name.strip()).lower()
+
+
+def read_csv_records(path: Path) -> tuple[list[dict[str, str]], list[int]]:
+    """Rows of a CSV file as dicts keyed by :func:`header_key` of the header's names, and the line
+    each row starts on (for messages)."""
+    text = _read_text(path, "CSV file")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    records: list[dict[str, str]] = []
+    lines: list[int] = []
+    header: list[str] | None = None
+    try:
+        while True:
+            start = reader.line_num + 1
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            if header is None:
+                header = [header_key(h) for h in row]
+                duplicates = sorted({h for h in header if header.count(h) > 1})
+                if duplicates:
+                    raise CliError(
+                        f"CSV file {str(path)!r}: the header names "
+                        f"{', '.join(map(repr, duplicates))} more than once",
+                        EXIT_USAGE,
+                    )
+                continue
+            if not any(cell.strip() for cell in row):
+                continue  # a blank line
+            if len(row) > len(header):
+                raise CliError(
+                    f"CSV file {str(path)!r}, line {start}: {len(row)} fields but the header "
+                    f"has {len(header)}",
+                    EXIT_USAGE,
+                )
+            records.append(dict(zip(header, row, strict=False)))
+            lines.append(start)
+    except csv.Error as exc:
+        raise CliError(
+            f"CSV file {str(path)!r} cannot be read: {exc} (line {reader.line_num})", EXIT_USAGE
+        ) from None
+    if header is None:
+        raise CliError(f"CSV file {str(path)!r} is empty: expected a header line", EXIT_USAGE)
+    return records, lines
+
+
+def spec_list(value: Any, path: Path) -> Sequence[Any]:
+    if not isinstance(value, list):
+        raise CliError(
+            f"{str(path)!r} must hold a list of audience specs (name, filters, and optionally "
+            f"segment and days_back), not {type(value).__name__}",
+            EXIT_USAGE,
+        )
+    if not value:
+        raise CliError(f"{str(path)!r} holds no audience specs", EXIT_USAGE)
+    return value
