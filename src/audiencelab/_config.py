@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from audiencelab._exceptions import AudienceLabError
+from audiencelab._exceptions import ConfigurationError
 from audiencelab._version import __version__
 
 API_KEY_ENV = "AUDIENCELAB_API_KEY"
@@ -54,16 +54,18 @@ def resolve_api_key(api_key: str | None, environ: Mapping[str, str] | None = Non
     env = os.environ if environ is None else environ
     value = api_key if api_key is not None else env.get(API_KEY_ENV)
     if value is None or not value.strip():
-        raise AudienceLabError(
+        raise ConfigurationError(
             f"No API key: set the {API_KEY_ENV} environment variable (or pass api_key=...). "
             "Keys are created in the AudienceLab dashboard under Settings > API Keys. "
             "To work offline, start the local sandbox (`audiencelab sandbox serve`) and point "
-            f"{BASE_URL_ENV} at it."
+            f"{BASE_URL_ENV} at it.",
+            setting="api_key",
         )
     if value != value.strip() or any(ch in value for ch in "\r\n\t\x00 "):
         # Never echo the value: a malformed key is still a secret.
-        raise AudienceLabError(
-            "The API key contains whitespace or control characters; copy it again from the dashboard."
+        raise ConfigurationError(
+            "The API key contains whitespace or control characters; copy it again from the dashboard.",
+            setting="api_key",
         )
     return Secret(value)
 
@@ -85,17 +87,23 @@ def resolve_base_url(
     raw = str(base_url) if base_url is not None else env.get(BASE_URL_ENV) or DEFAULT_BASE_URL
     parts = urlsplit(raw)
     if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise AudienceLabError(
-            f"Invalid base URL {raw!r}: expected something like {DEFAULT_BASE_URL!r}."
+        raise ConfigurationError(
+            f"Invalid base URL {raw!r}: expected something like {DEFAULT_BASE_URL!r}.",
+            setting="base_url",
         )
     if parts.username or parts.password:
-        raise AudienceLabError("The base URL must not contain credentials; use api_key instead.")
+        raise ConfigurationError(
+            "The base URL must not contain credentials; use api_key instead.", setting="base_url"
+        )
     if parts.query or parts.fragment:
-        raise AudienceLabError(f"The base URL {raw!r} must not have a query or fragment.")
+        raise ConfigurationError(
+            f"The base URL {raw!r} must not have a query or fragment.", setting="base_url"
+        )
     if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        raise AudienceLabError(
+        raise ConfigurationError(
             f"Refusing plain-http base URL {raw!r}: the API key would travel unencrypted. "
-            "Use https, or a loopback address (127.0.0.1, localhost) for the local sandbox."
+            "Use https, or a loopback address (127.0.0.1, localhost) for the local sandbox.",
+            setting="base_url",
         )
     return raw.rstrip("/")
 
@@ -106,7 +114,9 @@ def resolve_timeout(timeout: TimeoutTypes) -> httpx.Timeout:
     if timeout is None:
         return DEFAULT_TIMEOUT
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
-        raise AudienceLabError(f"timeout must be a positive number of seconds, got {timeout!r}")
+        raise ConfigurationError(
+            f"timeout must be a positive number of seconds, got {timeout!r}", setting="timeout"
+        )
     return httpx.Timeout(
         float(timeout), connect=min(float(timeout), DEFAULT_TIMEOUT.connect or 10.0)
     )
@@ -114,7 +124,9 @@ def resolve_timeout(timeout: TimeoutTypes) -> httpx.Timeout:
 
 def resolve_max_retries(max_retries: int) -> int:
     if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-        raise AudienceLabError(f"max_retries must be an integer >= 0, got {max_retries!r}")
+        raise ConfigurationError(
+            f"max_retries must be an integer >= 0, got {max_retries!r}", setting="max_retries"
+        )
     return max_retries
 
 

@@ -3,6 +3,7 @@
 ::
 
     AudienceLabError
+    ├── ConfigurationError: a client setting (key, base URL, timeout...) is missing or unusable
     ├── InputValidationError (also ValueError): bad input, refused before anything is sent
     │   └── FilterValidationError: bad audience filters / create or preview arguments
     ├── WaitTimeoutError (also TimeoutError): a wait_* helper gave up
@@ -36,6 +37,7 @@ __all__ = [
     "AudienceNotReadyError",
     "AuthenticationError",
     "BadRequestError",
+    "ConfigurationError",
     "ConflictError",
     "FilterValidationError",
     "InputProblem",
@@ -62,6 +64,14 @@ class InputProblem:
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}" if self.path else self.message
+
+
+class ConfigurationError(AudienceLabError):
+    """A client setting is missing or not usable; ``setting`` names it (``api_key``, ``base_url``...)."""
+
+    def __init__(self, message: str, *, setting: str) -> None:
+        super().__init__(message)
+        self.setting = setting
 
 
 class InputValidationError(AudienceLabError, ValueError):

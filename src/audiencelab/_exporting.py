@@ -10,6 +10,7 @@ only when it is its turn to be written. The order, the window and the politeness
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import logging
 import math
 import time
@@ -139,6 +140,15 @@ class ExportJob:
         self.first_page = sink.next_page
         self.total_records: int | None = None
         self.total_pages: int | None = None
+
+    @contextlib.contextmanager
+    def closing_on_error(self) -> Iterator[None]:
+        """Close the file (keeping any checkpoint) if the block fails before the export runs."""
+        try:
+            yield
+        except BaseException:
+            self.sink.close()
+            raise
 
     def note_retry(self, status: int | None) -> None:
         if status == 429:

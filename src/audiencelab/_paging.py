@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 
 import anyio
 
+from audiencelab._exceptions import InputProblem, InputValidationError
 from audiencelab._models import Page
 from audiencelab._sansio import Operation
+from audiencelab._validate import check_seconds
 
 if TYPE_CHECKING:
     from audiencelab._client import AsyncAudienceLab, AudienceLab
@@ -93,6 +95,11 @@ class Poller:
     _delay: float = field(init=False)
 
     def __post_init__(self) -> None:
+        problems: list[InputProblem] = []
+        check_seconds(self.timeout, problems, "timeout")
+        check_seconds(self.initial, problems, "poll_interval", minimum=1e-3)
+        if problems:
+            raise InputValidationError(problems)
         self.started = self.clock()
         self._delay = self.initial
 

@@ -114,6 +114,15 @@ def check_bool(value: object, problems: list[InputProblem], field: str) -> None:
         problems.append(InputProblem(field, f"expected True or False, got {describe(value)}"))
 
 
+def check_seconds(
+    value: object, problems: list[InputProblem], field: str, *, minimum: float = 0.0
+) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= minimum:
+        problems.append(
+            InputProblem(field, f"expected a number of seconds >= {minimum:g}, got {value!r}")
+        )
+
+
 def check_positive_int(
     value: object,
     problems: list[InputProblem],

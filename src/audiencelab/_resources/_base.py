@@ -12,7 +12,7 @@ from audiencelab._export import ExportSink, infer_format
 from audiencelab._exporting import DEFAULT_EXPORT_RETRIES, ExportJob, ExportProgress
 from audiencelab._models import Page
 from audiencelab._sansio import Operation
-from audiencelab._validate import check_positive_int
+from audiencelab._validate import check_positive_int, check_seconds
 
 if TYPE_CHECKING:
     from audiencelab._client import AsyncAudienceLab, AudienceLab
@@ -49,11 +49,13 @@ def export_job(
     neutralize_formulas: bool,
     max_retries: int | None,
     on_progress: Callable[[ExportProgress], None] | None,
+    wait_timeout: float = 0.0,
 ) -> ExportJob:
     """Check the export's arguments, open its file (or its checkpoint) and plan the pages."""
     problems: list[InputProblem] = []
     check_positive_int(page_size, problems, "page_size", maximum=ops.MAX_PAGE_SIZE)
     check_positive_int(concurrency, problems, "concurrency", maximum=MAX_CONCURRENCY)
+    check_seconds(wait_timeout, problems, "wait_timeout")
     if max_retries is not None:
         check_positive_int(max_retries, problems, "max_retries", minimum=0)
     if problems:

@@ -159,8 +159,6 @@ class Audiences(SyncResource):
         formulas are prefixed with ``'`` unless ``neutralize_formulas=False``. Each page read is
         retried up to ``max_retries`` times (default 8: an export is a long batch job).
         """
-        if wait_timeout > 0:
-            self.wait_until_ready(audience_id, timeout=wait_timeout)
         job = export_job(
             f"audience:{audience_id}",
             lambda n: ops.audience_records_raw(audience_id, n, page_size),
@@ -174,7 +172,11 @@ class Audiences(SyncResource):
             neutralize_formulas=neutralize_formulas,
             max_retries=max_retries,
             on_progress=on_progress,
+            wait_timeout=wait_timeout,
         )
+        if wait_timeout > 0:  # after opening the file: a bad path fails now, not after the wait
+            with job.closing_on_error():
+                self.wait_until_ready(audience_id, timeout=wait_timeout)
         return export_sync(self._client, job)
 
 
@@ -269,8 +271,6 @@ class AsyncAudiences(AsyncResource):
         on_progress: Callable[[ExportProgress], None] | None = None,
     ) -> ExportSummary:
         """See :meth:`Audiences.export`."""
-        if wait_timeout > 0:
-            await self.wait_until_ready(audience_id, timeout=wait_timeout)
         job = export_job(
             f"audience:{audience_id}",
             lambda n: ops.audience_records_raw(audience_id, n, page_size),
@@ -284,5 +284,9 @@ class AsyncAudiences(AsyncResource):
             neutralize_formulas=neutralize_formulas,
             max_retries=max_retries,
             on_progress=on_progress,
+            wait_timeout=wait_timeout,
         )
+        if wait_timeout > 0:
+            with job.closing_on_error():
+                await self.wait_until_ready(audience_id, timeout=wait_timeout)
         return await export_async(self._client, job)
