@@ -13,7 +13,7 @@ import anyio
 import httpx
 
 from audiencelab._config import DEFAULT_MAX_RETRIES, ClientConfig, TimeoutTypes
-from audiencelab._download import BodyWriter
+from audiencelab._download import BodySink
 from audiencelab._resources.audiences import AsyncAudiences, Audiences
 from audiencelab._resources.enrichment import AsyncEnrichment, Enrichment
 from audiencelab._resources.pixels import AsyncPixels, Pixels
@@ -101,7 +101,7 @@ class AudienceLab(_ClientBase):
         self.pixels = Pixels(self)
         self.segments = Segments(self)
 
-    def _attempt(self, call: Call[T], body_to: BodyWriter | None, started: float) -> Step[T]:
+    def _attempt(self, call: Call[T], body_to: BodySink | None, started: float) -> Step[T]:
         request = call.request()
         with self._http.stream(
             request.method,
@@ -122,12 +122,12 @@ class AudienceLab(_ClientBase):
         op: Operation[T],
         *,
         on_retry: Callable[[int | None], None] | None = None,
-        body_to: Callable[[], BodyWriter] | None = None,
+        body_to: Callable[[], BodySink] | None = None,
         max_retries: int | None = None,
     ) -> T:
         """Run ``op`` to the end: retries, sleeps, then the parsed value or the error.
 
-        ``body_to`` streams a successful body into a fresh writer per attempt (downloads).
+        ``body_to`` streams a successful body into a fresh sink per attempt (downloads, exports).
         """
         call = self._call(op, on_retry, max_retries)
         while True:
@@ -194,7 +194,7 @@ class AsyncAudienceLab(_ClientBase):
         self.pixels = AsyncPixels(self)
         self.segments = AsyncSegments(self)
 
-    async def _attempt(self, call: Call[T], body_to: BodyWriter | None, started: float) -> Step[T]:
+    async def _attempt(self, call: Call[T], body_to: BodySink | None, started: float) -> Step[T]:
         request = call.request()
         async with self._http.stream(
             request.method,
@@ -215,7 +215,7 @@ class AsyncAudienceLab(_ClientBase):
         op: Operation[T],
         *,
         on_retry: Callable[[int | None], None] | None = None,
-        body_to: Callable[[], BodyWriter] | None = None,
+        body_to: Callable[[], BodySink] | None = None,
         max_retries: int | None = None,
     ) -> T:
         """Run ``op`` to the end. See :meth:`AudienceLab._execute`."""

@@ -12,6 +12,7 @@ import time
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from audiencelab._exceptions import InputProblem, InputValidationError
@@ -49,6 +50,38 @@ def target_path(path: str | os.PathLike[str], overwrite: bool) -> Path:
             [InputProblem("path", f"the folder {str(target.parent)!r} does not exist")]
         )
     return target
+
+
+class BodySink(Protocol):
+    """Where the clients stream a successful body, one fresh sink per attempt."""
+
+    def write(self, chunk: bytes) -> None: ...
+
+    def finish(self, success: bool) -> None: ...
+
+    def discard(self) -> None: ...
+
+
+class ChunkBuffer:
+    """Keeps a body as the chunks it arrived in, for the parsing thread to join when needed.
+
+    Export pages are read by worker threads; joining a ~2.5 MB page there would allocate it in
+    that thread's malloc arena, and eight such arenas hold on to their peak. Only the thread that
+    parses a page joins it, just before parsing, so big buffers come and go in one place.
+    """
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+
+    def write(self, chunk: bytes) -> None:
+        self.chunks.append(chunk)
+
+    def finish(self, success: bool) -> None:
+        if not success:
+            self.chunks.clear()
+
+    def discard(self) -> None:
+        self.chunks.clear()
 
 
 class Download:
