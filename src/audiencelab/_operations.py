@@ -6,6 +6,7 @@ Nothing here does I/O. The sync and async resources call these and hand the resu
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
@@ -192,6 +193,24 @@ def parse_json(content: bytes) -> Any:
     return pydantic_core.from_json(content, cache_strings="keys")
 
 
+@dataclass(frozen=True)
+class PagedSource:
+    """Something an export pages through: its identity (checked on resume), how to request page
+    ``n`` of size ``page_size`` as raw bytes, and how to read such a page."""
+
+    source: str
+    page_op: Callable[[int, int], Operation[bytes]]
+    read_page: Callable[[bytes], Page[Any]]
+
+
+def audience_pages(audience_id: str) -> PagedSource:
+    return PagedSource(
+        f"audience:{audience_id}",
+        lambda n, size: audience_records_raw(audience_id, n, size),
+        lambda raw: records_page(audience_id, raw),
+    )
+
+
 def records_page(audience_id: str, content: bytes) -> RecordsPage:
     """Read a records page without validating every cell (rows are many and wide)."""
     body = parse_json(content)
@@ -288,6 +307,14 @@ def segment_records(segment_id: str, page: int, page_size: int) -> Operation[Seg
 def segment_records_raw(segment_id: str, page: int, page_size: int) -> Operation[bytes]:
     op = segment_records(segment_id, page, page_size)
     return Operation(op.method, op.path, params=op.params, parse=lambda r: r.content)
+
+
+def segment_pages(segment_id: str) -> PagedSource:
+    return PagedSource(
+        f"segment:{segment_id}",
+        lambda n, size: segment_records_raw(segment_id, n, size),
+        segment_page,
+    )
 
 
 def segment_page(content: bytes) -> SegmentPage:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from audiencelab import _operations as ops
 from audiencelab._exceptions import InputProblem, InputValidationError
 from audiencelab._export import ExportSink, infer_format
 from audiencelab._exporting import DEFAULT_EXPORT_RETRIES, ExportJob, ExportProgress
 from audiencelab._models import Page
-from audiencelab._sansio import Operation
 from audiencelab._validate import check_positive_int, check_seconds
 
 if TYPE_CHECKING:
@@ -36,9 +35,7 @@ def page_items(page: Page[ItemT]) -> list[ItemT]:
 
 
 def export_job(
-    source: str,
-    page_op: Callable[[int], Operation[bytes]],
-    read_page: Callable[[bytes], Page[Any]],
+    pages: ops.PagedSource,
     *,
     path: str | os.PathLike[str],
     format: str | None,
@@ -63,7 +60,7 @@ def export_job(
     sink = ExportSink.open(
         path,
         infer_format(path, format),
-        source=source,
+        source=pages.source,
         page_size=page_size,
         neutralize_formulas=neutralize_formulas,
         resume=resume,
@@ -71,8 +68,8 @@ def export_job(
     )
     return ExportJob(
         sink,
-        page_op,
-        read_page,
+        lambda n: pages.page_op(n, page_size),
+        pages.read_page,
         concurrency=concurrency,
         max_retries=DEFAULT_EXPORT_RETRIES if max_retries is None else max_retries,
         on_progress=on_progress,

@@ -160,9 +160,7 @@ class Audiences(SyncResource):
         retried up to ``max_retries`` times (default 8: an export is a long batch job).
         """
         job = export_job(
-            f"audience:{audience_id}",
-            lambda n: ops.audience_records_raw(audience_id, n, page_size),
-            lambda raw: ops.records_page(audience_id, raw),
+            ops.audience_pages(audience_id),
             path=path,
             format=format,
             page_size=page_size,
@@ -272,9 +270,7 @@ class AsyncAudiences(AsyncResource):
     ) -> ExportSummary:
         """See :meth:`Audiences.export`."""
         job = export_job(
-            f"audience:{audience_id}",
-            lambda n: ops.audience_records_raw(audience_id, n, page_size),
-            lambda raw: ops.records_page(audience_id, raw),
+            ops.audience_pages(audience_id),
             path=path,
             format=format,
             page_size=page_size,

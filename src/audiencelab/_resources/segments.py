@@ -41,9 +41,7 @@ class Segments(SyncResource):
     ) -> ExportSummary:
         """Write every record of a Studio segment to a file. See :meth:`Audiences.export`."""
         job = export_job(
-            f"segment:{segment_id}",
-            lambda n: ops.segment_records_raw(segment_id, n, page_size),
-            ops.segment_page,
+            ops.segment_pages(segment_id),
             path=path,
             format=format,
             page_size=page_size,
@@ -82,9 +80,7 @@ class AsyncSegments(AsyncResource):
         on_progress: Callable[[ExportProgress], None] | None = None,
     ) -> ExportSummary:
         job = export_job(
-            f"segment:{segment_id}",
-            lambda n: ops.segment_records_raw(segment_id, n, page_size),
-            ops.segment_page,
+            ops.segment_pages(segment_id),
             path=path,
             format=format,
             page_size=page_size,
