@@ -5,7 +5,9 @@
 >>> client.audiences.create(name="NYC engineers", filters={"city": ["New York"]}).audience_id
 """
 
-from audiencelab._client import AsyncAudienceLab, AudienceLab
+from audiencelab import operations
+from audiencelab._async.client import AsyncAudienceLab
+from audiencelab._config import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL, DEFAULT_MAX_RETRIES
 from audiencelab._download import DownloadSummary
 from audiencelab._exceptions import (
     APIConnectionError,
@@ -17,6 +19,7 @@ from audiencelab._exceptions import (
     AudienceNotReadyError,
     AuthenticationError,
     BadRequestError,
+    CallMethod,
     ConfigurationError,
     ConflictError,
     FilterValidationError,
@@ -24,13 +27,14 @@ from audiencelab._exceptions import (
     InputValidationError,
     InternalServerError,
     NotFoundError,
+    PassArgument,
     PermissionDeniedError,
     RateLimitError,
+    Remedy,
     UnprocessableEntityError,
     WaitTimeoutError,
 )
-from audiencelab._export import ExportStateError, ExportSummary
-from audiencelab._exporting import ExportProgress
+from audiencelab._export import ExportOptions, ExportProgress, ExportStateError, ExportSummary
 from audiencelab._filters import (
     AgeRange,
     Attributes,
@@ -39,6 +43,8 @@ from audiencelab._filters import (
     NumberRange,
     Profile,
 )
+from audiencelab._http import DEFAULT_TIMEOUT
+from audiencelab._logging import EVENT_ATTRIBUTE
 from audiencelab._models import (
     AttributeValues,
     Audience,
@@ -60,9 +66,17 @@ from audiencelab._models import (
     SegmentOption,
     SegmentPage,
 )
+from audiencelab._retry import RetryPolicy
+from audiencelab._sync.client import AudienceLab
 from audiencelab._version import __version__
 
 __all__ = [
+    "API_KEY_ENV",
+    "BASE_URL_ENV",
+    "DEFAULT_BASE_URL",
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_TIMEOUT",
+    "EVENT_ATTRIBUTE",
     "APIConnectionError",
     "APIError",
     "APIResponseValidationError",
@@ -84,6 +98,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "BusinessProfile",
+    "CallMethod",
     "ConfigurationError",
     "ConflictError",
     "CustomAudienceCreated",
@@ -92,6 +107,7 @@ __all__ = [
     "EnrichmentJob",
     "EnrichmentJobCreated",
     "EventsPage",
+    "ExportOptions",
     "ExportProgress",
     "ExportStateError",
     "ExportSummary",
@@ -102,6 +118,7 @@ __all__ = [
     "NotFoundError",
     "NumberRange",
     "Page",
+    "PassArgument",
     "PermissionDeniedError",
     "Pixel",
     "PixelCreated",
@@ -110,9 +127,12 @@ __all__ = [
     "RateLimitError",
     "Record",
     "RecordsPage",
+    "Remedy",
+    "RetryPolicy",
     "SegmentOption",
     "SegmentPage",
     "UnprocessableEntityError",
     "WaitTimeoutError",
     "__version__",
+    "operations",
 ]

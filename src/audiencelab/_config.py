@@ -1,4 +1,7 @@
-"""Client settings: the API key (kept secret), the base URL (checked), timeouts and retries."""
+"""Client settings: the API key (kept secret), the base URL (checked) and retries.
+
+Pure: no HTTP library. Timeouts belong to the I/O shell (:mod:`audiencelab._http`).
+"""
 
 from __future__ import annotations
 
@@ -8,20 +11,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-import httpx
-
 from audiencelab._exceptions import ConfigurationError
+from audiencelab._retry import RetryPolicy
 from audiencelab._version import __version__
 
+#: The environment variable holding the API key.
 API_KEY_ENV = "AUDIENCELAB_API_KEY"
+#: The environment variable holding the API's address (for the sandbox, or a proxy).
 BASE_URL_ENV = "AUDIENCELAB_BASE_URL"
 DEFAULT_BASE_URL = "https://api.audiencelab.io"
 DEFAULT_MAX_RETRIES = 2
-# Reads of big record pages can be slow on the real service; connecting should never be.
-DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=60.0, write=60.0, pool=30.0)
 USER_AGENT = f"audiencelab-python/{__version__}"
-
-TimeoutTypes = float | httpx.Timeout | None
 
 
 class Secret:
@@ -70,7 +70,9 @@ def resolve_api_key(api_key: str | None, environ: Mapping[str, str] | None = Non
     return Secret(value)
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback_host(host: str) -> bool:
+    """True for a host only this machine can reach: ``localhost``, ``127.0.0.0/8``, ``::1``."""
+    host = host.strip().strip("[]").lower()
     if host == "localhost" or host.endswith(".localhost"):
         return True
     try:
@@ -79,9 +81,7 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def resolve_base_url(
-    base_url: str | httpx.URL | None, environ: Mapping[str, str] | None = None
-) -> str:
+def resolve_base_url(base_url: object | None, environ: Mapping[str, str] | None = None) -> str:
     """The base URL without a trailing slash; plain http only for loopback (the sandbox)."""
     env = os.environ if environ is None else environ
     raw = str(base_url) if base_url is not None else env.get(BASE_URL_ENV) or DEFAULT_BASE_URL
@@ -99,27 +99,13 @@ def resolve_base_url(
         raise ConfigurationError(
             f"The base URL {raw!r} must not have a query or fragment.", setting="base_url"
         )
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
         raise ConfigurationError(
             f"Refusing plain-http base URL {raw!r}: the API key would travel unencrypted. "
             "Use https, or a loopback address (127.0.0.1, localhost) for the local sandbox.",
             setting="base_url",
         )
     return raw.rstrip("/")
-
-
-def resolve_timeout(timeout: TimeoutTypes) -> httpx.Timeout:
-    if isinstance(timeout, httpx.Timeout):
-        return timeout
-    if timeout is None:
-        return DEFAULT_TIMEOUT
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
-        raise ConfigurationError(
-            f"timeout must be a positive number of seconds, got {timeout!r}", setting="timeout"
-        )
-    return httpx.Timeout(
-        float(timeout), connect=min(float(timeout), DEFAULT_TIMEOUT.connect or 10.0)
-    )
 
 
 def resolve_max_retries(max_retries: int) -> int:
@@ -136,21 +122,26 @@ class ClientConfig:
 
     api_key: Secret = field(repr=False)
     base_url: str
-    timeout: httpx.Timeout
-    max_retries: int
+    max_retries: int = DEFAULT_MAX_RETRIES
+    retry_policy: RetryPolicy = field(default_factory=RetryPolicy)
 
     @classmethod
     def resolve(
         cls,
         *,
         api_key: str | None,
-        base_url: str | httpx.URL | None,
-        timeout: TimeoutTypes,
+        base_url: object | None,
         max_retries: int,
+        retry_policy: RetryPolicy | None,
     ) -> ClientConfig:
+        if retry_policy is not None and not isinstance(retry_policy, RetryPolicy):
+            raise ConfigurationError(
+                f"retry_policy must be a RetryPolicy, got {type(retry_policy).__name__}",
+                setting="retry_policy",
+            )
         return cls(
             api_key=resolve_api_key(api_key),
             base_url=resolve_base_url(base_url),
-            timeout=resolve_timeout(timeout),
             max_retries=resolve_max_retries(max_retries),
+            retry_policy=retry_policy or RetryPolicy(),
         )

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit
 
-from audiencelab._exceptions import InputProblem, InputValidationError
+from audiencelab._exceptions import InputProblem, InputValidationError, PassArgument
 from audiencelab._sansio import Operation
 
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -41,7 +41,9 @@ def target_path(path: str | os.PathLike[str], overwrite: bool) -> Path:
         raise InputValidationError(
             [
                 InputProblem(
-                    "path", f"{str(target)!r} already exists; pass overwrite=True to replace it"
+                    "path",
+                    f"{str(target)!r} already exists",
+                    remedy=PassArgument("overwrite", True, "to replace it"),
                 )
             ]
         )

@@ -23,8 +23,9 @@ carries the key) and the response.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "AudienceNotReadyError",
     "AuthenticationError",
     "BadRequestError",
+    "CallMethod",
     "ConfigurationError",
     "ConflictError",
     "FilterValidationError",
@@ -44,26 +46,154 @@ __all__ = [
     "InputValidationError",
     "InternalServerError",
     "NotFoundError",
+    "PassArgument",
     "PermissionDeniedError",
     "RateLimitError",
+    "Remedy",
     "UnprocessableEntityError",
     "WaitTimeoutError",
 ]
 
+Loc = tuple[str | int, ...]
+_PATH_PART = re.compile(r"\[(\d+)\]|([^.\[\]]+)")
+
+
+def _sentence(text: str, purpose: str) -> str:
+    return f"{text} {purpose}" if purpose else text
+
+
+@dataclass(frozen=True)
+class PassArgument:
+    """A next step, as data: call again with the argument ``name=value``.
+
+    ``value`` is ``...`` when any value will do (``pass format=...``). Front ends say it in their
+    own words: the CLI turns ``PassArgument("overwrite", True)`` into ``add --overwrite``.
+    """
+
+    name: str
+    value: Any = ...
+    purpose: str = ""
+
+    def __str__(self) -> str:
+        shown = "..." if self.value is ... else repr(self.value)
+        return _sentence(f"pass {self.name}={shown}", self.purpose)
+
+
+@dataclass(frozen=True)
+class CallMethod:
+    """A next step, as data: call a method of the client, e.g. ``client.audiences.list()``.
+
+    ``method`` is its dotted name under the client (``"audiences.list"``); ``args`` its
+    positional arguments.
+    """
+
+    method: str
+    args: tuple[Any, ...] = ()
+    purpose: str = ""
+
+    def __str__(self) -> str:
+        args = ", ".join(map(repr, self.args))
+        return _sentence(f"call client.{self.method}({args})", self.purpose)
+
+
+Remedy = PassArgument | CallMethod
+
+
+def _join(text: str, sentence: str) -> str:
+    """``text`` followed by ``sentence``, each ending with a full stop."""
+    if not sentence:
+        return text
+    sentence = sentence[:1].upper() + sentence[1:]
+    if not sentence.endswith((".", "?", "!")):
+        sentence += "."
+    text = text.rstrip()
+    if not text:
+        return sentence
+    return f"{text}{'' if text.endswith(('.', '?', '!')) else '.'} {sentence}"
+
 
 class AudienceLabError(Exception):
-    """Base class of every exception raised by this package."""
+    """Base class of every exception raised by this package.
+
+    ``remedy`` is what to do next as data (a :class:`PassArgument` or :class:`CallMethod`), or
+    None; the message ends with it in Python terms, and :meth:`describe` lets another front end
+    (the CLI) say it in its own.
+    """
+
+    remedy: Remedy | None = None
+
+    def __init__(self, message: str, *, remedy: Remedy | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if remedy is not None:
+            self.remedy = remedy
+
+    @property
+    def summary(self) -> str:
+        """What went wrong, without the remedy."""
+        return self.message
+
+    def describe(self, say: Callable[[Remedy], str] = str) -> str:
+        """The summary followed by the remedy, said by ``say`` (default: in Python terms)."""
+        return _join(self.summary, say(self.remedy) if self.remedy is not None else "")
+
+    def __str__(self) -> str:
+        return self.describe()
 
 
 @dataclass(frozen=True)
 class InputProblem:
-    """One problem with the caller's input: where (``filters.zipCode``) and what."""
+    """One problem with the caller's input, as data.
+
+    ``path`` says where (``filters.zipCode``, ``records[3].phone``); ``message`` what is wrong;
+    ``suggestion`` the corrected value or key when there is one (``"zip"``), else None; ``remedy``
+    an argument to pass or a method to call instead. ``loc`` is the path as a tuple of keys and
+    indexes, for front ends that name things their own way (a CSV line instead of ``records[3]``).
+    """
 
     path: str
     message: str
+    suggestion: Any = None
+    remedy: Remedy | None = None
+    loc: Loc = field(default=(), compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.loc and self.path:
+            parts: list[str | int] = []
+            for index, key in _PATH_PART.findall(self.path):
+                parts.append(int(index) if index else key)
+            object.__setattr__(self, "loc", tuple(parts))
+
+    @classmethod
+    def at(
+        cls, loc: Loc, message: str, suggestion: Any = None, remedy: Remedy | None = None
+    ) -> InputProblem:
+        """A problem at ``loc``, e.g. ``("records", 3, "phone")`` (keys may hold any character)."""
+        return cls(join_path(loc), message, suggestion, remedy, loc)
+
+    def describe(self, say: Callable[[Remedy], str] = str, *, path: str | None = None) -> str:
+        """One line: path, message, ``did you mean ...?`` and the remedy said by ``say``."""
+        text = self.message
+        if self.suggestion is not None:
+            text += f"; did you mean {self.suggestion!r}?"
+        if self.remedy is not None:
+            text += f"; {say(self.remedy)}"
+        shown = self.path if path is None else path
+        return f"{shown}: {text}" if shown else text
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.message}" if self.path else self.message
+        return self.describe()
+
+
+def join_path(loc: Sequence[str | int], prefix: str = "") -> str:
+    """``("records", 3, "phone")`` -> ``records[3].phone``."""
+    path = prefix
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path = f"{path}.{part}" if path else str(part)
+    return path
 
 
 class ConfigurationError(AudienceLabError):
@@ -74,19 +204,30 @@ class ConfigurationError(AudienceLabError):
         self.setting = setting
 
 
+MAX_PROBLEMS_LISTED = 20
+
+
 class InputValidationError(AudienceLabError, ValueError):
     """Input refused before anything was sent. Lists every problem found, not only the first."""
 
     def __init__(self, problems: Sequence[InputProblem]) -> None:
         self.problems: tuple[InputProblem, ...] = tuple(problems)
-        super().__init__(self._render())
+        super().__init__(self.describe())
 
-    def _render(self) -> str:
-        if len(self.problems) == 1:
-            return str(self.problems[0])
-        lines = [f"{len(self.problems)} problems with the request (nothing was sent):"]
-        lines += [f"  - {p}" for p in self.problems]
-        return "\n".join(lines)
+    @property
+    def summary(self) -> str:
+        return self.describe()
+
+    def describe(self, say: Callable[[Remedy], str] = str) -> str:
+        shown = [p.describe(say) for p in self.problems[:MAX_PROBLEMS_LISTED]]
+        if len(self.problems) > MAX_PROBLEMS_LISTED:
+            shown.append(f"... and {len(self.problems) - MAX_PROBLEMS_LISTED:,} more")
+        if len(shown) == 1:
+            return shown[0]
+        return "\n".join(
+            [f"{len(self.problems)} problems with the request (nothing was sent):"]
+            + [f"  - {line}" for line in shown]
+        )
 
 
 class FilterValidationError(InputValidationError):
@@ -101,11 +242,17 @@ class WaitTimeoutError(AudienceLabError, TimeoutError):
     """A ``wait_*`` helper ran out of time before the resource was ready."""
 
 
+UNKNOWN_OUTCOME = (
+    "The request was sent but no usable answer came back, so it may or may not have taken "
+    "effect; it was not repeated, to avoid doing it twice."
+)
+
+
 class APIError(AudienceLabError):
     """A request to the API failed.
 
     ``outcome_unknown`` is True when the request may or may not have taken effect on the server
-    (the body was sent and no usable answer came back); the message then says how to check.
+    (the body was sent and no usable answer came back); ``remedy`` then says how to check.
     """
 
     def __init__(
@@ -115,12 +262,16 @@ class APIError(AudienceLabError):
         method: str | None = None,
         url: str | None = None,
         outcome_unknown: bool = False,
+        remedy: Remedy | None = None,
     ) -> None:
-        super().__init__(message)
-        self.message = message
+        super().__init__(message, remedy=remedy)
         self.method = method
         self.url = url
         self.outcome_unknown = outcome_unknown
+
+    @property
+    def summary(self) -> str:
+        return _join(self.message, UNKNOWN_OUTCOME) if self.outcome_unknown else self.message
 
 
 class APIResponseValidationError(APIError):
@@ -152,9 +303,10 @@ class AudienceNotReadyError(APIError):
     ) -> None:
         super().__init__(
             f"audience {audience_id} has no data yet: it is probably still being built (or it "
-            "matched nobody). Wait with client.audiences.wait_until_ready(audience_id).",
+            "matched nobody)",
             method=method,
             url=url,
+            remedy=CallMethod("audiences.wait_until_ready", (audience_id,), "to wait for it"),
         )
         self.audience_id = audience_id
 
@@ -182,15 +334,19 @@ class APIStatusError(APIError):
         method: str | None = None,
         url: str | None = None,
         outcome_unknown: bool = False,
+        remedy: Remedy | None = None,
     ) -> None:
-        super().__init__(message, method=method, url=url, outcome_unknown=outcome_unknown)
+        super().__init__(
+            message, method=method, url=url, outcome_unknown=outcome_unknown, remedy=remedy
+        )
         self.status_code = status_code
         self.code = code
         self.body = body
         self.request_id = request_id
         self.headers: Mapping[str, str] = dict(headers or {})
 
-    def __str__(self) -> str:
+    @property
+    def summary(self) -> str:
         parts = [f"HTTP {self.status_code}"]
         if self.code:
             parts.append(self.code)
@@ -199,7 +355,7 @@ class APIStatusError(APIError):
             text += f" ({self.method} {self.url})"
         if self.request_id:
             text += f" [request id {self.request_id}]"
-        return text
+        return _join(text, UNKNOWN_OUTCOME) if self.outcome_unknown else text
 
 
 class BadRequestError(APIStatusError):

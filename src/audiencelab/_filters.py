@@ -18,8 +18,14 @@ from typing import Annotated, Any, ClassVar
 import pydantic
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
 
-from audiencelab._exceptions import FilterValidationError, InputProblem
-from audiencelab._validate import Loc, closest, normalize_key, problems_from_pydantic
+from audiencelab._exceptions import (
+    FilterValidationError,
+    InputProblem,
+    Loc,
+    PassArgument,
+    Remedy,
+)
+from audiencelab._validate import closest, normalize_key, problems_from_pydantic, value_error
 
 __all__ = [
     "AgeRange",
@@ -69,14 +75,17 @@ def _state_code(value: str) -> str:
     if code:
         return code  # the dashboard sends codes too: "California" -> "CA"
     guess = closest(text, [*US_STATES, *STATE_CODES], cutoff=0.8)
-    hint = f"; did you mean {US_STATES.get(guess, guess)!r}?" if guess else ""
-    raise ValueError(f"{value!r} is not a US state; use a two-letter code such as 'CA'{hint}")
+    raise value_error(
+        f"{value!r} is not a US state; use a two-letter code such as 'CA'",
+        US_STATES.get(guess, guess) if guess else None,
+    )
 
 
 def _zip_code(value: Any) -> Any:
     if isinstance(value, int) and not isinstance(value, bool):
-        raise ValueError(
-            f"ZIP codes are strings (leading zeros matter): use {str(value).zfill(5)!r}, not {value}"
+        raise value_error(
+            f"ZIP codes are strings (leading zeros matter), not the number {value}",
+            str(value).zfill(5),
         )
     if isinstance(value, str) and not _ZIP.match(value.strip()):
         raise ValueError(f"{value!r} is not a 5-digit ZIP code such as '10001'")
@@ -266,12 +275,12 @@ class AudienceFilters(_FilterModel):
     null_only: ColumnValues | None = Field(None, alias="nullOnly")
 
 
-# Keys people reach for that are not filters, or not spelled like this (normalized -> advice).
+# Keys people reach for that are arguments of their own, not filters (normalized -> argument).
 _NOT_FILTERS = {
-    "daysback": "days_back is an argument of create()/preview(), not a filter: pass days_back=...",
-    "segment": "segment is an argument of create()/preview(), not a filter: pass segment=[...]",
-    "segments": "segment is an argument of create()/preview(), not a filter: pass segment=[...]",
-    "name": "name is an argument of create(), not a filter",
+    "daysback": "days_back",
+    "segment": "segment",
+    "segments": "segment",
+    "name": "name",
 }
 _SYNONYMS = {
     "zipcode": "zip", "zipcodes": "zip", "zips": "zip", "postalcode": "zip", "postcode": "zip",
@@ -334,14 +343,22 @@ def _all_paths(model: type[_FilterModel] = AudienceFilters, prefix: str = "") ->
 _ALL_PATHS = _all_paths()
 
 
-def _unknown_key_message(model: type[_FilterModel] | None, key: str) -> str:
+def _unknown_key_message(
+    model: type[_FilterModel] | None, key: str
+) -> tuple[str, str | None, Remedy | None]:
+    """The message, suggestion and remedy for an unknown key under ``model``."""
     norm = normalize_key(key)
     if model is AudienceFilters and norm in _NOT_FILTERS:
-        return f"not a filter; {_NOT_FILTERS[norm]}"
+        argument = _NOT_FILTERS[norm]
+        return (
+            f"not a filter: {argument} is an argument of its own",
+            None,
+            PassArgument(argument, purpose="instead"),
+        )
     if model is not None:
         local = closest(key, _json_names(model))
         if local is not None:
-            return f"unknown filter; did you mean {local!r}?"
+            return "unknown filter", local, None
     # The key may belong elsewhere in the tree: `industry` lives under businessProfile.
     path = _SYNONYMS.get(norm)
     if path is None:
@@ -349,23 +366,23 @@ def _unknown_key_message(model: type[_FilterModel] | None, key: str) -> str:
         leaf = closest(key, leaves, cutoff=0.8) or closest(key.rstrip("s"), leaves, cutoff=0.85)
         path = leaves[leaf] if leaf is not None else None
     if path is None:
-        return "unknown filter (the API would silently ignore it)"
+        return "unknown filter (the API would silently ignore it)", None, None
     here = model.json_path if model is not None else ""
     if here and path.startswith(here + "."):
         path = path[len(here) + 1 :]
     elif model is not AudienceFilters:
         path = "filters." + path  # from another part of the tree: show it whole
-    return f"unknown filter; did you mean {path!r}?"
+    return "unknown filter", path, None
 
 
 def _filter_error(
     exc: pydantic.ValidationError, model: type[_FilterModel]
 ) -> FilterValidationError:
-    root = "filters" + (f".{model.json_path}" if model.json_path else "")
+    root: Loc = ("filters", model.json_path) if model.json_path else ("filters",)
     if model is NumberRange:
-        root = "range"
+        root = ("range",)
 
-    def unknown(loc: Loc) -> str:
+    def unknown(loc: Loc) -> tuple[str, str | None, Remedy | None]:
         owner = _model_at(loc, model)
         return _unknown_key_message(owner, str(loc[-1]))
 

@@ -25,45 +25,84 @@ from __future__ import annotations
 
 import email.utils
 import enum
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-import httpx
+from audiencelab._exceptions import ConfigurationError
+
+__all__ = [
+    "RETRYABLE_STATUSES",
+    "Delivery",
+    "RetryDecision",
+    "RetryPolicy",
+    "TransportFailure",
+    "decide_retry",
+    "parse_retry_after",
+]
 
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 
 
 class Delivery(enum.Enum):
-    """How far a failed request got, judged from the transport error."""
+    """How far a failed request got, judged by the I/O shell from its transport error."""
 
     NOT_SENT = "not sent"  # the connection was never made: the server cannot have acted
     SENT = "sent"  # the body may have reached the server: it may have acted
     BROKEN = "broken"  # a local bug or unsupported URL: retrying cannot help
 
 
-def classify_transport_error(exc: Exception) -> Delivery:
-    if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)):
-        return Delivery.NOT_SENT
-    if isinstance(exc, httpx.ProxyError):
-        return Delivery.NOT_SENT
-    if isinstance(exc, (httpx.UnsupportedProtocol, httpx.LocalProtocolError)):
-        return Delivery.BROKEN
-    return Delivery.SENT
+@dataclass(frozen=True)
+class TransportFailure:
+    """A transport error as the core sees it: no HTTP library types, only what the table needs."""
+
+    delivery: Delivery
+    timed_out: bool
+    detail: str  # the error's own words, for the message
+    kind: str = ""  # its type name, for the debug log
 
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Exponential backoff with full jitter; ``Retry-After`` honoured up to ``max_retry_after``."""
+    """How long to wait before a retry: exponential backoff with jitter, and ``Retry-After``.
 
-    max_retries: int = 2
-    base_delay: float = 0.5
+    Retry *n* (from 0) waits up to ``initial_delay * 2**n`` seconds, capped at ``max_delay``.
+    ``jitter`` is the share of that wait that is random: 1.0 ("full jitter", the default) waits
+    anywhere in (0, ceiling], so that parallel clients do not retry in step; 0 waits exactly the
+    ceiling. A server's ``Retry-After`` (seconds or an HTTP date) is honoured up to
+    ``max_retry_after`` seconds. How many retries happen is the client's ``max_retries``.
+    """
+
+    initial_delay: float = 0.5
     max_delay: float = 8.0
+    jitter: float = 1.0
     max_retry_after: float = 60.0
 
+    def __post_init__(self) -> None:
+        for name in ("initial_delay", "max_delay", "max_retry_after"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ConfigurationError(
+                    f"RetryPolicy.{name} must be a number of seconds, got {value!r}",
+                    setting="retry_policy",
+                )
+            if not math.isfinite(value) or value < 0:
+                raise ConfigurationError(
+                    f"RetryPolicy.{name} must be a finite number of seconds >= 0, got {value!r}",
+                    setting="retry_policy",
+                )
+        jitter = self.jitter
+        if isinstance(jitter, bool) or not isinstance(jitter, (int, float)) or not 0 <= jitter <= 1:
+            raise ConfigurationError(
+                f"RetryPolicy.jitter must be between 0 and 1, got {jitter!r}",
+                setting="retry_policy",
+            )
+
     def backoff(self, retries_done: int, rand: Callable[[], float]) -> float:
-        ceiling = min(self.max_delay, self.base_delay * 2.0**retries_done)
-        return rand() * ceiling
+        """The wait before retry number ``retries_done`` (from 0); ``rand`` is in [0, 1)."""
+        ceiling = min(self.max_delay, self.initial_delay * 2.0**retries_done)
+        return ceiling * (1.0 - self.jitter * rand())
 
 
 @dataclass(frozen=True)
@@ -97,6 +136,7 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
 def decide_retry(
     policy: RetryPolicy,
     *,
+    max_retries: int,
     retries_done: int,
     safe_to_retry: bool,
     status_code: int | None = None,
@@ -106,7 +146,7 @@ def decide_retry(
     now: datetime | None = None,
 ) -> RetryDecision:
     """Decide what to do after a failed attempt: either a status code or a ``delivery`` is given."""
-    budget_left = retries_done < policy.max_retries
+    budget_left = retries_done < max_retries
     retry_after = parse_retry_after((headers or {}).get("retry-after"), now)
 
     if delivery is not None:
@@ -132,7 +172,7 @@ def decide_retry(
         if retry_after is not None:
             wait = min(retry_after, policy.max_retry_after)
             # A little extra jitter (never less than asked) so parallel workers do not all wake at once.
-            wait += rand() * min(1.0, wait * 0.1)
+            wait += policy.jitter * rand() * min(1.0, wait * 0.1)
         else:
             wait = policy.backoff(retries_done, rand)
         return RetryDecision(True, wait, reason=f"HTTP {status_code}")

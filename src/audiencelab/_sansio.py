@@ -25,20 +25,19 @@ from audiencelab._exceptions import (
     InputProblem,
     InputValidationError,
     RateLimitError,
+    Remedy,
     status_error_class,
 )
+from audiencelab._logging import log
 from audiencelab._retry import (
     Delivery,
     RetryDecision,
-    RetryPolicy,
-    classify_transport_error,
+    TransportFailure,
     decide_retry,
     parse_retry_after,
 )
 
 T = TypeVar("T")
-
-logger = logging.getLogger("audiencelab")
 
 _REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-amzn-requestid", "x-cloud-trace-context")
 
@@ -69,23 +68,36 @@ class Response:
 
 @dataclass(frozen=True)
 class Operation(Generic[T]):
-    """One API call: what to send, and how to read a successful answer.
+    """One API call, checked and described, not sent: what to send, and how to read the answer.
 
-    ``safe_to_retry`` is False for requests that create something: those are repeated only when the
-    server cannot have acted on them. ``unknown_outcome_hint`` tells the user how to check.
+    ``content`` is the exact body bytes (compact UTF-8 JSON), what ``--dry-run`` prints.
+    ``safe_to_retry`` is False for requests that create something: those are repeated only when
+    the server cannot have acted on them; ``check_outcome`` then says how to check whether it
+    did, as a remedy (``unknown_outcome_note`` where only the dashboard can tell).
     """
 
     method: str
     path: str
-    parse: Callable[[Response], T]
+    parse: Callable[[Response], T] = field(repr=False)
     params: Sequence[tuple[str, str]] = ()
     body: Any = None
     safe_to_retry: bool = True
-    unknown_outcome_hint: str = ""
+    check_outcome: Remedy | None = None
+    unknown_outcome_note: str = ""
     # DELETE: a 404 after an attempt that may have succeeded means the thing is gone, as asked.
     gone_ok_on_retry: bool = False
     # A full URL outside the API (e.g. a result file): the key is sent only to the API's own origin.
     absolute_url: str | None = None
+
+    @property
+    def content(self) -> bytes | None:
+        """The exact bytes of the body, or None for a request without one."""
+        return None if self.body is None else encode_json(self.body)
+
+    @property
+    def target(self) -> str:
+        """``path?query`` as sent (relative to the base URL)."""
+        return build_url("", self.path, self.params)
 
 
 @dataclass(frozen=True)
@@ -132,9 +144,8 @@ def build_request(config: ClientConfig, op: Operation[Any]) -> PreparedRequest:
     headers = [("Accept", accept), ("User-Agent", USER_AGENT)]
     if same_origin(url, config.base_url):
         headers.insert(0, ("X-Api-Key", config.api_key.reveal()))
-    content = None
-    if op.body is not None:
-        content = encode_json(op.body)
+    content = op.content
+    if content is not None:
         headers.append(("Content-Type", "application/json"))
     return PreparedRequest(op.method, url, headers, content)
 
@@ -201,11 +212,11 @@ _REASONS = {
 
 
 def status_error(
-    response: Response, method: str, url: str, *, outcome_unknown: bool = False, hint: str = ""
+    response: Response, op: Operation[Any], url: str, *, outcome_unknown: bool = False
 ) -> APIStatusError:
     code, message, body = error_details(response)
-    if outcome_unknown:
-        message = f"{message}. {_unknown_outcome_text(hint)}"
+    if outcome_unknown and op.unknown_outcome_note:
+        message = f"{message}. {op.unknown_outcome_note}"
     elif response.status_code == 401:
         message += " (check AUDIENCELAB_API_KEY)"
     cls = status_error_class(response.status_code)
@@ -215,23 +226,16 @@ def status_error(
         "body": body,
         "request_id": _request_id(response.headers),
         "headers": response.headers,
-        "method": method,
+        "method": op.method,
         "url": url,
         "outcome_unknown": outcome_unknown,
+        "remedy": op.check_outcome if outcome_unknown else None,
     }
     if cls is RateLimitError:
         return RateLimitError(
             message, retry_after=parse_retry_after(response.headers.get("retry-after")), **kwargs
         )
     return cls(message, **kwargs)
-
-
-def _unknown_outcome_text(hint: str) -> str:
-    return (
-        "The request was sent but no usable answer came back, so it may or may not have taken "
-        "effect; it was not repeated, to avoid doing it twice. "
-        + (hint or "Check before retrying.")
-    )
 
 
 def response_error(message: str, response: Response, method: str, url: str) -> APIError:
@@ -245,20 +249,26 @@ def response_error(message: str, response: Response, method: str, url: str) -> A
 
 
 class Call(Generic[T]):
-    """The life of one operation across its attempts: a small state machine, no I/O."""
+    """The life of one operation across its attempts: a small state machine, no I/O.
+
+    The shell sends ``request()``, then reports what happened with :meth:`on_response` or
+    :meth:`on_transport_error`, and does what the returned step says: sleep and send again,
+    raise the error, or return the value.
+    """
 
     def __init__(
         self,
         config: ClientConfig,
         op: Operation[T],
         *,
-        policy: RetryPolicy | None = None,
+        max_retries: int | None = None,
         rand: Callable[[], float] = random.random,
         on_retry: Callable[[int | None], None] | None = None,
     ) -> None:
         self.config = config
         self.op = op
-        self.policy = policy or RetryPolicy(max_retries=config.max_retries)
+        self.policy = config.retry_policy
+        self.max_retries = config.max_retries if max_retries is None else max_retries
         self.rand = rand
         self.on_retry = on_retry
         self.retries_done = 0
@@ -273,9 +283,21 @@ class Call(Generic[T]):
     def request(self) -> PreparedRequest:
         return self.prepared
 
+    def _decide(self, **what: Any) -> RetryDecision:
+        return decide_retry(
+            self.policy,
+            max_retries=self.max_retries,
+            retries_done=self.retries_done,
+            safe_to_retry=self.op.safe_to_retry,
+            rand=self.rand,
+            **what,
+        )
+
     def on_response(self, response: Response, elapsed: float) -> Step[T]:
         status = response.status_code
-        logger.debug("%s -> %d (%.0f ms)", self.log_target, status, elapsed * 1000)
+        log(
+            logging.DEBUG, "response", "%s -> %d (%.0f ms)", self.log_target, status, elapsed * 1000
+        )
         if 200 <= status < 300:
             try:
                 return Done(self.op.parse(response))
@@ -291,62 +313,51 @@ class Call(Generic[T]):
                     )
                 )
         if status == 404 and self.op.gone_ok_on_retry and self.may_have_acted:
-            logger.info("%s -> 404 after a retry: already gone, as asked", self.log_target)
+            log(
+                logging.INFO,
+                "gone_after_retry",
+                "%s -> 404 after a retry: already gone, as asked",
+                self.log_target,
+            )
             return Done(self.op.parse(Response(204, {}, b"")))
-        decision = decide_retry(
-            self.policy,
-            retries_done=self.retries_done,
-            safe_to_retry=self.op.safe_to_retry,
-            status_code=status,
-            headers=response.headers,
-            rand=self.rand,
-        )
+        decision = self._decide(status_code=status, headers=response.headers)
         self.may_have_acted = self.may_have_acted or status >= 500
         if decision.retry:
             return self._retry(decision, status)
         error = status_error(
-            response,
-            self.op.method,
-            self.prepared.url,
-            outcome_unknown=decision.outcome_unknown,
-            hint=self.op.unknown_outcome_hint,
+            response, self.op, self.prepared.url, outcome_unknown=decision.outcome_unknown
         )
         self._log_failure(error)
         return Fail(error)
 
-    def on_transport_error(self, exc: Exception, elapsed: float) -> Step[T]:
-        delivery = classify_transport_error(exc)
-        logger.debug(
+    def on_transport_error(self, failure: TransportFailure, elapsed: float) -> Step[T]:
+        delivery = failure.delivery
+        log(
+            logging.DEBUG,
+            "transport_error",
             "%s -> %s after %.0f ms (%s)",
             self.log_target,
-            type(exc).__name__,
+            failure.kind or "transport error",
             elapsed * 1000,
             delivery.value,
         )
-        decision = decide_retry(
-            self.policy,
-            retries_done=self.retries_done,
-            safe_to_retry=self.op.safe_to_retry,
-            delivery=delivery,
-            rand=self.rand,
-        )
+        decision = self._decide(delivery=delivery)
         self.may_have_acted = self.may_have_acted or delivery is Delivery.SENT
         if decision.retry:
             return self._retry(decision, None)
-        is_timeout = "Timeout" in type(exc).__name__
-        what = "timed out" if is_timeout else "failed"
-        detail = str(exc) or type(exc).__name__
-        message = f"{self.log_target} {what}: {detail}"
+        what = "timed out" if failure.timed_out else "failed"
+        message = f"{self.log_target} {what}: {failure.detail or failure.kind}"
         if delivery is Delivery.NOT_SENT:
             message += f" (could not reach {self.config.base_url}; nothing was sent)"
-        if decision.outcome_unknown:
-            message += ". " + _unknown_outcome_text(self.op.unknown_outcome_hint)
-        cls = APITimeoutError if is_timeout else APIConnectionError
+        if decision.outcome_unknown and self.op.unknown_outcome_note:
+            message += f". {self.op.unknown_outcome_note}"
+        cls = APITimeoutError if failure.timed_out else APIConnectionError
         error = cls(
             message,
             method=self.op.method,
             url=self.prepared.url,
             outcome_unknown=decision.outcome_unknown,
+            remedy=self.op.check_outcome if decision.outcome_unknown else None,
         )
         self._log_failure(error)
         return Fail(error)
@@ -355,18 +366,26 @@ class Call(Generic[T]):
         self.retries_done += 1
         if self.on_retry is not None:
             self.on_retry(status)
-        logger.info(
+        log(
+            logging.INFO,
+            "retry",
             "%s: %s, retrying in %.2f s (retry %d of %d)",
             self.log_target,
             decision.reason,
             decision.delay,
             self.retries_done,
-            self.policy.max_retries,
+            self.max_retries,
         )
         return Sleep(decision.delay)
 
     def _log_failure(self, error: APIError) -> None:
         if error.outcome_unknown:
-            logger.warning("%s: outcome unknown, not retried: %s", self.log_target, error)
+            log(
+                logging.WARNING,
+                "outcome_unknown",
+                "%s: outcome unknown, not retried: %s",
+                self.log_target,
+                error,
+            )
         else:
-            logger.debug("%s failed: %s", self.log_target, error)
+            log(logging.DEBUG, "request_failed", "%s failed: %s", self.log_target, error)

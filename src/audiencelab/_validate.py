@@ -12,23 +12,22 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import pydantic
+from pydantic_core import PydanticCustomError
 
-from audiencelab._exceptions import InputProblem
+from audiencelab._exceptions import CallMethod, InputProblem, Loc, Remedy, join_path
+
+__all__ = ["Loc", "join_path"]
 
 SEGMENT_ID = re.compile(r"^b2[bc]_\d+$")
 _BARE_NUMBER = re.compile(r"^\d+$")
+_VALUE_ERROR = "audiencelab_value"
 
-Loc = tuple[int | str, ...]
 
-
-def join_path(prefix: str, loc: Iterable[int | str]) -> str:
-    path = prefix
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        else:
-            path = f"{path}.{part}" if path else str(part)
-    return path
+def value_error(message: str, suggestion: Any = None) -> PydanticCustomError:
+    """A validator's error that keeps its suggestion as data through pydantic."""
+    return PydanticCustomError(
+        _VALUE_ERROR, "{message}", {"message": message, "suggestion": suggestion}
+    )
 
 
 def normalize_key(key: str) -> str:
@@ -64,18 +63,27 @@ def describe(value: Any) -> str:
 
 def problems_from_pydantic(
     exc: pydantic.ValidationError,
-    prefix: str,
-    unknown_key: Callable[[Loc], str] | None = None,
+    prefix: Loc,
+    unknown_key: Callable[[Loc], tuple[str, str | None, Remedy | None]] | None = None,
 ) -> list[InputProblem]:
-    """Turn pydantic's errors into one plain-language problem per field."""
+    """Turn pydantic's errors into one plain-language problem per field.
+
+    ``unknown_key`` gives the message, suggestion and remedy for a key the model does not know.
+    """
     problems: list[InputProblem] = []
     for error in exc.errors(include_url=False):
         loc: Loc = tuple(error["loc"])
         kind = error["type"]
         value = error.get("input")
         ctx = error.get("ctx") or {}
-        if kind == "extra_forbidden":
-            message = unknown_key(loc) if unknown_key else "unknown field"
+        suggestion: Any = None
+        remedy: Remedy | None = None
+        if kind == _VALUE_ERROR:
+            message, suggestion = str(ctx["message"]), ctx.get("suggestion")
+        elif kind == "extra_forbidden":
+            message, suggestion, remedy = (
+                unknown_key(loc) if unknown_key else ("unknown field", None, None)
+            )
         elif kind in ("string_type", "str_type"):
             message = f"expected a string, got {describe(value)}"
         elif kind == "list_type":
@@ -98,7 +106,7 @@ def problems_from_pydantic(
             message = f"{error['msg'].lower()}, got {value!r}"
         else:
             message = error["msg"]
-        problems.append(InputProblem(join_path(prefix, loc), message))
+        problems.append(InputProblem.at((*prefix, *loc), message, suggestion, remedy))
     return problems
 
 
@@ -139,27 +147,37 @@ def check_positive_int(
         problems.append(InputProblem(field, f"must be {wanted}, got {value}"))
 
 
-def segment_problem(value: object) -> str | None:
+def segment_problem(value: object, loc: Loc) -> InputProblem | None:
     """What is wrong with one segment ID, or None. Since 2026 the API wants ``b2c_``/``b2b_``."""
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        return f"expected a segment ID string such as 'b2c_1253', got {describe(value)}"
+        return InputProblem.at(
+            loc, f"expected a segment ID string such as 'b2c_1253', got {describe(value)}"
+        )
     text = str(value).strip()
     if SEGMENT_ID.match(text):
-        return None if isinstance(value, str) and text == value else f"use {text!r}"
+        if isinstance(value, str) and text == value:
+            return None
+        return InputProblem.at(loc, f"{value!r} is not written as the API expects", text)
     if _BARE_NUMBER.match(text):
-        return (
+        return InputProblem.at(
+            loc,
             f"{value!r} is a bare number; use the b2c_ or b2b_ prefix, "
-            f"e.g. 'b2c_{text}' (consumer) or 'b2b_{text}' (business)"
+            f"e.g. 'b2c_{text}' (consumer) or 'b2b_{text}' (business)",
         )
     lowered = text.lower()
     if SEGMENT_ID.match(lowered):
-        return f"segment IDs are lower case: use {lowered!r}"
+        return InputProblem.at(loc, "segment IDs are lower case", lowered)
     if lowered.startswith("al_"):
-        return (
-            f"{value!r} is a legacy Delivr ID, which the API no longer accepts; "
-            "find the current b2c_/b2b_ ID with client.audiences.attributes('segments')"
+        return InputProblem.at(
+            loc,
+            f"{value!r} is a legacy Delivr ID, which the API no longer accepts",
+            remedy=CallMethod(
+                "audiences.attributes", ("segments",), "to find the current b2c_/b2b_ ID"
+            ),
         )
-    return f"{value!r} is not a segment ID; use the b2c_ or b2b_ prefix, e.g. 'b2c_1253'"
+    return InputProblem.at(
+        loc, f"{value!r} is not a segment ID; use the b2c_ or b2b_ prefix, e.g. 'b2c_1253'"
+    )
 
 
 def normalize_segments(
@@ -178,10 +196,6 @@ def normalize_segments(
             InputProblem(field, f"expected a list of segment IDs, got {describe(segment)}")
         )
         return None
-    found = False
-    for i, item in enumerate(items):
-        problem = segment_problem(item)
-        if problem:
-            problems.append(InputProblem(f"{field}[{i}]", problem))
-            found = True
+    found = [p for i, item in enumerate(items) if (p := segment_problem(item, (field, i)))]
+    problems.extend(found)
     return None if found else [str(item) for item in items]

@@ -8,7 +8,7 @@ from audiencelab import __version__
 from audiencelab.cli._context import sandbox_data_dir
 from audiencelab.sandbox import Sandbox
 
-from .helpers import CLI, KEY, WRONG_KEY, audience_ids, create_audience
+from .helpers import CLI, KEY, WRONG_KEY, audience_ids
 
 
 def test_help_lists_the_commands_and_documents_the_exit_codes() -> None:
@@ -183,10 +183,16 @@ def test_quiet_prints_only_the_result(cli: CLI) -> None:
 
 
 def test_default_output_is_the_id_on_stdout_and_a_sentence_on_stderr(cli: CLI) -> None:
-    audience_id = create_audience(cli, "Plain", "--city", "Austin")
+    run = cli("audiences", "create", "--name", "Plain", "--city", "Austin")
+    assert run.code == 0, run.stderr
+    audience_id = run.stdout.strip()
+    assert run.stdout == audience_id + "\n"  # what ID=$(...) captures: the ID and nothing else
+    assert f"Created audience 'Plain' ({audience_id})" in run.stderr
+    assert f"audiences export {audience_id}" in run.stderr  # and what to do next
     run = cli("audiences", "list")
     assert audience_id in run.stdout
     assert "Plain" in run.stdout
+    assert "Created" not in run.stdout
 
 
 def test_verbose_logs_requests_at_debug_and_restores_the_logger(cli: CLI) -> None:

@@ -66,7 +66,10 @@ def test_enrichment_csv_problems_name_the_line_and_column(cli: CLI, tmp_path: Pa
     contacts.write_text("email,phone_number\nann@example.com,+14155550100\n", encoding="utf-8")
     run = cli("enrichments", "create", str(contacts), "--name", "Bad")
     assert run.code == 2
-    assert "contacts.csv line 2, column phone_number: unknown record key; use 'phone'" in run.stderr
+    assert (
+        "contacts.csv line 2, column phone_number: unknown record key; did you mean 'phone'?"
+        in run.stderr
+    )
     contacts.write_text("email\nann@example.com,extra\n", encoding="utf-8")
     run = cli("enrichments", "create", str(contacts), "--name", "Bad")
     assert run.code == 2
@@ -82,10 +85,10 @@ def test_enrichment_job_still_running(slow_cli: CLI, tmp_path: Path) -> None:
     run = slow_cli("enrichments", "wait", job_id, "--timeout", "0")
     assert run.code == 1
     assert "was not finished" in run.stderr
-    assert "audiencelab enrichments wait" in run.stderr
+    assert f"Run `audiencelab enrichments wait {job_id}` again later." in run.stderr
     run = slow_cli("enrichments", "download", job_id, "-o", str(tmp_path / "r.csv"))
     assert run.code == 1
-    assert "wait for it first (audiencelab enrichments wait JOB_ID)" in run.stderr
+    assert f"Run `audiencelab enrichments wait {job_id}` first." in run.stderr
 
 
 def test_pixels(cli: CLI) -> None:

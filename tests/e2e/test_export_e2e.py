@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from audiencelab import AsyncAudienceLab, AudienceLab, ExportProgress
+from audiencelab import AsyncAudienceLab, AudienceLab, ExportProgress, RetryPolicy
 from audiencelab.sandbox import Sandbox
 from tests.e2e.conftest import API_KEY, start_sandbox
 
@@ -113,8 +113,8 @@ def test_export_survives_faults_with_every_record_once_in_order(
     faulty = start_sandbox(
         tmp_path, max_audience_size=20_000, fail_rate=0.05, drop_rate=0.02, rate_limit=8, seed=7
     )
-    with faulty, AudienceLab(api_key=API_KEY, base_url=faulty.base_url) as c:
-        c._retry_policy = type(c._retry_policy)(max_retries=2, base_delay=0.05, max_delay=0.5)
+    quick = RetryPolicy(initial_delay=0.05, max_delay=0.5)
+    with faulty, AudienceLab(api_key=API_KEY, base_url=faulty.base_url, retry_policy=quick) as c:
         summary = c.audiences.export(
             audience_id, tmp_path / "faulty.csv", page_size=500, concurrency=8
         )
@@ -137,9 +137,12 @@ def test_export_survives_many_dropped_connections(
         c.audiences.export(audience_id, tmp_path / "clean.jsonl", page_size=250)
     with (
         start_sandbox(tmp_path, max_audience_size=5_000, drop_rate=0.25, seed=3) as lossy,
-        AudienceLab(api_key=API_KEY, base_url=lossy.base_url) as c,
+        AudienceLab(
+            api_key=API_KEY,
+            base_url=lossy.base_url,
+            retry_policy=RetryPolicy(initial_delay=0.01, max_delay=0.1),
+        ) as c,
     ):
-        c._retry_policy = type(c._retry_policy)(max_retries=2, base_delay=0.01, max_delay=0.1)
         c.audiences.export(audience_id, tmp_path / "lossy.jsonl", page_size=250, max_retries=12)
     assert (tmp_path / "lossy.jsonl").read_bytes() == (tmp_path / "clean.jsonl").read_bytes()
     drops = [r for r in caplog.records if "no answer, retrying" in r.getMessage()]

@@ -8,9 +8,11 @@ from typing import Any
 
 import httpx
 
-from audiencelab import AsyncAudienceLab, AudienceLab
+from audiencelab import AsyncAudienceLab, AudienceLab, RetryPolicy
 
 API_KEY = "sk_test_unit_9f8e7d6c5b4a"
+#: No backoff sleeps in unit tests (Retry-After is capped at zero too).
+NO_WAIT = RetryPolicy(initial_delay=0, max_delay=0, max_retry_after=0)
 Reply = httpx.Response | Exception | Callable[[httpx.Request], httpx.Response]
 
 
@@ -47,16 +49,12 @@ class Recorder:
 
     def sync_client(self, **kwargs: Any) -> AudienceLab:
         kwargs.setdefault("api_key", API_KEY)
-        client = AudienceLab(
-            http_client=httpx.Client(transport=httpx.MockTransport(self)), **kwargs
-        )
-        client._rand = lambda: 0.0  # no backoff sleeps in unit tests
-        return client
+        kwargs.setdefault("retry_policy", NO_WAIT)
+        return AudienceLab(http_client=httpx.Client(transport=httpx.MockTransport(self)), **kwargs)
 
     def async_client(self, **kwargs: Any) -> AsyncAudienceLab:
         kwargs.setdefault("api_key", API_KEY)
-        client = AsyncAudienceLab(
+        kwargs.setdefault("retry_policy", NO_WAIT)
+        return AsyncAudienceLab(
             http_client=httpx.AsyncClient(transport=httpx.MockTransport(self)), **kwargs
         )
-        client._rand = lambda: 0.0
-        return client

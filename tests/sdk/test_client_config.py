@@ -78,14 +78,17 @@ def test_refused_base_urls(url: str, needle: str) -> None:
 
 def test_timeouts() -> None:
     with AudienceLab(api_key=API_KEY) as client:
-        timeout = client._config.timeout
+        timeout = client.timeout
+        assert timeout is not None
         assert timeout.connect is not None
         assert timeout.read is not None
         assert timeout.connect < timeout.read
     with AudienceLab(api_key=API_KEY, timeout=5) as client:
-        assert client._config.timeout.read == 5.0
+        assert client.timeout is not None
+        assert client.timeout.read == 5.0
     with AudienceLab(api_key=API_KEY, timeout=httpx.Timeout(3.0, connect=1.0)) as client:
-        assert client._config.timeout.connect == 1.0
+        assert client.timeout is not None
+        assert client.timeout.connect == 1.0
     for bad in (0, -1, "5", True):
         with pytest.raises(AudienceLabError, match="timeout"):
             AudienceLab(api_key=API_KEY, timeout=bad)  # type: ignore[arg-type]

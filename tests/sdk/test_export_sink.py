@@ -20,12 +20,13 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
-from audiencelab import AudienceLabError, InputValidationError, _export
+from audiencelab import AudienceLabError, InputValidationError
 from audiencelab._export import (
     ExportFormat,
     ExportSink,
     ExportStateError,
     ExportSummary,
+    formats,
     infer_format,
 )
 
@@ -314,8 +315,8 @@ def test_parquet_round_trip(tmp_path: Path) -> None:
 def test_parquet_conversion_streams_in_batches(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(_export, "_PARQUET_BATCH_BYTES", 4096)  # a few records per batch
-    monkeypatch.setattr(_export, "_PARQUET_BLOCK_BYTES", 512)  # smaller than some records
+    monkeypatch.setattr(formats, "_PARQUET_BATCH_BYTES", 4096)  # a few records per batch
+    monkeypatch.setattr(formats, "_PARQUET_BLOCK_BYTES", 512)  # smaller than some records
     pages = [make_rows(p, 25) for p in range(1, 9)]
     pages[3][5]["NOTES"] = "long " * 2000  # one record longer than a batch
     path = tmp_path / "out.parquet"
@@ -700,7 +701,7 @@ def test_checkpoint_without_resume_is_refused(tmp_path: Path) -> None:
     ("change", "words"),
     [
         ({"source": "segment:b2b_1"}, ["source", SOURCE, "segment:b2b_1"]),
-        ({"page_size": 50}, ["page_size", "page_size=5,", "50"]),
+        ({"page_size": 50}, ["page_size", "used 5, not 50", "pass page_size=5"]),
         ({"format": "parquet"}, ["format", "jsonl", "parquet"]),
         ({"source": "audience:other", "page_size": 7}, ["source", "page_size", "3 problems"]),
     ],

@@ -78,17 +78,17 @@ def refused(call: Callable[[AudienceLab], Any]) -> list[str]:
         (
             lambda c: c.enrichment.create_job("n", [{"email": "a@b.c"}], columns=["PHONE_NUMBER"]),
             [
-                "columns[0]: 'PHONE_NUMBER' is not accepted by the API; use 'PHONE'",
+                "columns[0]: 'PHONE_NUMBER' is not accepted by the API; did you mean 'PHONE'?",
                 "columns: records have email but columns do not list EMAIL",
             ],
         ),
         (
             lambda c: c.enrichment.create_job("n", [{"phone_number": "+1"}]),
-            ["records[0].phone_number: unknown record key; use 'phone'"],
+            ["records[0].phone_number: unknown record key; did you mean 'phone'?"],
         ),
         (
             lambda c: c.enrichment.create_job("n", [{"EMAIL": "a@b.c"}]),
-            ["records[0].EMAIL: record keys are lowercase: use 'email'"],
+            ["records[0].EMAIL: record keys are lowercase; did you mean 'email'?"],
         ),
         (lambda c: c.enrichment.create_job("n", []), ["records: must contain at least one record"]),
         (
@@ -123,9 +123,12 @@ def test_refused(call: Callable[[AudienceLab], Any], expected: list[str]) -> Non
 
 
 def test_many_bad_records_are_summarised() -> None:
-    problems = refused(lambda c: c.enrichment.create_job("n", [{"mail": "x"}] * 100))
-    assert len(problems) == 21
-    assert problems[-1] == "... and 80 more"
+    with Recorder([]).sync_client() as client, pytest.raises(InputValidationError) as info:
+        client.enrichment.create_job("n", [{"mail": "x"}] * 100)
+    assert len(info.value.problems) == 100  # all of them, as data
+    lines = str(info.value).splitlines()
+    assert len(lines) == 22  # the heading, 20 problems, and how many more
+    assert lines[-1] == "  - ... and 80 more"
 
 
 def test_oversized_job_is_refused_not_truncated() -> None:

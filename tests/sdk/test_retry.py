@@ -11,14 +11,17 @@ import pytest
 from audiencelab import (
     APIConnectionError,
     APITimeoutError,
+    ConfigurationError,
     InternalServerError,
     RateLimitError,
+    RetryPolicy,
 )
-from audiencelab._retry import Delivery, RetryPolicy, decide_retry, parse_retry_after
+from audiencelab._retry import Delivery, decide_retry, parse_retry_after
 from audiencelab._sansio import Operation
 from tests.sdk.mock import Recorder, reply
 
-POLICY = RetryPolicy(max_retries=2)
+POLICY = RetryPolicy()
+MAX_RETRIES = 2
 NOW = datetime(2026, 11, 30, 12, 0, 0, tzinfo=timezone.utc)
 
 
@@ -32,6 +35,7 @@ def decide(
     headers = {"retry-after": retry_after} if retry_after is not None else {}
     d = decide_retry(
         POLICY,
+        max_retries=MAX_RETRIES,
         retries_done=retries_done,
         safe_to_retry=safe,
         status_code=status,
@@ -75,21 +79,43 @@ def test_decision_table(
 def test_no_retry_once_the_budget_is_spent(
     event: dict[str, Any], safe: tuple[bool, bool], create: tuple[bool, bool]
 ) -> None:
-    assert decide(True, retries_done=2, **event)[0] is False
-    assert decide(False, retries_done=2, **event)[0] is False
+    # With the budget spent nothing is retried, and whether the outcome is unknown does not
+    # change: it depends on what happened, not on how many tries were left.
+    assert decide(True, retries_done=MAX_RETRIES, **event) == (False, safe[1])
+    assert decide(False, retries_done=MAX_RETRIES, **event) == (False, create[1])
+    # One retry before the end of the budget, the table holds as it is.
+    assert decide(True, retries_done=MAX_RETRIES - 1, **event) == safe
+    assert decide(False, retries_done=MAX_RETRIES - 1, **event) == create
 
 
 def test_backoff_is_exponential_with_full_jitter_and_capped() -> None:
-    policy = RetryPolicy(max_retries=10, base_delay=0.5, max_delay=8.0)
-    assert [policy.backoff(n, lambda: 1.0) for n in range(6)] == [0.5, 1.0, 2.0, 4.0, 8.0, 8.0]
-    assert policy.backoff(3, lambda: 0.0) == 0.0
-    assert policy.backoff(3, lambda: 0.25) == 1.0
+    policy = RetryPolicy(initial_delay=0.5, max_delay=8.0)
+    assert [policy.backoff(n, lambda: 0.0) for n in range(6)] == [0.5, 1.0, 2.0, 4.0, 8.0, 8.0]
+    assert policy.backoff(3, lambda: 0.999) == pytest.approx(0.004)
+    assert policy.backoff(3, lambda: 0.75) == 1.0
+
+
+def test_jitter_is_the_random_share_of_the_wait() -> None:
+    assert RetryPolicy(jitter=0).backoff(2, lambda: 0.9) == 2.0
+    assert RetryPolicy(jitter=0.5).backoff(2, lambda: 0.5) == 1.5
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"initial_delay": -1}, {"max_delay": float("nan")}, {"jitter": 2}, {"max_retry_after": "5"}],
+)
+def test_a_bad_retry_policy_is_refused(kwargs: dict[str, Any]) -> None:
+    with pytest.raises(ConfigurationError) as info:
+        RetryPolicy(**kwargs)
+    assert info.value.setting == "retry_policy"
+    assert next(iter(kwargs)) in str(info.value)
 
 
 def test_retry_after_is_honoured_and_capped() -> None:
-    policy = RetryPolicy(max_retries=2, max_retry_after=60.0)
+    policy = RetryPolicy(max_retry_after=60.0)
     d = decide_retry(
         policy,
+        max_retries=MAX_RETRIES,
         retries_done=0,
         safe_to_retry=False,
         status_code=429,
@@ -100,6 +126,7 @@ def test_retry_after_is_honoured_and_capped() -> None:
     assert d.delay == 5.0
     d = decide_retry(
         policy,
+        max_retries=MAX_RETRIES,
         retries_done=0,
         safe_to_retry=True,
         status_code=503,
@@ -109,6 +136,7 @@ def test_retry_after_is_honoured_and_capped() -> None:
     assert d.delay == 60.0
     d = decide_retry(
         policy,
+        max_retries=MAX_RETRIES,
         retries_done=0,
         safe_to_retry=True,
         status_code=429,
@@ -245,12 +273,17 @@ def test_no_retries_when_max_retries_is_zero() -> None:
 
 def test_client_sleeps_what_the_policy_says(monkeypatch: pytest.MonkeyPatch) -> None:
     slept: list[float] = []
-    monkeypatch.setattr("audiencelab._client.time.sleep", slept.append)
+    monkeypatch.setattr("audiencelab._sync.client.time.sleep", slept.append)
     recorder = Recorder(
-        [reply(429, b"", {"Retry-After": "4"}), reply(503, b"", {"Retry-After": "2"}), CREATED]
+        [
+            reply(429, b"", {"Retry-After": "4"}),
+            reply(503, b"", {"Retry-After": "2"}),
+            reply(429, b""),
+            CREATED,
+        ]
     )
-    create(recorder)
-    assert slept == [4.0, 2.0]
+    create(recorder, max_retries=3, retry_policy=RetryPolicy(initial_delay=0.25, jitter=0))
+    assert slept == [4.0, 2.0, 1.0]  # Retry-After twice, then the backoff of the third retry
 
 
 @pytest.mark.anyio

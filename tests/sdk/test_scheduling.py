@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import random
 
-from audiencelab._exporting import PageScheduler
-from audiencelab._paging import Poller
+from audiencelab._export import PageScheduler
+from audiencelab._polling import Poller
 
 
 def drain(scheduler: PageScheduler, order: random.Random) -> list[int]:

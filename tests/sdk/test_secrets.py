@@ -43,7 +43,7 @@ def test_secret_is_not_picklable() -> None:
 
 
 def test_config_repr_hides_key() -> None:
-    config = ClientConfig.resolve(api_key=API_KEY, base_url=None, timeout=None, max_retries=1)
+    config = ClientConfig.resolve(api_key=API_KEY, base_url=None, max_retries=1, retry_policy=None)
     assert API_KEY not in repr(config)
 
 

@@ -86,8 +86,8 @@ def test_error_is_a_value_error_and_an_audiencelab_error() -> None:
         ),
         (
             {"days_back": 7},
-            "filters.days_back: not a filter; days_back is an argument of create()/preview(), "
-            "not a filter: pass days_back=...",
+            "filters.days_back: not a filter: days_back is an argument of its own; "
+            "pass days_back=... instead",
         ),
     ],
 )
@@ -122,7 +122,8 @@ def test_unknown_keys_get_a_suggestion(filters: dict[str, Any], expected: str) -
         ),
         (
             {"zip": [2134]},
-            "filters.zip[0]: ZIP codes are strings (leading zeros matter): use '02134', not 2134",
+            "filters.zip[0]: ZIP codes are strings (leading zeros matter), not the number 2134; "
+            "did you mean '02134'?",
         ),
         ({"zip": ["1234"]}, "filters.zip[0]: '1234' is not a 5-digit ZIP code such as '10001'"),
         (
@@ -159,11 +160,11 @@ def test_bad_values(filters: dict[str, Any], expected: str) -> None:
             "segment[0]: 100073 is a bare number; use the b2c_ or b2b_ prefix, "
             "e.g. 'b2c_100073' (consumer) or 'b2b_100073' (business)",
         ),
-        ("B2C_1253", "segment[0]: segment IDs are lower case: use 'b2c_1253'"),
+        ("B2C_1253", "segment[0]: segment IDs are lower case; did you mean 'b2c_1253'?"),
         (
             ["b2c_1", "al_123456"],
             "segment[1]: 'al_123456' is a legacy Delivr ID, which the API no longer accepts; "
-            "find the current b2c_/b2b_ ID with client.audiences.attributes('segments')",
+            "call client.audiences.attributes('segments') to find the current b2c_/b2b_ ID",
         ),
         (
             ["c_4eyes_9"],

@@ -11,8 +11,9 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from audiencelab._version import __version__
-from audiencelab.cli._audiences import attributes_command, audiences_app
+from audiencelab import __version__
+from audiencelab.cli._attributes import attributes_command
+from audiencelab.cli._audiences import audiences_app
 from audiencelab.cli._context import SANDBOX_ENV, State
 from audiencelab.cli._enrichment import enrich_command, enrichments_app
 from audiencelab.cli._errors import (

@@ -1,41 +1,17 @@
-"""``audiencelab audiences ...`` and ``audiencelab attributes``."""
+"""``audiencelab audiences ...``: create, list, show, wait, export, delete, preview, custom."""
 
 from __future__ import annotations
 
-import concurrent.futures
-import difflib
-import threading
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
-from rich.table import Table
-from rich.text import Text
 
-from audiencelab import (
-    APIError,
-    AudienceLab,
-    AuthenticationError,
-    InputValidationError,
-    PermissionDeniedError,
-    SegmentOption,
-)
-from audiencelab import _operations as ops
-from audiencelab._sansio import encode_json
+from audiencelab import operations
+from audiencelab.cli._confirm import YesOpt, confirm
 from audiencelab.cli._context import State, get_state
-from audiencelab.cli._errors import (
-    DEFAULT_FLAGS,
-    EXIT_API,
-    EXIT_AUTH,
-    EXIT_INTERRUPTED,
-    EXIT_USAGE,
-    CliError,
-    Hints,
-    describe_error,
-)
+from audiencelab.cli._create_many import create_many_command
+from audiencelab.cli._errors import DEFAULT_FLAGS
 from audiencelab.cli._exports import (
     CONCURRENCY_OPTION,
     FORMAT_OPTION,
@@ -47,143 +23,34 @@ from audiencelab.cli._exports import (
     ExportOptions,
     run_export,
 )
-from audiencelab.cli._files import load_document, merge_filters, spec_list
-from audiencelab.cli._output import record_table, simple_table
+from audiencelab.cli._filter_options import (
+    CityOpt,
+    CompanyOpt,
+    EducationOpt,
+    ExcludeEducationOpt,
+    ExcludeJobTitleOpt,
+    FiltersFileOpt,
+    GenderOpt,
+    IndustryOpt,
+    JobTitleOpt,
+    MaxAgeOpt,
+    MinAgeOpt,
+    SegmentOpt,
+    SeniorityOpt,
+    StateOpt,
+    ZipOpt,
+    filters_from,
+    segment_list,
+)
+from audiencelab.cli._output import dump_model, record_table, simple_table
 
-__all__ = ["attributes_command", "audiences_app", "confirm"]
+__all__ = ["audiences_app"]
 
 audiences_app = typer.Typer(
     help="Create audiences from filters, look at their people, export them.",
     no_args_is_help=True,
 )
 
-FILTERS_PANEL = "Filters (the flags replace the same keys of --filters-file)"
-
-# -- options shared by create and preview ----------------------------------------------------------
-
-CityOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--city", help="City (repeatable).", rich_help_panel=FILTERS_PANEL, metavar="CITY"
-    ),
-]
-StateOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--state",
-        help="State code or name, e.g. NY or 'New York' (repeatable).",
-        rich_help_panel=FILTERS_PANEL,
-        metavar="STATE",
-    ),
-]
-ZipOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--zip", help="5-digit ZIP code (repeatable).", rich_help_panel=FILTERS_PANEL, metavar="ZIP"
-    ),
-]
-MinAgeOpt = Annotated[
-    int | None,
-    typer.Option(
-        "--min-age", help="Youngest age, 0-120.", rich_help_panel=FILTERS_PANEL, metavar="AGE"
-    ),
-]
-MaxAgeOpt = Annotated[
-    int | None,
-    typer.Option(
-        "--max-age", help="Oldest age, 0-120.", rich_help_panel=FILTERS_PANEL, metavar="AGE"
-    ),
-]
-GenderOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--gender",
-        help="M, F or U (male/female/unknown work too).",
-        rich_help_panel=FILTERS_PANEL,
-        metavar="M|F|U",
-    ),
-]
-IndustryOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--industry",
-        help="Industry (repeatable); see `audiencelab attributes industries`.",
-        rich_help_panel=FILTERS_PANEL,
-        metavar="INDUSTRY",
-    ),
-]
-SeniorityOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--seniority",
-        help="Seniority (repeatable); see `audiencelab attributes seniority`.",
-        rich_help_panel=FILTERS_PANEL,
-        metavar="LEVEL",
-    ),
-]
-JobTitleOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--job-title",
-        help="Job title (repeatable).",
-        rich_help_panel=FILTERS_PANEL,
-        metavar="TITLE",
-    ),
-]
-ExcludeJobTitleOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--exclude-job-title",
-        help="Job title to leave out (repeatable).",
-        rich_help_panel=FILTERS_PANEL,
-        metavar="TITLE",
-    ),
-]
-CompanyOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--company",
-        help="Company name (repeatable).",
-        rich_help_panel=FILTERS_PANEL,
-        metavar="NAME",
-    ),
-]
-EducationOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--education",
-        help='Education, e.g. "bachelor\'s" (repeatable).',
-        rich_help_panel=FILTERS_PANEL,
-        metavar="LEVEL",
-    ),
-]
-ExcludeEducationOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--exclude-education",
-        help="Education to leave out (repeatable).",
-        rich_help_panel=FILTERS_PANEL,
-        metavar="LEVEL",
-    ),
-]
-FiltersFileOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--filters-file",
-        help="JSON or YAML file holding the API's `filters` object (official keys).",
-        metavar="PATH",
-        dir_okay=False,
-        rich_help_panel=FILTERS_PANEL,
-    ),
-]
-SegmentOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--segment",
-        help="Segment ID such as b2c_1253 (repeatable); see `audiencelab attributes segments`.",
-        metavar="ID",
-    ),
-]
 ColumnOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -194,37 +61,6 @@ ColumnOpt = Annotated[
     ),
 ]
 IdArg = Annotated[str, typer.Argument(help="The audience ID (from `audiences create` or `list`).")]
-YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
-
-
-def filters_from(path: Path | None, **flags: Any) -> Any:
-    """The ``filters`` to send: the file (if any) with the flags merged in."""
-    base = load_document(path, "filters file") if path is not None else None
-    return merge_filters(base, flags)
-
-
-def _segments(values: list[str] | None) -> list[str] | None:
-    return list(values) if values else None
-
-
-def confirm(question: str, yes: bool, what: str) -> None:
-    """Ask before destroying something; refuse rather than hang when nobody can answer."""
-    if yes:
-        return
-    import sys
-
-    if not sys.stdin.isatty():
-        raise CliError(
-            f"not deleting {what} without confirmation: there is no terminal to ask on. "
-            "Add --yes to delete it.",
-            EXIT_USAGE,
-        )
-    if not typer.confirm(question, default=False, err=True):
-        raise CliError(f"{what} was not deleted.", EXIT_USAGE)
-
-
-def _dump(model: Any) -> Any:
-    return model.model_dump(mode="json", by_alias=True)
 
 
 # -- create ----------------------------------------------------------------------------------------
@@ -280,14 +116,14 @@ def create_command(
         exclude_education=exclude_education,
     )
     # The SDK checks everything and builds the exact body before anything is sent.
-    op = ops.create_audience(name, filters, _segments(segment), days_back)
+    op = operations.create_audience(name, filters, segment_list(segment), days_back)
     if dry_run:
         st.out.info(f"Dry run: nothing was sent. The body of {op.method} {op.path} would be:")
-        st.out.raw_bytes(encode_json(op.body) + b"\n")
+        st.out.raw_bytes((op.content or b"") + b"\n")
         return
-    created = st.client().audiences.create(name, filters, _segments(segment), days_back)
+    created = st.client().audiences.create(name, filters, segment_list(segment), days_back)
     if st.json:
-        st.out.emit_json(_dump(created))
+        st.out.emit_json(dump_model(created))
         return
     st.out.line(created.audience_id)
     st.out.info(
@@ -295,221 +131,6 @@ def create_command(
         f"Export them with: {st.prog} audiences export {created.audience_id} -o people.csv",
         style="green",
     )
-
-
-# -- create-many -----------------------------------------------------------------------------------
-
-SPEC_KEYS = ("name", "filters", "segment", "days_back")
-
-
-@dataclass
-class _Result:
-    index: int
-    name: str
-    status: str = "not_sent"  # created | failed | unknown | not_sent
-    audience_id: str | None = None
-    error: str | None = None
-    auth_failed: bool = False
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "index": self.index,
-            "name": self.name,
-            "status": self.status,
-            "audienceId": self.audience_id,
-            "error": self.error,
-        }
-
-
-_STATUS_TEXT = {
-    "created": ("created", "green"),
-    "failed": ("failed", "red"),
-    "unknown": ("outcome unknown — check before retrying", "yellow"),
-    "not_sent": ("not sent", "dim"),
-}
-
-
-def _spec_args(spec: Mapping[str, Any]) -> tuple[Any, Any, Any, Any]:
-    """name, filters, segment and days_back of a spec, as given (the SDK checks them)."""
-    return spec.get("name"), spec.get("filters"), spec.get("segment"), spec.get("days_back")
-
-
-def _spec_label(index: int, spec: Any) -> str:
-    name = spec.get("name") if isinstance(spec, Mapping) else None
-    return f"spec {index}" + (f" ({name!r})" if isinstance(name, str) and name else "")
-
-
-def _check_specs(specs: Sequence[Any]) -> list[str]:
-    """Every problem of every spec, found by the SDK (and unknown spec keys, found here)."""
-    problems: list[str] = []
-    for index, spec in enumerate(specs, start=1):
-        label = _spec_label(index, spec)
-        if not isinstance(spec, Mapping):
-            problems.append(
-                f"{label}: expected an object with name and filters, got {type(spec).__name__}"
-            )
-            continue
-        for key in spec:
-            if key not in SPEC_KEYS:
-                guess = difflib.get_close_matches(str(key), SPEC_KEYS, n=1, cutoff=0.6)
-                hint = f"did you mean {guess[0]!r}?" if guess else f"use {', '.join(SPEC_KEYS)}"
-                problems.append(f"{label}: {key}: unknown key; {hint}")
-        try:
-            ops.create_audience(*_spec_args(spec))
-        except InputValidationError as exc:
-            problems.extend(f"{label}: {p}" for p in exc.problems)
-    return problems
-
-
-def _create_one(
-    client: AudienceLab,
-    spec: Mapping[str, Any],
-    result: _Result,
-    stop: threading.Event,
-    started: set[int],
-    prog: str,
-) -> _Result:
-    if stop.is_set():
-        result.error = "not sent: the API key was refused for an earlier audience"
-        return result
-    started.add(result.index)
-    try:
-        created = client.audiences.create(*_spec_args(spec))
-    except (AuthenticationError, PermissionDeniedError) as exc:
-        stop.set()
-        result.status, result.auth_failed = "failed", True
-        result.error = describe_error(exc, Hints(flags=None), prog)
-    except APIError as exc:
-        result.status = "unknown" if exc.outcome_unknown else "failed"
-        result.error = describe_error(exc, Hints(flags=None), prog)
-    except Exception as exc:  # the request may have been sent: never claim it was not
-        result.status = "unknown"
-        result.error = f"{type(exc).__name__}: {exc}"
-    else:
-        result.status, result.audience_id = "created", created.audience_id
-    return result
-
-
-def _results_table(results: Sequence[_Result]) -> Table:
-    table = Table()
-    table.add_column("#", justify="right")
-    table.add_column("Name", overflow="fold")
-    table.add_column("Status")
-    table.add_column("Audience ID / error", overflow="fold")
-    for r in results:
-        text, style = _STATUS_TEXT[r.status]
-        detail = r.audience_id if r.status == "created" else (r.error or "")
-        table.add_row(str(r.index), Text(r.name), Text(text, style=style), Text(detail or ""))
-    return table
-
-
-@audiences_app.command("create-many")
-def create_many_command(
-    ctx: typer.Context,
-    specs_file: Annotated[
-        Path,
-        typer.Argument(
-            help="YAML or JSON list of specs: name, filters (the API's object), and optionally "
-            "segment and days_back.",
-            metavar="SPECS",
-            dir_okay=False,
-        ),
-    ],
-    concurrency: Annotated[
-        int,
-        typer.Option("--concurrency", "-j", help="Audiences created at once.", min=1, max=32),
-    ] = 4,
-    dry_run: Annotated[
-        bool,
-        typer.Option(
-            "--dry-run", help="Check every spec and print the exact bodies; send nothing."
-        ),
-    ] = False,
-) -> None:
-    """Create many audiences from a file, in parallel, with a result table.
-
-    Every spec is checked first: if any is bad, nothing is sent. An audience whose creation had an
-    unknown outcome is never retried (it may exist); check for it before running again.
-    """
-    st = get_state(ctx)
-    st.hint(flags=None)
-    specs = spec_list(load_document(specs_file, "specs file"), specs_file)
-    problems = _check_specs(specs)
-    if problems:
-        bad = len({p.split(":", 1)[0] for p in problems})
-        lines = [f"{bad} of {len(specs)} specs have problems (nothing was sent):"]
-        lines += [f"  - {p}" for p in problems]
-        raise CliError("\n".join(lines), EXIT_USAGE)
-    if dry_run:
-        st.out.info(f"Dry run: all {len(specs)} specs are valid; nothing was sent. Bodies:")
-        for spec in specs:
-            op = ops.create_audience(*_spec_args(spec))
-            st.out.raw_bytes(encode_json(op.body) + b"\n")
-        return
-
-    client = st.client()
-    results = [_Result(i, str(spec["name"])) for i, spec in enumerate(specs, start=1)]
-    stop = threading.Event()
-    started: set[int] = set()
-    pool = concurrent.futures.ThreadPoolExecutor(
-        max_workers=concurrency, thread_name_prefix="audiencelab-create"
-    )
-    progress: Progress | None = None
-    if st.out.interactive:
-        progress = Progress(
-            SpinnerColumn(),
-            TextColumn("Creating audiences"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            console=st.out.err,
-            redirect_stdout=False,
-        )
-    interrupted = False
-    try:
-        if progress is not None:
-            progress.start()
-        task = progress.add_task("create", total=len(specs)) if progress is not None else None
-        futures = [
-            pool.submit(_create_one, client, spec, result, stop, started, st.prog)
-            for spec, result in zip(specs, results, strict=True)
-        ]
-        for _ in concurrent.futures.as_completed(futures):
-            if progress is not None and task is not None:
-                progress.advance(task)
-    except KeyboardInterrupt:
-        interrupted = True
-        for result in results:
-            if result.status == "not_sent" and result.index in started:
-                result.status = "unknown"
-                result.error = "interrupted while being created: check before retrying"
-    finally:
-        pool.shutdown(wait=not interrupted, cancel_futures=True)
-        if progress is not None:
-            progress.stop()
-
-    if st.json:
-        st.out.emit_json([r.as_json() for r in results])
-    else:
-        st.out.table(_results_table(results))
-    counts = {s: sum(r.status == s for r in results) for s in _STATUS_TEXT}
-    summary = f"Created {counts['created']} of {len(results)} audiences"
-    details = [
-        f"{counts[s]} {label}"
-        for s, label in (
-            ("failed", "failed"),
-            ("unknown", "with unknown outcome"),
-            ("not_sent", "not sent"),
-        )
-        if counts[s]
-    ]
-    st.out.info(summary + (f"; {', '.join(details)}." if details else "."))
-    if interrupted:
-        st.out.error("interrupted: the audiences marked unknown may exist; check before retrying")
-        raise typer.Exit(EXIT_INTERRUPTED)
-    if any(r.auth_failed for r in results):
-        raise typer.Exit(EXIT_AUTH)
-    if counts["created"] != len(results):
-        raise typer.Exit(EXIT_API)
 
 
 # -- list, show, wait ------------------------------------------------------------------------------
@@ -521,7 +142,7 @@ def list_command(ctx: typer.Context) -> None:
     st = get_state(ctx)
     audiences = list(st.client().audiences.list())
     if st.json:
-        st.out.emit_json([_dump(a) for a in audiences])
+        st.out.emit_json([dump_model(a) for a in audiences])
         return
     if not audiences:
         st.out.info(
@@ -563,7 +184,7 @@ def show_command(
     st.hint(not_found=_not_found_hint(st), flags={**DEFAULT_FLAGS, "page_size": "--rows"})
     page = st.client().audiences.get(audience_id, page=1, page_size=rows)
     if st.json:
-        st.out.emit_json(_dump(page))
+        st.out.emit_json(dump_model(page))
         return
     total = f"{page.total_records:,}" if page.total_records is not None else "?"
     if not page.data:
@@ -591,7 +212,7 @@ def wait_command(
     with st.out.status(f"Waiting for audience {audience_id} to finish building…"):
         ready = client.audiences.wait_until_ready(audience_id, timeout=timeout)
     if st.json:
-        st.out.emit_json(_dump(ready))
+        st.out.emit_json(dump_model(ready))
         return
     total = f"{ready.total_records:,}" if ready.total_records is not None else "its"
     st.out.info(
@@ -665,7 +286,7 @@ def delete_command(ctx: typer.Context, audience_id: IdArg, yes: YesOpt = False) 
     )
     deleted = st.client().audiences.delete(audience_id)
     if st.json:
-        st.out.emit_json(_dump(deleted))
+        st.out.emit_json(dump_model(deleted))
         return
     st.out.info(f"Deleted audience {audience_id}.", style="green")
 
@@ -719,9 +340,9 @@ def preview_command(
         exclude_education=exclude_education,
     )
     extra: dict[str, Any] = {} if days_back is None else {"days_back": days_back}
-    preview = st.client().audiences.preview(filters, _segments(segment), limit=limit, **extra)
+    preview = st.client().audiences.preview(filters, segment_list(segment), limit=limit, **extra)
     if st.json:
-        st.out.emit_json(_dump(preview))
+        st.out.emit_json(dump_model(preview))
         return
     count = f"{preview.count:,}" if preview.count is not None else "An unknown number of"
     st.out.line(f"{count} people match.")
@@ -741,7 +362,7 @@ def custom_command(
     st = get_state(ctx)
     created = st.client().audiences.create_custom(topic, description)
     if st.json:
-        st.out.emit_json(_dump(created))
+        st.out.emit_json(dump_model(created))
         return
     st.out.line(created.status)
     st.out.info(
@@ -751,38 +372,4 @@ def custom_command(
     )
 
 
-# -- attributes ------------------------------------------------------------------------------------
-
-
-def _attribute_names(incomplete: str) -> list[str]:
-    return [n for n in ops.ATTRIBUTE_NAMES if n.startswith(incomplete)]
-
-
-def attributes_command(
-    ctx: typer.Context,
-    name: Annotated[
-        str,
-        typer.Argument(
-            help="segments, industries, departments, seniority, sic or gender.",
-            autocompletion=_attribute_names,
-        ),
-    ],
-) -> None:
-    """List the allowed values of a filter (e.g. industries), or the segments."""
-    st = get_state(ctx)
-    st.hint(flags={**DEFAULT_FLAGS, "name": "NAME"})
-    values = st.client().audiences.attributes(name)
-    if st.json:
-        st.out.emit_json(_dump(values))
-        return
-    if values.values and all(isinstance(v, SegmentOption) for v in values.values):
-        st.out.table(
-            simple_table(
-                ("ID", "Name", "B2B"),
-                ((v.id, v.name, v.b2b) for v in values.values if isinstance(v, SegmentOption)),
-            )
-        )
-    else:
-        for value in values.values:
-            st.out.line(str(value))
-    st.out.info(f"{values.count:,} {name}.")
+audiences_app.command("create-many")(create_many_command)

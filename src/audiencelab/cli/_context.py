@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import typer
 from rich.text import Text
 
-from audiencelab import AudienceLab, ConfigurationError
+from audiencelab import API_KEY_ENV, EVENT_ATTRIBUTE, AudienceLab, ConfigurationError
 from audiencelab.cli._errors import EXIT_API, EXIT_AUTH, EXIT_USAGE, CliError, Hints
 from audiencelab.cli._output import Output
 
@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 
 __all__ = ["State", "get_state", "sandbox_data_dir"]
 
-API_KEY_ENV = "AUDIENCELAB_API_KEY"
 SANDBOX_ENV = "AUDIENCELAB_SANDBOX"
 SANDBOX_DIR_ENV = "AUDIENCELAB_SANDBOX_DIR"
 SANDBOX_BUILD_ENV = "AUDIENCELAB_SANDBOX_BUILD_SECONDS"
@@ -102,7 +101,8 @@ class _ConsoleHandler(logging.Handler):
 
 
 class _LogFilter(logging.Filter):
-    """Hides secrets, and the SDK's warning about an unknown outcome: the CLI reports it itself."""
+    """Hides secrets, and the SDK's warning about an unknown outcome: the CLI reports it itself
+    (recognised by the record's structured event, not by its text)."""
 
     def __init__(self, secrets: tuple[str, ...], verbose: bool) -> None:
         super().__init__()
@@ -110,9 +110,9 @@ class _LogFilter(logging.Filter):
         self.verbose = verbose
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if not self.verbose and "outcome unknown, not retried" in message:
+        if not self.verbose and getattr(record, EVENT_ATTRIBUTE, None) == "outcome_unknown":
             return False
+        message = record.getMessage()
         if any(s in message for s in self.secrets):
             for secret in self.secrets:
                 message = message.replace(secret, "[API key hidden]")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Annotated, Any, cast
 
@@ -11,7 +10,7 @@ import typer
 from audiencelab.cli._context import get_state
 from audiencelab.cli._errors import DEFAULT_FLAGS, EXIT_API, CliError
 from audiencelab.cli._files import read_csv_records
-from audiencelab.cli._output import record_table, simple_table
+from audiencelab.cli._output import dump_model, record_table, simple_table
 
 __all__ = ["enrich_command", "enrichments_app"]
 
@@ -26,10 +25,6 @@ MATCH_PANEL = "Match keys (at least one)"
 def _match(flag: str, help: str) -> Any:
     metavar = flag.removeprefix("--").replace("-", "_").upper()
     return typer.Option(flag, help=help, metavar=metavar, rich_help_panel=MATCH_PANEL)
-
-
-def _dump(model: Any) -> Any:
-    return model.model_dump(mode="json", by_alias=True)
 
 
 def enrich_command(
@@ -75,7 +70,7 @@ def enrich_command(
     match = {key: value for key, value in given.items() if value is not None}
     result = st.client().enrichment.enrich(match, list(field) if field else None, or_match)
     if st.json:
-        st.out.emit_json(_dump(result))
+        st.out.emit_json(dump_model(result))
         return
     if not result.result:
         st.out.info("No match.")
@@ -114,17 +109,18 @@ def create_command(
     st = get_state(ctx)
     records, lines = read_csv_records(csv_file)
 
-    def where(match: re.Match[str]) -> str:
-        index = int(match.group(1))
+    def where(loc: tuple[str | int, ...]) -> str | None:
+        """``records[i].key`` as the line and column of the file it came from."""
+        if len(loc) != 3 or loc[0] != "records" or not isinstance(loc[1], int):
+            return None
+        index = loc[1]
         line = lines[index] if index < len(lines) else index + 2
-        return f"{csv_file.name} line {line}, column {match.group(2)}"
+        return f"{csv_file.name} line {line}, column {loc[2]}"
 
-    st.hint(
-        flags={**DEFAULT_FLAGS, "records": "records"}, rewrite=(r"records\[(\d+)\]\.(\w+)", where)
-    )
+    st.hint(flags={**DEFAULT_FLAGS, "records": "records"}, locate=where)
     jobs = st.client().enrichment.create_jobs(name, records, operator=cast(Any, operator))
     if st.json:
-        st.out.emit_json([_dump(job) for job in jobs])
+        st.out.emit_json([dump_model(job) for job in jobs])
         return
     for job in jobs:
         st.out.line(job.job_id)
@@ -142,7 +138,7 @@ def list_command(ctx: typer.Context) -> None:
     st = get_state(ctx)
     jobs = list(st.client().enrichment.jobs())
     if st.json:
-        st.out.emit_json([_dump(job) for job in jobs])
+        st.out.emit_json([dump_model(job) for job in jobs])
         return
     if not jobs:
         st.out.info(
@@ -190,7 +186,7 @@ def wait_command(
     with st.out.status(f"Waiting for enrichment job {job_id}…"):
         job = client.enrichment.wait(job_id, timeout=timeout)
     if st.json:
-        st.out.emit_json(_dump(job))
+        st.out.emit_json(dump_model(job))
     status = job.status.upper()
     if status == "FAILED":
         raise CliError(f"enrichment job {job_id} failed", EXIT_API)

@@ -1,14 +1,13 @@
 """Exit codes, and turning any exception into one clear line that names the problem and the fix.
 
-The SDK decides what is wrong (it validates input and classifies API failures); this module only
-chooses the exit code and rephrases the few hints that the SDK writes for Python callers
-(``pass overwrite=True``, ``client.audiences.list()``) as the matching command-line flags and
-commands.
+The SDK decides what is wrong and what to do next, as data: each problem has a path (``loc``) and
+maybe a suggestion; errors and problems may carry a remedy (an argument to pass, a client method
+to call). This module only chooses the exit code and says the remedies in command-line terms,
+from two tables keyed by name: SDK parameters as flags, SDK methods as commands.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -18,19 +17,23 @@ from audiencelab import (
     APIResponseValidationError,
     APITimeoutError,
     AudienceLabError,
-    AudienceNotReadyError,
     AuthenticationError,
+    CallMethod,
     FilterValidationError,
     InputProblem,
     InputValidationError,
     InternalServerError,
     NotFoundError,
+    PassArgument,
     PermissionDeniedError,
     RateLimitError,
+    Remedy,
     WaitTimeoutError,
 )
 
 __all__ = [
+    "COMMANDS",
+    "DEFAULT_FLAGS",
     "EXIT_API",
     "EXIT_AUTH",
     "EXIT_INTERRUPTED",
@@ -41,6 +44,8 @@ __all__ = [
     "Hints",
     "describe_error",
     "exit_code_for",
+    "render_problems",
+    "say_remedy",
 ]
 
 EXIT_OK = 0
@@ -56,7 +61,8 @@ EXIT_CODES_HELP = (
     "(no API key, or the key was refused); 4 not found; 130 interrupted."
 )
 
-# Parameter names in the SDK's problem paths, as the flags that set them.
+# SDK parameter names (the first key of a problem's path, or a remedy's argument) as the flags or
+# arguments that set them. A command adds or replaces entries for its own flags.
 DEFAULT_FLAGS: Mapping[str, str] = {
     "days_back": "--days-back",
     "page_size": "--page-size",
@@ -73,6 +79,8 @@ DEFAULT_FLAGS: Mapping[str, str] = {
     "format": "--format",
     "path": "--output",
     "resume": "--resume",
+    "overwrite": "--overwrite",
+    "neutralize_formulas": "--neutralize-formulas",
     "operator": "--operator",
     "fields": "--field",
     "segment": "--segment",
@@ -81,6 +89,21 @@ DEFAULT_FLAGS: Mapping[str, str] = {
     "segment_id": "ID",
     "job_id": "JOB_ID",
 }
+# Boolean parameters whose False has a flag of its own.
+NEGATIVE_FLAGS: Mapping[str, str] = {"neutralize_formulas": "--no-neutralize-formulas"}
+
+# SDK client methods (``CallMethod.method``) as the commands that do the same; ``{0}`` is the
+# method's first argument.
+COMMANDS: Mapping[str, str] = {
+    "audiences.list": "audiences list",
+    "audiences.attributes": "attributes {0}",
+    "audiences.wait_until_ready": "audiences wait {0}",
+    "enrichment.jobs": "enrichments list",
+    "enrichment.wait": "enrichments wait {0}",
+    "pixels.list": "pixels list",
+}
+
+Loc = tuple[str | int, ...]
 
 
 class CliError(Exception):
@@ -94,19 +117,19 @@ class CliError(Exception):
 
 @dataclass
 class Hints:
-    """What a command adds to an error: how to find the right ID, how to wait longer.
+    """What a command adds to an error: how to find the right ID, how to wait longer, and how its
+    flags and inputs are named.
 
-    ``flags`` maps the SDK's parameter names (in problem paths such as ``days_back``) to the flags
-    that set them; ``None`` keeps the paths as they are (e.g. for keys of a specs file).
+    ``flags`` maps SDK parameter names to the flags that set them; ``None`` keeps the SDK's paths
+    as they are (e.g. for keys of a specs file). ``locate`` names a problem's place in the
+    user's own terms (a CSV line and column instead of ``records[3].phone``), or returns None.
     """
 
     not_found: str = ""
     timeout: str = ""
     interrupted: str = ""
     flags: Mapping[str, str] | None = field(default_factory=lambda: dict(DEFAULT_FLAGS))
-    # (pattern, replacement) applied to a problem's path before ``flags``, e.g. to name the line
-    # of a CSV file instead of the index of a record
-    rewrite: tuple[str, Callable[[re.Match[str]], str]] | None = None
+    locate: Callable[[Loc], str | None] | None = None
 
 
 def exit_code_for(exc: BaseException) -> int:
@@ -121,70 +144,63 @@ def exit_code_for(exc: BaseException) -> int:
     return EXIT_API
 
 
-def _python_to_cli(
-    prog: str,
-) -> Sequence[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]]:
-    """The SDK's hints for Python callers, as the commands that do the same."""
-    return [
-        (re.compile(r"pass overwrite=True"), "add --overwrite"),
-        (re.compile(r"pass resume=True"), "add --resume"),
-        (re.compile(r"pass format='(\w+)'"), lambda m: f"pass --format {m.group(1)}"),
-        (re.compile(r"pass format="), "pass --format"),
-        (re.compile(r"neutralize_formulas=True"), "formula neutralising on"),
-        (re.compile(r"neutralize_formulas=False"), "--no-neutralize-formulas"),
-        (re.compile(r"client\.audiences\.list\(\)"), f"{prog} audiences list"),
-        (re.compile(r"client\.audiences\.attributes\('segments'\)"), f"{prog} attributes segments"),
-        (
-            re.compile(r"call wait\(\) again later"),
-            f"run {prog} enrichments wait again later",
-        ),
-        (re.compile(r"client\.enrichment\.jobs\(\)"), f"{prog} enrichments list"),
-        (re.compile(r"\(client\.enrichment\.wait\)"), f"({prog} enrichments wait JOB_ID)"),
-        (re.compile(r"client\.pixels\.list\(\)"), f"{prog} pixels list"),
-    ]
+def _flag(name: str, value: object, flags: Mapping[str, str] | None) -> str:
+    """``PassArgument(name, value)`` as the flag that does the same."""
+    if value is False and name in NEGATIVE_FLAGS:
+        return NEGATIVE_FLAGS[name]
+    flag = (flags or DEFAULT_FLAGS).get(name) or DEFAULT_FLAGS.get(name)
+    if flag is None:
+        return f"{name}={value!r}"  # no flag for it: the SDK's words
+    if value is True or value is ... or not flag.startswith("--"):
+        return flag
+    return f"{flag} {value}"
 
 
-def _cli_text(text: str, prog: str) -> str:
-    for pattern, replacement in _python_to_cli(prog):
-        text = pattern.sub(replacement, text)
-    return text
+def say_remedy(remedy: Remedy, prog: str, flags: Mapping[str, str] | None = None) -> str:
+    """A remedy in command-line terms: a flag to add, or a command to run."""
+    if isinstance(remedy, PassArgument):
+        text = f"add {_flag(remedy.name, remedy.value, flags)}"
+    elif isinstance(remedy, CallMethod) and remedy.method in COMMANDS:
+        text = f"run `{prog} {COMMANDS[remedy.method].format(*remedy.args)}`"
+    else:
+        return str(remedy)  # no command does it: the SDK's words
+    return f"{text} {remedy.purpose}" if remedy.purpose else text
 
 
-def _flag_path(path: str, flags: Mapping[str, str] | None) -> str:
-    if not flags:
-        return path
-    head = re.match(r"[A-Za-z_]+", path)
-    if head is None or head.group(0) not in flags:
-        return path
-    flag = flags[head.group(0)]
-    if flag == "--":  # enrich's match keys: filter.first_name is set by --first-name
-        if path.startswith(head.group(0) + "."):
-            return "--" + path[head.end() + 1 :].replace("_", "-")
-        return path
-    rest = path[head.end() :]
-    if flag.startswith("--"):
-        rest = re.sub(r"^\[\d+\]", "", rest)  # --segment[0] is just --segment
-    return flag + rest
+def _shown_path(problem: InputProblem, hints: Hints) -> str:
+    if hints.locate is not None:
+        located = hints.locate(problem.loc)
+        if located is not None:
+            return located
+    flags, loc = hints.flags, problem.loc
+    if not flags or not loc or not isinstance(loc[0], str) or loc[0] not in flags:
+        return problem.path
+    flag, rest = flags[loc[0]], loc[1:]
+    if flag == "--":  # each key is a flag of its own: filter.first_name is --first-name
+        if rest and isinstance(rest[0], str):
+            return "--" + rest[0].replace("_", "-")
+        return problem.path
+    if flag.startswith("--") and rest and isinstance(rest[0], int):
+        rest = rest[1:]  # --segment[0] is just --segment
+    shown = flag
+    for part in rest:
+        shown += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return shown
 
 
-def _shown_path(path: str, hints: Hints) -> str:
-    if hints.rewrite is not None:
-        pattern, replacement = hints.rewrite
-        rewritten = re.sub(pattern, replacement, path)
-        if rewritten != path:
-            return rewritten
-    return _flag_path(path, hints.flags)
+def render_problems(
+    problems: Sequence[InputProblem], hints: Hints, prog: str, *, nothing_sent: bool = False
+) -> str:
+    """The SDK's problems, with parameters shown as the flags that set them."""
 
+    def say(remedy: Remedy) -> str:
+        return say_remedy(remedy, prog, hints.flags)
 
-def render_problems(problems: Sequence[InputProblem], hints: Hints, nothing_sent: bool) -> str:
-    """The SDK's problems, with parameter names shown as the flags that set them."""
-    shown = [InputProblem(_shown_path(p.path, hints), p.message) for p in problems]
+    shown = [p.describe(say, path=_shown_path(p, hints)) for p in problems]
     sent = " (nothing was sent)" if nothing_sent else ""
     if len(shown) == 1:
-        return f"{shown[0]}{sent}"
-    lines = [f"{len(shown)} problems{sent}:"]
-    lines += [f"  - {p}" for p in shown]
-    return "\n".join(lines)
+        return shown[0] + sent
+    return "\n".join([f"{len(shown)} problems{sent}:"] + [f"  - {line}" for line in shown])
 
 
 def describe_error(exc: BaseException, hints: Hints, prog: str) -> str:
@@ -194,44 +210,49 @@ def describe_error(exc: BaseException, hints: Hints, prog: str) -> str:
     if isinstance(exc, InputValidationError):
         # Filters and the other create/preview arguments are checked before anything is sent.
         nothing_sent = isinstance(exc, FilterValidationError)
-        return _cli_text(render_problems(exc.problems, hints, nothing_sent), prog)
-    if isinstance(exc, AudienceNotReadyError):
-        text = str(exc).split(" Wait with ", 1)[0]
-        return f"{text} Wait for it with: {prog} audiences wait {exc.audience_id}"
-    text = _cli_text(str(exc), prog)
-    fix = ""
-    if isinstance(exc, (AuthenticationError, PermissionDeniedError)):
-        fix = (
+        return render_problems(exc.problems, hints, prog, nothing_sent=nothing_sent)
+    if not isinstance(exc, AudienceLabError):
+        return (
+            f"unexpected {type(exc).__name__}: {exc}. This is a bug in audiencelab: run again "
+            "with --verbose for the details, and report it."
+        )
+    text = exc.describe(lambda remedy: say_remedy(remedy, prog, hints.flags))
+    return _with_fix(text, _fix_for(exc, hints))
+
+
+def _fix_for(exc: AudienceLabError, hints: Hints) -> str:
+    """What the command line adds to an SDK error that carries no remedy of its own."""
+    if isinstance(exc, PermissionDeniedError):
+        return "This API key may not do that; use a key with access (a scoped key sees only its own resources)."
+    if isinstance(exc, AuthenticationError):
+        return (
             "Check the key in AUDIENCELAB_API_KEY (keys are in the AudienceLab dashboard under "
             "Settings > API Keys), or add --sandbox to try the local sandbox."
         )
-        if isinstance(exc, PermissionDeniedError):
-            fix = "This API key may not do that; use a key with access (a scoped key sees only its own resources)."
-    elif isinstance(exc, NotFoundError):
-        fix = hints.not_found
-    elif isinstance(exc, WaitTimeoutError):
-        fix = hints.timeout
-    elif isinstance(exc, APIError) and exc.outcome_unknown:
-        fix = ""  # the SDK's message already says how to check
-    elif isinstance(exc, RateLimitError):
+    if isinstance(exc, NotFoundError):
+        return hints.not_found
+    if isinstance(exc, WaitTimeoutError):
+        return hints.timeout
+    if isinstance(exc, APIError) and exc.outcome_unknown:
+        return ""  # the SDK's message already says how to check
+    if isinstance(exc, RateLimitError):
         wait = f" (the API asked for {exc.retry_after:g} s)" if exc.retry_after else ""
-        fix = f"Too many requests: wait a little{wait} and run the command again."
-    elif isinstance(exc, InternalServerError):
-        fix = "The API failed on its side; try again in a moment."
-    elif isinstance(exc, APITimeoutError):
-        fix = "The API did not answer in time; try again, or check your network connection."
-    elif isinstance(exc, APIConnectionError):
-        fix = (
+        return f"Too many requests: wait a little{wait} and run the command again."
+    if isinstance(exc, InternalServerError):
+        return "The API failed on its side; try again in a moment."
+    if isinstance(exc, APITimeoutError):
+        return "The API did not answer in time; try again, or check your network connection."
+    if isinstance(exc, APIConnectionError):
+        return (
             "Check your network connection and the API address (--base-url, AUDIENCELAB_BASE_URL)."
         )
-    elif isinstance(exc, APIResponseValidationError):
-        fix = "The API answered in a shape this version does not understand; upgrade audiencelab."
-    elif not isinstance(exc, AudienceLabError):
-        fix = (
-            "This is a bug in audiencelab: run again with --verbose for the details, and report it."
-        )
-        text = f"unexpected {type(exc).__name__}: {text}"
+    if isinstance(exc, APIResponseValidationError):
+        return "The API answered in a shape this version does not understand; upgrade audiencelab."
+    return ""
+
+
+def _with_fix(text: str, fix: str) -> str:
     text = text.rstrip()
-    if fix and fix not in text:
-        text = f"{text}{'' if text.endswith('.') else '.'} {fix}"
-    return text
+    if not fix or fix in text:
+        return text
+    return f"{text}{'' if text.endswith('.') else '.'} {fix}"

@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-__all__ = ["Output", "record_table"]
+__all__ = ["Output", "dump_model", "record_table", "simple_table"]
 
 # The most useful columns of a person, in display order (reference §8).
 PEOPLE_COLUMNS = (
@@ -122,6 +122,11 @@ class Output:
 
     def table(self, table: Table) -> None:
         self.out.print(table)
+
+
+def dump_model(model: Any) -> Any:
+    """A response model as JSON data, with the API's own field names (``audienceId``...)."""
+    return model.model_dump(mode="json", by_alias=True)
 
 
 def cell(value: Any) -> str:

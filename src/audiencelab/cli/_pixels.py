@@ -7,10 +7,10 @@ from typing import Annotated, Any, cast
 
 import typer
 
-from audiencelab.cli._audiences import confirm
+from audiencelab.cli._confirm import confirm
 from audiencelab.cli._context import State, get_state
 from audiencelab.cli._errors import DEFAULT_FLAGS, EXIT_USAGE, CliError
-from audiencelab.cli._output import cell, simple_table
+from audiencelab.cli._output import cell, dump_model, simple_table
 
 __all__ = ["pixels_app"]
 
@@ -20,10 +20,6 @@ pixels_app = typer.Typer(
 )
 
 PixelArg = Annotated[str, typer.Argument(help="The pixel ID (from `pixels create` or `list`).")]
-
-
-def _dump(model: Any) -> Any:
-    return model.model_dump(mode="json", by_alias=True)
 
 
 def _not_found(st: State) -> str:
@@ -53,7 +49,7 @@ def create_command(
     st = get_state(ctx)
     created = st.client().pixels.create(name, url, webhook_url, cast(Any, version))
     if st.json:
-        st.out.emit_json(_dump(created))
+        st.out.emit_json(dump_model(created))
         return
     st.out.line(created.pixel_id)
     install = f" Install it with: {created.install_url}" if created.install_url else ""
@@ -66,7 +62,7 @@ def list_command(ctx: typer.Context) -> None:
     st = get_state(ctx)
     pixels = list(st.client().pixels.list())
     if st.json:
-        st.out.emit_json([_dump(p) for p in pixels])
+        st.out.emit_json([dump_model(p) for p in pixels])
         return
     if not pixels:
         st.out.info(
@@ -87,7 +83,7 @@ def show_command(ctx: typer.Context, pixel_id: PixelArg) -> None:
     st = get_state(ctx)
     st.hint(not_found=_not_found(st))
     pixel = st.client().pixels.get(pixel_id)
-    data = _dump(pixel)
+    data = dump_model(pixel)
     if st.json:
         st.out.emit_json(data)
         return
@@ -125,7 +121,7 @@ def events_command(
     )
     events = list(itertools.islice(pager, limit)) if limit else list(pager)
     if st.json:
-        st.out.emit_json([_dump(e) for e in events])
+        st.out.emit_json([dump_model(e) for e in events])
         return
     if not events:
         st.out.info(f"No events for pixel {pixel_id}.")

@@ -20,7 +20,7 @@ from audiencelab.cli._exports import (
     ExportOptions,
     run_export,
 )
-from audiencelab.cli._output import record_table
+from audiencelab.cli._output import dump_model, record_table
 
 __all__ = ["segments_app"]
 
@@ -49,7 +49,7 @@ def show_command(
     st.hint(not_found=NOT_FOUND, flags={**DEFAULT_FLAGS, "page_size": "--rows"})
     page = st.client().segments.get(segment_id, page=1, page_size=rows)
     if st.json:
-        st.out.emit_json(page.model_dump(mode="json", by_alias=True))
+        st.out.emit_json(dump_model(page))
         return
     name = page.segment_name or segment_id
     total = f"{page.total_records:,}" if page.total_records is not None else "?"

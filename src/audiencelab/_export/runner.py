@@ -1,10 +1,9 @@
-"""Concurrent, ordered, resumable export of paged records.
+"""Running an export: the options, the job (sink + scheduler + how to fetch and read a page), and
+the two runners, threads for the sync client and tasks for the async one.
 
 Pages are fetched several at a time but written strictly in order. Memory stays flat: at most a
-window of pages is held, as raw response chunks (far smaller than parsed rows), and a page is parsed
-only when it is its turn to be written. The order, the window and the politeness to rate limits
-(halve the concurrency on a 429, grow it back one step at a time) are decided by the pure
-:class:`PageScheduler`; the sync runner uses threads, the async one tasks.
+window of pages is held, as raw response chunks (far smaller than parsed rows), and a page is
+parsed only when it is its turn to be written.
 """
 
 from __future__ import annotations
@@ -14,32 +13,87 @@ import contextlib
 import ctypes
 import logging
 import math
+import os
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import anyio
 
 from audiencelab._download import ChunkBuffer
-from audiencelab._export import ExportSink, ExportSummary
+from audiencelab._exceptions import (
+    AudienceLabError,
+    InputProblem,
+    InputValidationError,
+    PassArgument,
+)
+from audiencelab._export.formats import infer_format
+from audiencelab._export.scheduler import Chunks, PageScheduler
+from audiencelab._export.sink import ExportSink, ExportSummary
+from audiencelab._logging import log
 from audiencelab._models import Page
+from audiencelab._operations import MAX_PAGE_SIZE, PagedSource
 from audiencelab._sansio import Operation
+from audiencelab._validate import check_positive_int, check_seconds
 
 if TYPE_CHECKING:
-    from audiencelab._client import AsyncAudienceLab, AudienceLab
+    from audiencelab._async.client import AsyncAudienceLab
+    from audiencelab._sync.client import AudienceLab
 
-logger = logging.getLogger("audiencelab")
+__all__ = [
+    "DEFAULT_CONCURRENCY",
+    "DEFAULT_EXPORT_RETRIES",
+    "MAX_CONCURRENCY",
+    "ExportJob",
+    "ExportOptions",
+    "ExportProgress",
+    "export_async",
+    "export_job",
+    "export_sync",
+]
 
 DEFAULT_CONCURRENCY = 8
-# A fetched page is kept as the chunks it arrived in (~64 KB each) until its turn to be written:
-# uniform small blocks are reused by the allocator, where whole ~2.5 MB pages would fragment the
-# heap and make a long export's memory creep up.
-Chunks = Sequence[bytes]
+MAX_CONCURRENCY = 64
+DEFAULT_PAGE_SIZE = 1000
 # Page reads are safe to repeat, and an export is a long batch job: it keeps going through
 # transient faults (5xx, dropped connections, 429s) longer than a single interactive call would.
 DEFAULT_EXPORT_RETRIES = 8
+
+
+@dataclass(frozen=True)
+class ExportProgress:
+    """Passed to ``on_progress`` after each page is written."""
+
+    rows: int
+    pages: int
+    total_records: int | None
+    total_pages: int | None
+    elapsed: float
+
+
+class ExportOptions(TypedDict, total=False):
+    """The options of every export (``audiences.export``, ``segments.export``), all optional.
+
+    ``format``: ``"csv"``, ``"jsonl"`` or ``"parquet"`` (default: from the file suffix).
+    ``page_size``: records per request, 1-1000 (default 1000; keep it when resuming).
+    ``concurrency``: pages fetched at once, 1-64 (default 8; halved on a 429).
+    ``resume``: continue an interrupted export from its checkpoint (default False).
+    ``overwrite``: replace an existing file (default False).
+    ``neutralize_formulas``: prefix CSV cells that spreadsheets would run with ``'`` (default True).
+    ``max_retries``: retries of each page read (default 8).
+    ``on_progress``: called with an :class:`ExportProgress` after each page.
+    """
+
+    format: str | None
+    page_size: int
+    concurrency: int
+    resume: bool
+    overwrite: bool
+    neutralize_formulas: bool
+    max_retries: int | None
+    on_progress: Callable[[ExportProgress], None] | None
 
 
 def _malloc_trim() -> Callable[[], object] | None:
@@ -60,90 +114,6 @@ def _malloc_trim() -> Callable[[], object] | None:
 # every so often keeps it flat. (Only free memory is released; nothing else is affected.)
 _release_free_memory = _malloc_trim()
 _RELEASE_EVERY_PAGES = 25
-
-
-@dataclass(frozen=True)
-class ExportProgress:
-    """Passed to ``on_progress`` after each page is written."""
-
-    rows: int
-    pages: int
-    total_records: int | None
-    total_pages: int | None
-    elapsed: float
-
-
-class PageScheduler:
-    """Which pages to fetch now, and which fetched pages can be written, in order.
-
-    Until the first page tells how many pages there are, pages go one at a time; if the API never
-    says (no ``total_pages``), the whole export walks one page at a time until a page says stop.
-    """
-
-    def __init__(self, first: int, concurrency: int) -> None:
-        self.next_to_start = first
-        self.next_to_write = first
-        self.last: int | None = None
-        self.bounded = False  # True once the last page number is known
-        self.max_concurrency = concurrency
-        self.limit = concurrency
-        # Pages held ahead of the writer (fetched or in flight), at most: raw pages are ~2.5 MB at
-        # page_size 1000, so this bounds memory whatever the audience size.
-        self.window = concurrency + 2
-        self.in_flight: set[int] = set()
-        self.fetched: dict[int, Chunks] = {}
-        self._calm = 0
-
-    @property
-    def complete(self) -> bool:
-        return self.last is not None and self.next_to_write > self.last
-
-    def set_last(self, last: int | None) -> None:
-        """The number of the last page, from the API's ``total_pages`` (None: unknown)."""
-        if last is not None:
-            self.end_at(last)
-            self.bounded = True
-
-    def end_at(self, page: int) -> None:
-        """No page after ``page`` exists (an empty or final page was seen)."""
-        self.last = page if self.last is None else min(self.last, page)
-
-    def startable(self) -> list[int]:
-        if self.complete:
-            return []
-        if self.bounded and self.last is not None:
-            horizon = min(self.last, self.next_to_write + self.window - 1)
-        else:
-            horizon = self.next_to_write  # walking: one page at a time
-        pages: list[int] = []
-        while self.next_to_start <= horizon and len(self.in_flight) < self.limit:
-            pages.append(self.next_to_start)
-            self.in_flight.add(self.next_to_start)
-            self.next_to_start += 1
-        return pages
-
-    def finished(self, page: int, payload: Chunks) -> None:
-        self.in_flight.discard(page)
-        if self.last is None or page <= self.last:
-            self.fetched[page] = payload
-        self._calm += 1
-        if self._calm >= self.limit and self.limit < self.max_concurrency:
-            self.limit += 1
-            self._calm = 0
-
-    def writable(self) -> Iterator[tuple[int, Chunks]]:
-        while self.next_to_write in self.fetched and not self.complete:
-            page = self.next_to_write
-            payload = self.fetched.pop(page)
-            self.next_to_write += 1
-            yield page, payload
-
-    def throttled(self) -> None:
-        """A request was answered 429: be polite, halve how many run at once."""
-        if self.limit > 1:
-            self.limit = max(1, self.limit // 2)
-            logger.info("rate limited: exporting with %d concurrent requests", self.limit)
-        self._calm = 0
 
 
 class ExportJob:
@@ -180,6 +150,7 @@ class ExportJob:
             raise
 
     def note_retry(self, status: int | None) -> None:
+        """Told of every retry of a page read: a 429 makes the export slow down."""
         if status == 429:
             self.scheduler.throttled()
 
@@ -210,12 +181,63 @@ class ExportJob:
     def finish(self) -> ExportSummary:
         summary = self.sink.finish(time.perf_counter() - self.started)
         if self.total_records is not None and summary.rows != self.total_records:
-            logger.warning(
+            log(
+                logging.WARNING,
+                "row_count_mismatch",
                 "exported %d rows but the API announced %d (total_records)",
                 summary.rows,
                 self.total_records,
             )
         return summary
+
+    def stop(self, error: BaseException) -> None:
+        """Close the file after a failure, keeping the checkpoint, and tell how to resume."""
+        self.sink.close()
+        if (
+            isinstance(error, AudienceLabError)
+            and error.remedy is None
+            and self.sink.checkpoint_path.exists()
+        ):
+            error.remedy = PassArgument(
+                "resume", True, f"to continue from page {self.sink.next_page}"
+            )
+
+
+def export_job(
+    pages: PagedSource,
+    path: str | os.PathLike[str],
+    options: ExportOptions,
+    wait_timeout: float = 0.0,
+) -> ExportJob:
+    """Check the export's arguments, open its file (or its checkpoint) and plan the pages."""
+    page_size = options.get("page_size", DEFAULT_PAGE_SIZE)
+    concurrency = options.get("concurrency", DEFAULT_CONCURRENCY)
+    max_retries = options.get("max_retries")
+    problems: list[InputProblem] = []
+    check_positive_int(page_size, problems, "page_size", maximum=MAX_PAGE_SIZE)
+    check_positive_int(concurrency, problems, "concurrency", maximum=MAX_CONCURRENCY)
+    check_seconds(wait_timeout, problems, "wait_timeout")
+    if max_retries is not None:
+        check_positive_int(max_retries, problems, "max_retries", minimum=0)
+    if problems:
+        raise InputValidationError(problems)
+    sink = ExportSink.open(
+        path,
+        infer_format(path, options.get("format")),
+        source=pages.source,
+        page_size=page_size,
+        neutralize_formulas=options.get("neutralize_formulas", True),
+        resume=options.get("resume", False),
+        overwrite=options.get("overwrite", False),
+    )
+    return ExportJob(
+        sink,
+        lambda n: pages.page_op(n, page_size),
+        pages.read_page,
+        concurrency=concurrency,
+        max_retries=DEFAULT_EXPORT_RETRIES if max_retries is None else max_retries,
+        on_progress=options.get("on_progress"),
+    )
 
 
 def export_sync(client: AudienceLab, job: ExportJob) -> ExportSummary:
@@ -233,9 +255,11 @@ def export_sync(client: AudienceLab, job: ExportJob) -> ExportSummary:
             buffers.append(ChunkBuffer())
             return buffers[-1]
 
-        op = job.page_op(number)
         client._execute(
-            op, on_retry=job.note_retry, max_retries=job.max_retries, body_to=new_buffer
+            job.page_op(number),
+            on_retry=job.note_retry,
+            max_retries=job.max_retries,
+            body_to=new_buffer,
         )
         return buffers[-1].chunks
 
@@ -252,9 +276,9 @@ def export_sync(client: AudienceLab, job: ExportJob) -> ExportSummary:
                 job.write(number, payload)
         pool.shutdown(wait=True)
         return job.finish()
-    except BaseException:
+    except BaseException as exc:
         pool.shutdown(wait=False, cancel_futures=True)
-        job.sink.close()  # keeps the checkpoint: export(..., resume=True) continues from here
+        job.stop(exc)  # keeps the checkpoint: export(..., resume=True) continues from here
         raise
 
 
@@ -280,8 +304,9 @@ async def export_async(client: AsyncAudienceLab, job: ExportJob) -> ExportSummar
                     await anyio.to_thread.run_sync(job.write, ready, data)
             tasks.cancel_scope.cancel()  # fetches past a page that ended the export
     except BaseException as exc:
-        job.sink.close()
-        raise _first_error(exc) from None
+        error = _first_error(exc)
+        job.stop(error)
+        raise error from None
     finally:
         send.close()
         receive.close()

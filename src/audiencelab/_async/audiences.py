@@ -1,0 +1,161 @@
+"""``client.audiences``: create audiences from filters, read their people, export them."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any, overload
+
+from audiencelab import _operations as ops
+from audiencelab._async.paging import AsyncPager, page_items, poll
+from audiencelab._exceptions import AudienceNotReadyError
+from audiencelab._export import ExportOptions, ExportSummary, export_async, export_job
+from audiencelab._models import (
+    AttributeValues,
+    Audience,
+    AudienceCreated,
+    AudienceDeleted,
+    AudiencePreview,
+    AudienceReady,
+    CustomAudienceCreated,
+    Page,
+    Record,
+    RecordsPage,
+)
+from audiencelab._polling import Poller
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from audiencelab._async.client import AsyncAudienceLab
+
+__all__ = ["AsyncAudiences"]
+
+DEFAULT_WAIT = 600.0
+
+
+class AsyncAudiences:
+    """``client.audiences``: create audiences from filters, read their people, export them."""
+
+    def __init__(self, client: AsyncAudienceLab) -> None:
+        self._client = client
+
+    async def create(
+        self,
+        name: str,
+        filters: ops.FiltersInput,
+        segment: ops.SegmentInput = None,
+        days_back: int | None = None,
+    ) -> AudienceCreated:
+        """Create an audience (``POST /audiences``); its records are built in the background.
+
+        ``filters`` is an :class:`AudienceFilters` or a dict with the official keys. Unknown keys,
+        bad ages, unprefixed segment IDs and the like raise :class:`FilterValidationError` before
+        anything is sent. Never silently repeated: see the retry table in the README.
+        """
+        return await self._client._execute(ops.create_audience(name, filters, segment, days_back))
+
+    @overload
+    def list(self, *, page_size: int = 100) -> AsyncPager[Page[Audience], Audience]: ...
+    @overload
+    def list(self, *, page: int, page_size: int = 100) -> Coroutine[Any, Any, Page[Audience]]: ...
+    def list(
+        self, *, page: int | None = None, page_size: int = 100
+    ) -> AsyncPager[Page[Audience], Audience] | Coroutine[Any, Any, Page[Audience]]:
+        """Every audience of this key (``async for audience in ...``), or one page when ``page``
+        is given (``await`` it)."""
+        if page is not None:
+            return self._client._execute(ops.list_audiences(page, page_size))
+        ops.paging_params(1, page_size)  # refuse a bad page_size now, not at the first item
+        return AsyncPager(self._client, lambda n: ops.list_audiences(n, page_size), page_items)
+
+    async def get(self, audience_id: str, *, page: int = 1, page_size: int = 100) -> RecordsPage:
+        """One page of an audience's records (``GET /audiences/{id}``).
+
+        Raises :class:`AudienceNotReadyError` while the audience is being built.
+        """
+        return await self._client._execute(ops.audience_records(audience_id, page, page_size))
+
+    def records(
+        self, audience_id: str, *, page_size: int = 1000
+    ) -> AsyncPager[RecordsPage, Record]:
+        """Every record of an audience, as dicts of UPPER_SNAKE columns, across all pages
+        (``async for row in client.audiences.records(audience_id)``)."""
+        ops.paging_params(1, page_size)
+        return AsyncPager(
+            self._client, lambda n: ops.audience_records(audience_id, n, page_size), page_items
+        )
+
+    async def delete(self, audience_id: str) -> AudienceDeleted:
+        """Delete an audience (``DELETE /audiences/{id}``)."""
+        return await self._client._execute(ops.delete_audience(audience_id))
+
+    async def create_custom(self, topic: str, description: str) -> CustomAudienceCreated:
+        """Ask for a custom audience on a topic (``POST /audiences/custom``): answers processing."""
+        return await self._client._execute(ops.create_custom_audience(topic, description))
+
+    async def preview(
+        self,
+        filters: ops.FiltersInput,
+        segment: ops.SegmentInput = None,
+        days_back: int = 7,
+        limit: int | None = None,
+        *,
+        score: bool | None = None,
+        include_dnc: bool | None = None,
+    ) -> AudiencePreview:
+        """Count and sample an audience before creating it (``POST /audiences/preview``).
+
+        Checked like :meth:`create`; ``days_back`` is required by the API (1-10), ``limit`` 0-500.
+        """
+        op = ops.preview_audience(filters, segment, days_back, limit, score, include_dnc)
+        return await self._client._execute(op)
+
+    async def attributes(self, name: str) -> AttributeValues:
+        """Allowed values of a filter: segments, industries, departments, seniority, sic, gender."""
+        return await self._client._execute(ops.audience_attributes(name))
+
+    async def wait_until_ready(
+        self, audience_id: str, *, timeout: float = DEFAULT_WAIT, poll_interval: float = 1.0
+    ) -> AudienceReady:
+        """Wait while the audience is being built (the API answers ``{"status": "no data"}``).
+
+        Polls every ``poll_interval`` seconds, growing to 15 s; raises :class:`WaitTimeoutError`
+        after ``timeout`` seconds.
+        """
+        poller = Poller(timeout, initial=poll_interval)
+        op = ops.audience_records(audience_id, 1, 1)
+
+        async def check() -> AudienceReady | None:
+            try:
+                page = await self._client._execute(op)
+            except AudienceNotReadyError:
+                return None
+            return ops.audience_ready(audience_id, page, poller.elapsed)
+
+        return await poll(
+            check, poller, lambda: ops.audience_wait_timeout(audience_id, poller.elapsed)
+        )
+
+    async def export(
+        self,
+        audience_id: str,
+        path: str | os.PathLike[str],
+        *,
+        wait_timeout: float = DEFAULT_WAIT,
+        **options: Unpack[ExportOptions],
+    ) -> ExportSummary:
+        """Write every record of an audience to CSV, JSON Lines or Parquet (by the file suffix).
+
+        Pages are fetched ``concurrency`` at a time (default 8) and written in order; memory
+        stays flat. An interrupted export continues with ``resume=True``. Waits up to
+        ``wait_timeout`` seconds for an audience that is still being built. CSV cells that could
+        run as spreadsheet formulas are prefixed with ``'`` unless ``neutralize_formulas=False``.
+        Each page read is retried up to ``max_retries`` times (default 8: an export is a long
+        batch job). The options are those of :class:`ExportOptions`.
+        """
+        job = export_job(ops.audience_pages(audience_id), path, options, wait_timeout)
+        if wait_timeout > 0:  # after opening the file: a bad path fails now, not after the wait
+            with job.closing_on_error():
+                await self.wait_until_ready(audience_id, timeout=wait_timeout)
+        return await export_async(self._client, job)

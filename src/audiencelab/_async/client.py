@@ -1,0 +1,147 @@
+"""The asynchronous client: a thin I/O shell around the sans-I/O core (``audiencelab._sansio``).
+
+It moves bytes and sleeps; building requests, reading answers and deciding retries is the core's.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from types import TracebackType
+from typing import TypeVar
+
+import anyio
+import httpx
+
+from audiencelab._async.audiences import AsyncAudiences
+from audiencelab._async.enrichment import AsyncEnrichment
+from audiencelab._async.pixels import AsyncPixels
+from audiencelab._async.segments import AsyncSegments
+from audiencelab._base_client import BaseClient
+from audiencelab._config import DEFAULT_MAX_RETRIES
+from audiencelab._download import BodySink
+from audiencelab._http import TimeoutTypes, classify_transport_error, to_response
+from audiencelab._retry import RetryPolicy
+from audiencelab._sansio import Call, Done, Fail, Operation, Sleep, Step
+
+T = TypeVar("T")
+
+__all__ = ["AsyncAudienceLab"]
+
+
+class AsyncAudienceLab(BaseClient[httpx.AsyncClient]):
+    """Asynchronous client for the AudienceLab API (asyncio or trio, through anyio).
+
+    >>> async with AsyncAudienceLab() as client:  # reads AUDIENCELAB_API_KEY
+    ...     created = await client.audiences.create(name="NYC", filters={"city": ["New York"]})
+
+    Options: ``api_key`` (default ``$AUDIENCELAB_API_KEY``), ``base_url`` (default
+    ``$AUDIENCELAB_BASE_URL`` or https://api.audiencelab.io), ``timeout`` (seconds or an
+    ``httpx.Timeout``), ``max_retries`` (default 2), ``retry_policy`` (a :class:`RetryPolicy`:
+    backoff start, cap and jitter), ``http_client`` (your own httpx client, e.g. for proxies; it
+    keeps its own timeouts unless you pass ``timeout``, and is not closed for you).
+    """
+
+    audiences: AsyncAudiences
+    enrichment: AsyncEnrichment
+    pixels: AsyncPixels
+    segments: AsyncSegments
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | httpx.URL | None = None,
+        timeout: TimeoutTypes = None,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        retry_policy: RetryPolicy | None = None,
+        http_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self._setup(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry_policy=retry_policy,
+            http_client=http_client,
+            new_http=httpx.AsyncClient,
+        )
+
+    def _bind_resources(self) -> None:
+        self.audiences = AsyncAudiences(self)
+        self.enrichment = AsyncEnrichment(self)
+        self.pixels = AsyncPixels(self)
+        self.segments = AsyncSegments(self)
+
+    async def _attempt(self, call: Call[T], body_to: BodySink | None, started: float) -> Step[T]:
+        request = call.request()
+        # Redirects are never followed by httpx, whatever client the caller brought: the core
+        # decides, so that the key cannot follow one to another origin.
+        async with self._http.stream(
+            request.method,
+            request.url,
+            headers=request.headers,
+            content=request.content,
+            timeout=self._request_timeout,
+            follow_redirects=False,
+        ) as raw:
+            if body_to is not None and raw.is_success:
+                async for chunk in raw.aiter_bytes():
+                    await anyio.to_thread.run_sync(body_to.write, chunk)
+                return call.on_response(to_response(raw, b""), time.perf_counter() - started)
+            await raw.aread()
+        return call.on_response(to_response(raw), time.perf_counter() - started)
+
+    async def _execute(
+        self,
+        op: Operation[T],
+        *,
+        on_retry: Callable[[int | None], None] | None = None,
+        body_to: Callable[[], BodySink] | None = None,
+        max_retries: int | None = None,
+    ) -> T:
+        """Run ``op`` to the end: retries, sleeps, then the parsed value or the error.
+
+        ``body_to`` streams a successful body into a fresh sink per attempt (downloads, exports).
+        """
+        call = self._call(op, on_retry, max_retries)
+        while True:
+            started = time.perf_counter()
+            cause: Exception | None = None
+            writer = body_to() if body_to is not None else None
+            try:
+                step = await self._attempt(call, writer, started)
+            except httpx.TransportError as exc:
+                cause = exc
+                step = call.on_transport_error(
+                    classify_transport_error(exc), time.perf_counter() - started
+                )
+            except BaseException:
+                if writer is not None:
+                    writer.discard()
+                raise
+            if writer is not None:
+                writer.finish(success=isinstance(step, Done))
+            if isinstance(step, Sleep):
+                await anyio.sleep(step.seconds)
+            elif isinstance(step, Fail):
+                raise step.error from cause
+            else:
+                assert isinstance(step, Done)
+                return step.value
+
+    async def close(self) -> None:
+        """Close the connection pool (only if this client created it)."""
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncAudienceLab:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()

@@ -1,0 +1,125 @@
+"""What the sync and async clients share: settings, options, and a repr without the key."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+import httpx
+
+from audiencelab._config import ClientConfig
+from audiencelab._http import TimeoutTypes, resolve_timeout
+from audiencelab._retry import RetryPolicy
+from audiencelab._sansio import Call, Operation
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+T = TypeVar("T")
+HttpT = TypeVar("HttpT", httpx.Client, httpx.AsyncClient)
+
+__all__ = ["BaseClient"]
+
+
+class BaseClient(Generic[HttpT]):
+    """Settings and options of a client; the subclasses move the bytes."""
+
+    _config: ClientConfig
+    _http: HttpT
+    _owns_http: bool
+    # Per request: ours, or (for a client the caller brought without asking for ours) its own.
+    _request_timeout: httpx.Timeout | Any
+
+    def _setup(
+        self,
+        *,
+        api_key: str | None,
+        base_url: str | httpx.URL | None,
+        timeout: TimeoutTypes,
+        max_retries: int,
+        retry_policy: RetryPolicy | None,
+        http_client: HttpT | None,
+        new_http: Callable[..., HttpT],
+    ) -> None:
+        config = ClientConfig.resolve(
+            api_key=api_key, base_url=base_url, max_retries=max_retries, retry_policy=retry_policy
+        )
+        resolved = resolve_timeout(timeout)
+        if http_client is None:
+            self._bind(config, new_http(timeout=resolved), owns_http=True, request_timeout=resolved)
+        else:
+            # A client the caller brought keeps its own timeouts unless they asked for ours.
+            request_timeout = httpx.USE_CLIENT_DEFAULT if timeout is None else resolved
+            self._bind(config, http_client, owns_http=False, request_timeout=request_timeout)
+
+    def _bind(
+        self,
+        config: ClientConfig,
+        http: HttpT,
+        *,
+        owns_http: bool,
+        request_timeout: httpx.Timeout | Any,
+    ) -> None:
+        self._config = config
+        self._http = http
+        self._owns_http = owns_http
+        self._request_timeout = request_timeout
+        self._bind_resources()
+
+    def _bind_resources(self) -> None:
+        raise NotImplementedError
+
+    def with_options(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | httpx.URL | None = None,
+        timeout: TimeoutTypes = None,
+        max_retries: int | None = None,
+        retry_policy: RetryPolicy | None = None,
+    ) -> Self:
+        """A copy of this client with some options changed; the rest, and the connection pool,
+        are shared. ``client.with_options(max_retries=0).audiences.create(...)`` changes retries
+        for that call only. Closing the copy leaves the pool open: close the original."""
+        config = ClientConfig.resolve(
+            api_key=self._config.api_key.reveal() if api_key is None else api_key,
+            base_url=self._config.base_url if base_url is None else base_url,
+            max_retries=self._config.max_retries if max_retries is None else max_retries,
+            retry_policy=retry_policy or self._config.retry_policy,
+        )
+        request_timeout = self._request_timeout if timeout is None else resolve_timeout(timeout)
+        copy = object.__new__(type(self))
+        copy._bind(config, self._http, owns_http=False, request_timeout=request_timeout)
+        return copy
+
+    @property
+    def base_url(self) -> str:
+        return self._config.base_url
+
+    @property
+    def max_retries(self) -> int:
+        return self._config.max_retries
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        return self._config.retry_policy
+
+    @property
+    def timeout(self) -> httpx.Timeout | None:
+        """The timeouts sent with each request (None: the brought ``http_client``'s own)."""
+        timeout = self._request_timeout
+        return timeout if isinstance(timeout, httpx.Timeout) else None
+
+    def _call(
+        self,
+        op: Operation[T],
+        on_retry: Callable[[int | None], None] | None,
+        max_retries: int | None,
+    ) -> Call[T]:
+        return Call(
+            self._config, op, max_retries=max_retries, rand=random.random, on_retry=on_retry
+        )
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r}, max_retries={self.max_retries})"

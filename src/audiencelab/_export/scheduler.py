@@ -1,0 +1,97 @@
+"""The page scheduler: which pages to fetch now, and which fetched pages can be written, in order.
+
+Pure: the runners (threads or tasks) ask it what to start and hand it what finished. It also holds
+the politeness to rate limits: halve the concurrency on a 429, grow it back one step at a time.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+
+from audiencelab._logging import log
+
+__all__ = ["Chunks", "PageScheduler"]
+
+# A fetched page is kept as the chunks it arrived in (~64 KB each) until its turn to be written:
+# uniform small blocks are reused by the allocator, where whole ~2.5 MB pages would fragment the
+# heap and make a long export's memory creep up.
+Chunks = Sequence[bytes]
+
+
+class PageScheduler:
+    """Which pages to fetch now, and which fetched pages can be written, in order.
+
+    Until the first page tells how many pages there are, pages go one at a time; if the API never
+    says (no ``total_pages``), the whole export walks one page at a time until a page says stop.
+    """
+
+    def __init__(self, first: int, concurrency: int) -> None:
+        self.next_to_start = first
+        self.next_to_write = first
+        self.last: int | None = None
+        self.bounded = False  # True once the last page number is known
+        self.max_concurrency = concurrency
+        self.limit = concurrency
+        # Pages held ahead of the writer (fetched or in flight), at most: raw pages are ~2.5 MB at
+        # page_size 1000, so this bounds memory whatever the audience size.
+        self.window = concurrency + 2
+        self.in_flight: set[int] = set()
+        self.fetched: dict[int, Chunks] = {}
+        self._calm = 0
+
+    @property
+    def complete(self) -> bool:
+        return self.last is not None and self.next_to_write > self.last
+
+    def set_last(self, last: int | None) -> None:
+        """The number of the last page, from the API's ``total_pages`` (None: unknown)."""
+        if last is not None:
+            self.end_at(last)
+            self.bounded = True
+
+    def end_at(self, page: int) -> None:
+        """No page after ``page`` exists (an empty or final page was seen)."""
+        self.last = page if self.last is None else min(self.last, page)
+
+    def startable(self) -> list[int]:
+        if self.complete:
+            return []
+        if self.bounded and self.last is not None:
+            horizon = min(self.last, self.next_to_write + self.window - 1)
+        else:
+            horizon = self.next_to_write  # walking: one page at a time
+        pages: list[int] = []
+        while self.next_to_start <= horizon and len(self.in_flight) < self.limit:
+            pages.append(self.next_to_start)
+            self.in_flight.add(self.next_to_start)
+            self.next_to_start += 1
+        return pages
+
+    def finished(self, page: int, payload: Chunks) -> None:
+        self.in_flight.discard(page)
+        if self.last is None or page <= self.last:
+            self.fetched[page] = payload
+        self._calm += 1
+        if self._calm >= self.limit and self.limit < self.max_concurrency:
+            self.limit += 1
+            self._calm = 0
+
+    def writable(self) -> Iterator[tuple[int, Chunks]]:
+        while self.next_to_write in self.fetched and not self.complete:
+            page = self.next_to_write
+            payload = self.fetched.pop(page)
+            self.next_to_write += 1
+            yield page, payload
+
+    def throttled(self) -> None:
+        """A request was answered 429: be polite, halve how many run at once."""
+        if self.limit > 1:
+            self.limit = max(1, self.limit // 2)
+            log(
+                logging.INFO,
+                "throttled",
+                "rate limited: exporting with %d concurrent requests",
+                self.limit,
+            )
+        self._calm = 0

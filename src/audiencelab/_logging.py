@@ -1,0 +1,40 @@
+"""The ``audiencelab`` logger, and the structured event each record carries.
+
+Every record the SDK logs has an ``audiencelab_event`` attribute (``record.audiencelab_event``)
+naming what happened, so that applications (and our CLI) can filter or route records without
+matching their text. The events:
+
+``response``            DEBUG    an HTTP answer arrived (``METHOD /path -> 200 (84 ms)``)
+``transport_error``     DEBUG    an attempt failed without an HTTP answer
+``retry``               INFO     a failed attempt will be retried after a pause
+``gone_after_retry``    INFO     a DELETE retried after an unclear answer found the thing gone
+``request_failed``      DEBUG    a request failed for good (the exception follows)
+``outcome_unknown``     WARNING  a create was sent, no usable answer came, it was not repeated
+``throttled``           INFO     an export halved its concurrency after a 429
+``export_resumed``      INFO     an export continued from its checkpoint
+``columns_dropped``     WARNING  an export met columns after its CSV header / Parquet schema was fixed
+``row_count_mismatch``  WARNING  an export wrote another number of rows than the API announced
+``partial_jobs``        WARNING  ``create_jobs`` failed after creating some of its jobs
+
+As a library should, it logs nowhere unless the application configures logging: the logger has a
+:class:`logging.NullHandler`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+__all__ = ["EVENT_ATTRIBUTE", "log", "logger"]
+
+logger = logging.getLogger("audiencelab")
+logger.addHandler(logging.NullHandler())
+
+#: The attribute of every log record naming its event.
+EVENT_ATTRIBUTE = "audiencelab_event"
+
+
+def log(level: int, event: str, message: str, *args: Any) -> None:
+    """Log ``message % args`` at ``level``, tagged with ``event``."""
+    if logger.isEnabledFor(level):
+        logger.log(level, message, *args, extra={EVENT_ATTRIBUTE: event})

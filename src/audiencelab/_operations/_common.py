@@ -1,0 +1,74 @@
+"""What every operation shares: paging parameters, raising the problems found, reading bodies."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import pydantic_core
+
+from audiencelab._exceptions import InputProblem, InputValidationError
+from audiencelab._models import Page
+from audiencelab._sansio import Operation, Response
+from audiencelab._validate import check_positive_int
+
+T = TypeVar("T")
+
+MAX_PAGE_SIZE = 1000
+
+
+def raise_if(
+    problems: list[InputProblem], cls: type[InputValidationError] = InputValidationError
+) -> None:
+    """Raise ``cls`` listing every problem, if there is any."""
+    if problems:
+        raise cls(problems)
+
+
+def check_paging(page: int, page_size: int, problems: list[InputProblem]) -> None:
+    check_positive_int(page, problems, "page")
+    check_positive_int(page_size, problems, "page_size", maximum=MAX_PAGE_SIZE)
+
+
+def paging_params(page: int, page_size: int) -> list[tuple[str, str]]:
+    problems: list[InputProblem] = []
+    check_paging(page, page_size, problems)
+    raise_if(problems)
+    return [("page", str(page)), ("page_size", str(page_size))]
+
+
+def json_object(response: Response) -> dict[str, Any]:
+    body = response.json()
+    if not isinstance(body, dict):
+        raise ValueError(f"expected a JSON object, got {type(body).__name__}")
+    return body
+
+
+def model(cls: Callable[..., T]) -> Callable[[Response], T]:
+    """A parser building ``cls`` from a JSON object body."""
+
+    def parse(response: Response) -> T:
+        return cls(**json_object(response))
+
+    return parse
+
+
+def parse_json(content: bytes) -> Any:
+    """JSON from a (large) body: pydantic-core's parser, which shares the repeated column names."""
+    return pydantic_core.from_json(content, cache_strings="keys")
+
+
+def raw(op: Operation[Any]) -> Operation[bytes]:
+    """The same request as ``op``, answered with the raw body (for exports)."""
+    return Operation(op.method, op.path, params=op.params, parse=lambda r: r.content)
+
+
+@dataclass(frozen=True)
+class PagedSource:
+    """Something an export pages through: its identity (checked on resume), how to request page
+    ``n`` of size ``page_size`` as raw bytes, and how to read such a page."""
+
+    source: str
+    page_op: Callable[[int, int], Operation[bytes]]
+    read_page: Callable[[bytes], Page[Any]]

@@ -1,0 +1,148 @@
+# Generated from audiencelab/_async/client.py by scripts/unasync.py: do not edit.
+# Edit the async source, then run `python scripts/unasync.py`.
+"""The synchronous client: a thin I/O shell around the sans-I/O core (``audiencelab._sansio``).
+
+It moves bytes and sleeps; building requests, reading answers and deciding retries is the core's.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from types import TracebackType
+from typing import TypeVar
+
+import httpx
+
+from audiencelab._base_client import BaseClient
+from audiencelab._config import DEFAULT_MAX_RETRIES
+from audiencelab._download import BodySink
+from audiencelab._http import TimeoutTypes, classify_transport_error, to_response
+from audiencelab._retry import RetryPolicy
+from audiencelab._sansio import Call, Done, Fail, Operation, Sleep, Step
+from audiencelab._sync.audiences import Audiences
+from audiencelab._sync.enrichment import Enrichment
+from audiencelab._sync.pixels import Pixels
+from audiencelab._sync.segments import Segments
+
+T = TypeVar("T")
+
+__all__ = ["AudienceLab"]
+
+
+class AudienceLab(BaseClient[httpx.Client]):
+    """Synchronous client for the AudienceLab API.
+
+    >>> with AudienceLab() as client:  # reads AUDIENCELAB_API_KEY
+    ...     created = client.audiences.create(name="NYC", filters={"city": ["New York"]})
+
+    Options: ``api_key`` (default ``$AUDIENCELAB_API_KEY``), ``base_url`` (default
+    ``$AUDIENCELAB_BASE_URL`` or https://api.audiencelab.io), ``timeout`` (seconds or an
+    ``httpx.Timeout``), ``max_retries`` (default 2), ``retry_policy`` (a :class:`RetryPolicy`:
+    backoff start, cap and jitter), ``http_client`` (your own httpx client, e.g. for proxies; it
+    keeps its own timeouts unless you pass ``timeout``, and is not closed for you).
+    """
+
+    audiences: Audiences
+    enrichment: Enrichment
+    pixels: Pixels
+    segments: Segments
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | httpx.URL | None = None,
+        timeout: TimeoutTypes = None,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        retry_policy: RetryPolicy | None = None,
+        http_client: httpx.Client | None = None,
+    ) -> None:
+        self._setup(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry_policy=retry_policy,
+            http_client=http_client,
+            new_http=httpx.Client,
+        )
+
+    def _bind_resources(self) -> None:
+        self.audiences = Audiences(self)
+        self.enrichment = Enrichment(self)
+        self.pixels = Pixels(self)
+        self.segments = Segments(self)
+
+    def _attempt(self, call: Call[T], body_to: BodySink | None, started: float) -> Step[T]:
+        request = call.request()
+        # Redirects are never followed by httpx, whatever client the caller brought: the core
+        # decides, so that the key cannot follow one to another origin.
+        with self._http.stream(
+            request.method,
+            request.url,
+            headers=request.headers,
+            content=request.content,
+            timeout=self._request_timeout,
+            follow_redirects=False,
+        ) as raw:
+            if body_to is not None and raw.is_success:
+                for chunk in raw.iter_bytes():
+                    body_to.write(chunk)
+                return call.on_response(to_response(raw, b""), time.perf_counter() - started)
+            raw.read()
+        return call.on_response(to_response(raw), time.perf_counter() - started)
+
+    def _execute(
+        self,
+        op: Operation[T],
+        *,
+        on_retry: Callable[[int | None], None] | None = None,
+        body_to: Callable[[], BodySink] | None = None,
+        max_retries: int | None = None,
+    ) -> T:
+        """Run ``op`` to the end: retries, sleeps, then the parsed value or the error.
+
+        ``body_to`` streams a successful body into a fresh sink per attempt (downloads, exports).
+        """
+        call = self._call(op, on_retry, max_retries)
+        while True:
+            started = time.perf_counter()
+            cause: Exception | None = None
+            writer = body_to() if body_to is not None else None
+            try:
+                step = self._attempt(call, writer, started)
+            except httpx.TransportError as exc:
+                cause = exc
+                step = call.on_transport_error(
+                    classify_transport_error(exc), time.perf_counter() - started
+                )
+            except BaseException:
+                if writer is not None:
+                    writer.discard()
+                raise
+            if writer is not None:
+                writer.finish(success=isinstance(step, Done))
+            if isinstance(step, Sleep):
+                time.sleep(step.seconds)
+            elif isinstance(step, Fail):
+                raise step.error from cause
+            else:
+                assert isinstance(step, Done)
+                return step.value
+
+    def close(self) -> None:
+        """Close the connection pool (only if this client created it)."""
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> AudienceLab:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -1,0 +1,168 @@
+"""The filter flags shared by ``audiences create`` and ``audiences preview``, and merging them
+with ``--filters-file`` into the API's ``filters`` object."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from audiencelab.cli._files import load_document, merge_filters
+
+__all__ = [
+    "CityOpt",
+    "CompanyOpt",
+    "EducationOpt",
+    "ExcludeEducationOpt",
+    "ExcludeJobTitleOpt",
+    "FiltersFileOpt",
+    "GenderOpt",
+    "IndustryOpt",
+    "JobTitleOpt",
+    "MaxAgeOpt",
+    "MinAgeOpt",
+    "SegmentOpt",
+    "SeniorityOpt",
+    "StateOpt",
+    "ZipOpt",
+    "filters_from",
+    "segment_list",
+]
+
+FILTERS_PANEL = "Filters (the flags replace the same keys of --filters-file)"
+
+CityOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--city", help="City (repeatable).", rich_help_panel=FILTERS_PANEL, metavar="CITY"
+    ),
+]
+StateOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--state",
+        help="State code or name, e.g. NY or 'New York' (repeatable).",
+        rich_help_panel=FILTERS_PANEL,
+        metavar="STATE",
+    ),
+]
+ZipOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--zip", help="5-digit ZIP code (repeatable).", rich_help_panel=FILTERS_PANEL, metavar="ZIP"
+    ),
+]
+MinAgeOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--min-age", help="Youngest age, 0-120.", rich_help_panel=FILTERS_PANEL, metavar="AGE"
+    ),
+]
+MaxAgeOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--max-age", help="Oldest age, 0-120.", rich_help_panel=FILTERS_PANEL, metavar="AGE"
+    ),
+]
+GenderOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--gender",
+        help="M, F or U (male/female/unknown work too).",
+        rich_help_panel=FILTERS_PANEL,
+        metavar="M|F|U",
+    ),
+]
+IndustryOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--industry",
+        help="Industry (repeatable); see `audiencelab attributes industries`.",
+        rich_help_panel=FILTERS_PANEL,
+        metavar="INDUSTRY",
+    ),
+]
+SeniorityOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--seniority",
+        help="Seniority (repeatable); see `audiencelab attributes seniority`.",
+        rich_help_panel=FILTERS_PANEL,
+        metavar="LEVEL",
+    ),
+]
+JobTitleOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--job-title",
+        help="Job title (repeatable).",
+        rich_help_panel=FILTERS_PANEL,
+        metavar="TITLE",
+    ),
+]
+ExcludeJobTitleOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--exclude-job-title",
+        help="Job title to leave out (repeatable).",
+        rich_help_panel=FILTERS_PANEL,
+        metavar="TITLE",
+    ),
+]
+CompanyOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--company",
+        help="Company name (repeatable).",
+        rich_help_panel=FILTERS_PANEL,
+        metavar="NAME",
+    ),
+]
+EducationOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--education",
+        help='Education, e.g. "bachelor\'s" (repeatable).',
+        rich_help_panel=FILTERS_PANEL,
+        metavar="LEVEL",
+    ),
+]
+ExcludeEducationOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--exclude-education",
+        help="Education to leave out (repeatable).",
+        rich_help_panel=FILTERS_PANEL,
+        metavar="LEVEL",
+    ),
+]
+FiltersFileOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--filters-file",
+        help="JSON or YAML file holding the API's `filters` object (official keys).",
+        metavar="PATH",
+        dir_okay=False,
+        rich_help_panel=FILTERS_PANEL,
+    ),
+]
+SegmentOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--segment",
+        help="Segment ID such as b2c_1253 (repeatable); see `audiencelab attributes segments`.",
+        metavar="ID",
+    ),
+]
+
+
+def filters_from(path: Path | None, **flags: Any) -> Any:
+    """The ``filters`` to send: the file (if any) with the flags merged in."""
+    base = load_document(path, "filters file") if path is not None else None
+    return merge_filters(base, flags)
+
+
+def segment_list(values: list[str] | None) -> list[str] | None:
+    """``--segment`` values as the SDK's ``segment`` argument (None when none were given)."""
+    return list(values) if values else None

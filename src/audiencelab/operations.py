@@ -1,0 +1,71 @@
+"""Build any request without sending it: check the input, get the exact method, path and bytes.
+
+Every call of the clients goes through one of these pure functions first, so they refuse exactly
+what the clients refuse, with the same :class:`~audiencelab.InputValidationError`, and nothing is
+sent, no key is needed. Use them for dry runs, to log or sign requests, or to test your own
+filters::
+
+    >>> from audiencelab import operations
+    >>> op = operations.create_audience("NYC", {"city": "New York", "state": ["New York"]})
+    >>> op.method, op.path, op.content
+    ('POST', '/audiences', b'{"name":"NYC","filters":{"city":["New York"],"state":["NY"]}}')
+
+An :class:`Operation` is frozen: ``method``, ``path``, ``params`` (the query), ``body`` (the JSON
+value), ``content`` (its exact bytes: compact UTF-8 JSON, keys in the official order) and
+``safe_to_retry`` (False for the requests that create something).
+"""
+
+from audiencelab._operations import (
+    ATTRIBUTE_NAMES,
+    ENRICH_FIELDS,
+    ENRICH_MATCH_KEYS,
+    JOB_COLUMNS,
+    MAX_JOB_BODY_BYTES,
+    MAX_PAGE_SIZE,
+    PIXEL_VERSIONS,
+    audience_attributes,
+    audience_records,
+    create_audience,
+    create_custom_audience,
+    create_enrichment_job,
+    delete_audience,
+    delete_pixel,
+    enrich_contact,
+    job_bodies,
+    job_body,
+    list_audiences,
+    list_enrichment_jobs,
+    list_pixels,
+    pixel_events,
+    preview_audience,
+    segment_records,
+)
+from audiencelab._sansio import Operation, encode_json
+
+__all__ = [
+    "ATTRIBUTE_NAMES",
+    "ENRICH_FIELDS",
+    "ENRICH_MATCH_KEYS",
+    "JOB_COLUMNS",
+    "MAX_JOB_BODY_BYTES",
+    "MAX_PAGE_SIZE",
+    "PIXEL_VERSIONS",
+    "Operation",
+    "audience_attributes",
+    "audience_records",
+    "create_audience",
+    "create_custom_audience",
+    "create_enrichment_job",
+    "delete_audience",
+    "delete_pixel",
+    "encode_json",
+    "enrich_contact",
+    "job_bodies",
+    "job_body",
+    "list_audiences",
+    "list_enrichment_jobs",
+    "list_pixels",
+    "pixel_events",
+    "preview_audience",
+    "segment_records",
+]

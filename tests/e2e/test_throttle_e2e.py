@@ -1,0 +1,54 @@
+"""A rate-limited export slows down: the scheduler hears of every 429 (sync and async)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from audiencelab import EVENT_ATTRIBUTE, AsyncAudienceLab, AudienceLab, RetryPolicy
+from tests.e2e.conftest import API_KEY, start_sandbox
+
+QUICK = RetryPolicy(initial_delay=0.05, max_delay=0.25, max_retry_after=0.25)
+
+
+def throttles(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [
+        r.getMessage() for r in caplog.records if getattr(r, EVENT_ATTRIBUTE, None) == "throttled"
+    ]
+
+
+def test_a_rate_limited_export_halves_its_concurrency(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="audiencelab")
+    # 4 requests per second and a burst of 4, against 8 pages at once: 429s are certain.
+    with (
+        start_sandbox(tmp_path, max_audience_size=4_000, rate_limit=4) as sandbox,
+        AudienceLab(api_key=API_KEY, base_url=sandbox.base_url, retry_policy=QUICK) as client,
+    ):
+        audience_id = client.audiences.create(name="slow", filters={}).audience_id
+        summary = client.audiences.export(
+            audience_id, tmp_path / "out.csv", page_size=250, concurrency=8, max_retries=200
+        )
+    assert summary.rows == 4_000
+    assert throttles(caplog), "the export never slowed down although it was rate limited"
+    assert "exporting with 4 concurrent requests" in throttles(caplog)[0]
+
+
+@pytest.mark.anyio
+async def test_a_rate_limited_async_export_halves_its_concurrency(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="audiencelab")
+    with start_sandbox(tmp_path, max_audience_size=4_000, rate_limit=4) as sandbox:
+        async with AsyncAudienceLab(
+            api_key=API_KEY, base_url=sandbox.base_url, retry_policy=QUICK
+        ) as client:
+            audience_id = (await client.audiences.create(name="slow", filters={})).audience_id
+            summary = await client.audiences.export(
+                audience_id, tmp_path / "out.csv", page_size=250, concurrency=8, max_retries=200
+            )
+    assert summary.rows == 4_000
+    assert throttles(caplog), "the export never slowed down although it was rate limited"

@@ -1,0 +1,115 @@
+"""The layout keeps its promises: one source for both clients, a core without I/O."""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import inspect
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+import audiencelab._async
+import audiencelab._sync
+from audiencelab import AsyncAudienceLab, AudienceLab
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "src" / "audiencelab"
+HTTP_LIBRARIES = {"httpx", "httpcore", "h11", "anyio", "requests", "aiohttp", "urllib3"}
+# The sans-I/O core: building requests, reading answers, deciding retries, checking input.
+CORE = [
+    "_sansio.py",
+    "_retry.py",
+    "_config.py",
+    "_exceptions.py",
+    "_validate.py",
+    "_filters.py",
+    "_models.py",
+    "_polling.py",
+    "_logging.py",
+    "_operations",
+    "_export/formats.py",
+    "_export/checkpoint.py",
+    "_export/sink.py",
+    "_export/scheduler.py",
+]
+
+
+def _unasync_script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("unasync", ROOT / "scripts" / "unasync.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_the_sync_client_is_generated_from_the_async_one_and_current() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "unasync.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("part", CORE)
+def test_the_core_imports_no_http_library(part: str) -> None:
+    target = PACKAGE / part
+    files = sorted(target.glob("*.py")) if target.is_dir() else [target]
+    assert files
+    for path in files:
+        found = _imports(path) & HTTP_LIBRARIES
+        assert not found, f"{path.relative_to(PACKAGE)} imports {sorted(found)}"
+
+
+RESOURCES = ("audiences", "enrichment", "pixels", "segments")
+
+
+@pytest.mark.parametrize("resource", RESOURCES)
+def test_every_method_exists_on_both_clients_with_the_same_signature_and_docstring(
+    resource: str,
+) -> None:
+    unasync = _unasync_script().unasync
+    sync_type = AudienceLab.__annotations__[resource]
+    async_type = AsyncAudienceLab.__annotations__[resource]
+    sync_res = getattr(audiencelab._sync, resource)
+    async_res = getattr(audiencelab._async, resource)
+    sync_class = getattr(sync_res, sync_type)
+    async_class = getattr(async_res, async_type)
+    methods = {n for n, _ in inspect.getmembers(async_class) if not n.startswith("_")}
+    assert methods == {n for n, _ in inspect.getmembers(sync_class) if not n.startswith("_")}
+    for name in sorted(methods):
+        async_method, sync_method = getattr(async_class, name), getattr(sync_class, name)
+        doc = inspect.getdoc(async_method)
+        assert doc, f"{async_type}.{name} has no docstring"
+        assert not doc.startswith("See "), f"{async_type}.{name}: a stub, not a docstring"
+        assert inspect.getdoc(sync_method) == unasync(doc), f"{name}: docstrings differ"
+        a, s = inspect.signature(async_method), inspect.signature(sync_method)
+        assert list(a.parameters) == list(s.parameters), name
+        for param in a.parameters.values():
+            twin = s.parameters[param.name]
+            assert (param.kind, param.default) == (twin.kind, twin.default), (name, param)
+            assert unasync(str(param.annotation)) == str(twin.annotation), (name, param)
+
+
+def test_the_clients_have_the_same_options() -> None:
+    a = inspect.signature(AsyncAudienceLab.__init__).parameters
+    s = inspect.signature(AudienceLab.__init__).parameters
+    assert list(a) == list(s)
+    assert inspect.getdoc(AsyncAudienceLab.with_options) == inspect.getdoc(AudienceLab.with_options)
