@@ -42,7 +42,7 @@ SUBS: list[tuple[str, str]] = [
     (r"\.aread\(", ".read("),
     (r"\.aclose\(", ".close("),
     (r"httpx\.AsyncClient", "httpx.Client"),
-    (r"export_async", "export_sync"),
+    (r"\b(export|create_many)_async\b", r"\1_sync"),
     (r"audiencelab\._async\.", "audiencelab._sync."),
     # types
     (r"Coroutine\[Any, Any, (.*)\]", r"\1"),

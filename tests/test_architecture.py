@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import importlib
 import importlib.util
 import inspect
 import subprocess
@@ -12,8 +13,6 @@ from types import ModuleType
 
 import pytest
 
-import audiencelab._async
-import audiencelab._sync
 from audiencelab import AsyncAudienceLab, AudienceLab
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,10 +85,10 @@ def test_every_method_exists_on_both_clients_with_the_same_signature_and_docstri
     resource: str,
 ) -> None:
     unasync = _unasync_script().unasync
-    sync_type = AudienceLab.__annotations__[resource]
-    async_type = AsyncAudienceLab.__annotations__[resource]
-    sync_res = getattr(audiencelab._sync, resource)
-    async_res = getattr(audiencelab._async, resource)
+    sync_type = inspect.signature(getattr(AudienceLab, resource).func).return_annotation
+    async_type = inspect.signature(getattr(AsyncAudienceLab, resource).func).return_annotation
+    sync_res = importlib.import_module(f"audiencelab._sync.{resource}")
+    async_res = importlib.import_module(f"audiencelab._async.{resource}")
     sync_class = getattr(sync_res, sync_type)
     async_class = getattr(async_res, async_type)
     methods = {n for n, _ in inspect.getmembers(async_class) if not n.startswith("_")}

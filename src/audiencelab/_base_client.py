@@ -65,10 +65,6 @@ class BaseClient(Generic[HttpT]):
         self._http = http
         self._owns_http = owns_http
         self._request_timeout = request_timeout
-        self._bind_resources()
-
-    def _bind_resources(self) -> None:
-        raise NotImplementedError
 
     def with_options(
         self,

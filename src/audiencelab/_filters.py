@@ -136,7 +136,7 @@ _VALIDATING: contextvars.ContextVar[bool] = contextvars.ContextVar("_VALIDATING"
 class _FilterModel(BaseModel):
     """Base of the filter models: unknown keys refused, both name spellings accepted."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True, defer_build=True)
     # Where this model sits under ``filters`` (for messages and suggestions).
     json_path: ClassVar[str] = ""
 

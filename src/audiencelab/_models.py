@@ -41,7 +41,8 @@ Record = dict[str, Any]
 class APIModel(BaseModel):
     """Base of every response model: extra fields kept (``model_extra``), both spellings accepted."""
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=True)
+    # Built on first use, not at import: most programs touch a few of these models.
+    model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=True, defer_build=True)
 
 
 class Page(APIModel, Generic[ItemT]):

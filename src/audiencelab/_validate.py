@@ -111,7 +111,9 @@ def problems_from_pydantic(
 
 
 def check_name(name: object, problems: list[InputProblem], field: str = "name") -> None:
-    if not isinstance(name, str):
+    if name is None:
+        problems.append(InputProblem(field, "required: give a non-empty string"))
+    elif not isinstance(name, str):
         problems.append(InputProblem(field, f"expected a string, got {describe(name)}"))
     elif not name.strip():
         problems.append(InputProblem(field, "must not be empty"))

@@ -15,6 +15,7 @@ value), ``content`` (its exact bytes: compact UTF-8 JSON, keys in the official o
 ``safe_to_retry`` (False for the requests that create something).
 """
 
+from audiencelab._create_many import create_operations as create_many
 from audiencelab._operations import (
     ATTRIBUTE_NAMES,
     ENRICH_FIELDS,
@@ -56,6 +57,7 @@ __all__ = [
     "create_audience",
     "create_custom_audience",
     "create_enrichment_job",
+    "create_many",
     "delete_audience",
     "delete_pixel",
     "encode_json",

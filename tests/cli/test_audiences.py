@@ -227,7 +227,7 @@ def test_create_many_checks_every_spec_before_sending_any(cli: CLI, tmp_path: Pa
     assert "2 of 5 specs have problems (nothing was sent)" in run.stderr
     assert "spec 4 ('Broken'): filters.age: minAge (70) is greater than maxAge (20)" in run.stderr
     assert "spec 4 ('Broken'): daysBack: unknown key; did you mean 'days_back'?" in run.stderr
-    assert "spec 5: name:" in run.stderr
+    assert "spec 5: name: required: give a non-empty string" in run.stderr
     assert audience_ids(cli) == before
 
 

@@ -196,7 +196,7 @@ def test_days_back(days_back: Any, expected: str) -> None:
     [
         ("", "name: must not be empty"),
         ("   ", "name: must not be empty"),
-        (None, "name: expected a string, got NoneType None"),
+        (None, "name: required: give a non-empty string"),
     ],
 )
 def test_name(name: Any, expected: str) -> None:

@@ -7,22 +7,25 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import cached_property
 from types import TracebackType
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import anyio
 import httpx
 
-from audiencelab._async.audiences import AsyncAudiences
-from audiencelab._async.enrichment import AsyncEnrichment
-from audiencelab._async.pixels import AsyncPixels
-from audiencelab._async.segments import AsyncSegments
 from audiencelab._base_client import BaseClient
 from audiencelab._config import DEFAULT_MAX_RETRIES
 from audiencelab._download import BodySink
 from audiencelab._http import TimeoutTypes, classify_transport_error, to_response
 from audiencelab._retry import RetryPolicy
 from audiencelab._sansio import Call, Done, Fail, Operation, Sleep, Step
+
+if TYPE_CHECKING:
+    from audiencelab._async.audiences import AsyncAudiences
+    from audiencelab._async.enrichment import AsyncEnrichment
+    from audiencelab._async.pixels import AsyncPixels
+    from audiencelab._async.segments import AsyncSegments
 
 T = TypeVar("T")
 
@@ -41,11 +44,6 @@ class AsyncAudienceLab(BaseClient[httpx.AsyncClient]):
     backoff start, cap and jitter), ``http_client`` (your own httpx client, e.g. for proxies; it
     keeps its own timeouts unless you pass ``timeout``, and is not closed for you).
     """
-
-    audiences: AsyncAudiences
-    enrichment: AsyncEnrichment
-    pixels: AsyncPixels
-    segments: AsyncSegments
 
     def __init__(
         self,
@@ -67,11 +65,35 @@ class AsyncAudienceLab(BaseClient[httpx.AsyncClient]):
             new_http=httpx.AsyncClient,
         )
 
-    def _bind_resources(self) -> None:
-        self.audiences = AsyncAudiences(self)
-        self.enrichment = AsyncEnrichment(self)
-        self.pixels = AsyncPixels(self)
-        self.segments = AsyncSegments(self)
+    # The resources are made on first use (as openai-python does), so that importing and
+    # creating a client does not load the request builders and response models.
+    @cached_property
+    def audiences(self) -> AsyncAudiences:
+        """Create audiences from filters, read their people, export them."""
+        from audiencelab._async.audiences import AsyncAudiences
+
+        return AsyncAudiences(self)
+
+    @cached_property
+    def enrichment(self) -> AsyncEnrichment:
+        """Enrich one contact, or many in bulk jobs, and fetch the results."""
+        from audiencelab._async.enrichment import AsyncEnrichment
+
+        return AsyncEnrichment(self)
+
+    @cached_property
+    def pixels(self) -> AsyncPixels:
+        """Website pixels and the visitor events they resolve."""
+        from audiencelab._async.pixels import AsyncPixels
+
+        return AsyncPixels(self)
+
+    @cached_property
+    def segments(self) -> AsyncSegments:
+        """Read and export Studio segments."""
+        from audiencelab._async.segments import AsyncSegments
+
+        return AsyncSegments(self)
 
     async def _attempt(self, call: Call[T], body_to: BodySink | None, started: float) -> Step[T]:
         request = call.request()

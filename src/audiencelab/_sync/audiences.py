@@ -5,9 +5,11 @@
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, overload
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, overload
 
 from audiencelab import _operations as ops
+from audiencelab._create_many import CreateResult, create_many_sync
 from audiencelab._exceptions import AudienceNotReadyError
 from audiencelab._export import ExportOptions, ExportSummary, export_job, export_sync
 from audiencelab._models import (
@@ -55,6 +57,26 @@ class Audiences:
         anything is sent. Never silently repeated: see the retry table in the README.
         """
         return self._client._execute(ops.create_audience(name, filters, segment, days_back))
+
+    def create_many(
+        self,
+        specs: Sequence[Mapping[str, Any]],
+        *,
+        concurrency: int = 8,
+        on_result: Callable[[CreateResult], None] | None = None,
+    ) -> list[CreateResult]:
+        """Create many audiences, ``concurrency`` at a time (1-64); one result per spec, in order.
+
+        A spec is a mapping with ``name``, ``filters`` and optionally ``segment`` and
+        ``days_back``. Every spec is checked before anything is sent: one
+        :class:`FilterValidationError` names every problem (``specs[2].filters.age: ...``). Each
+        :class:`CreateResult` has a ``status``: ``created``, ``failed``, ``unknown`` (sent, no
+        usable answer: it may exist and is never repeated) or ``not_sent`` (after the key was
+        refused, the rest is not sent). ``on_result`` is called with each result as it is known
+        (from the worker thread that made the request, with the sync client), also for those
+        left over when the run is interrupted.
+        """
+        return create_many_sync(self._client, specs, concurrency, on_result)
 
     @overload
     def list(self, *, page_size: int = 100) -> Pager[Page[Audience], Audience]: ...

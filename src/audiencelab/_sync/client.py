@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import cached_property
 from types import TracebackType
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import httpx
 
@@ -20,10 +21,12 @@ from audiencelab._download import BodySink
 from audiencelab._http import TimeoutTypes, classify_transport_error, to_response
 from audiencelab._retry import RetryPolicy
 from audiencelab._sansio import Call, Done, Fail, Operation, Sleep, Step
-from audiencelab._sync.audiences import Audiences
-from audiencelab._sync.enrichment import Enrichment
-from audiencelab._sync.pixels import Pixels
-from audiencelab._sync.segments import Segments
+
+if TYPE_CHECKING:
+    from audiencelab._sync.audiences import Audiences
+    from audiencelab._sync.enrichment import Enrichment
+    from audiencelab._sync.pixels import Pixels
+    from audiencelab._sync.segments import Segments
 
 T = TypeVar("T")
 
@@ -42,11 +45,6 @@ class AudienceLab(BaseClient[httpx.Client]):
     backoff start, cap and jitter), ``http_client`` (your own httpx client, e.g. for proxies; it
     keeps its own timeouts unless you pass ``timeout``, and is not closed for you).
     """
-
-    audiences: Audiences
-    enrichment: Enrichment
-    pixels: Pixels
-    segments: Segments
 
     def __init__(
         self,
@@ -68,11 +66,35 @@ class AudienceLab(BaseClient[httpx.Client]):
             new_http=httpx.Client,
         )
 
-    def _bind_resources(self) -> None:
-        self.audiences = Audiences(self)
-        self.enrichment = Enrichment(self)
-        self.pixels = Pixels(self)
-        self.segments = Segments(self)
+    # The resources are made on first use (as openai-python does), so that importing and
+    # creating a client does not load the request builders and response models.
+    @cached_property
+    def audiences(self) -> Audiences:
+        """Create audiences from filters, read their people, export them."""
+        from audiencelab._sync.audiences import Audiences
+
+        return Audiences(self)
+
+    @cached_property
+    def enrichment(self) -> Enrichment:
+        """Enrich one contact, or many in bulk jobs, and fetch the results."""
+        from audiencelab._sync.enrichment import Enrichment
+
+        return Enrichment(self)
+
+    @cached_property
+    def pixels(self) -> Pixels:
+        """Website pixels and the visitor events they resolve."""
+        from audiencelab._sync.pixels import Pixels
+
+        return Pixels(self)
+
+    @cached_property
+    def segments(self) -> Segments:
+        """Read and export Studio segments."""
+        from audiencelab._sync.segments import Segments
+
+        return Segments(self)
 
     def _attempt(self, call: Call[T], body_to: BodySink | None, started: float) -> Step[T]:
         request = call.request()

@@ -1,12 +1,12 @@
-"""``audiencelab audiences create-many``: many audiences from a file, in parallel, never twice."""
+"""``audiencelab audiences create-many``: many audiences from a file, in parallel, never twice.
+
+The SDK's ``audiences.create_many`` checks every spec, creates them in parallel and reports each;
+this module reads the file, shows progress and the result table, and picks the exit status.
+"""
 
 from __future__ import annotations
 
-import concurrent.futures
-import difflib
-import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,14 +16,13 @@ from rich.table import Table
 from rich.text import Text
 
 from audiencelab import (
-    APIError,
-    AudienceLab,
     AuthenticationError,
-    InputValidationError,
+    CreateResult,
+    FilterValidationError,
     PermissionDeniedError,
     operations,
 )
-from audiencelab.cli._context import get_state
+from audiencelab.cli._context import State, get_state
 from audiencelab.cli._errors import (
     EXIT_API,
     EXIT_AUTH,
@@ -32,32 +31,11 @@ from audiencelab.cli._errors import (
     CliError,
     Hints,
     describe_error,
+    render_problems,
 )
 from audiencelab.cli._files import load_document, spec_list
 
 __all__ = ["create_many_command"]
-
-SPEC_KEYS = ("name", "filters", "segment", "days_back")
-
-
-@dataclass
-class _Result:
-    index: int
-    name: str
-    status: str = "not_sent"  # created | failed | unknown | not_sent
-    audience_id: str | None = None
-    error: str | None = None
-    auth_failed: bool = False
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "index": self.index,
-            "name": self.name,
-            "status": self.status,
-            "audienceId": self.audience_id,
-            "error": self.error,
-        }
-
 
 _STATUS_TEXT = {
     "created": ("created", "green"),
@@ -67,78 +45,93 @@ _STATUS_TEXT = {
 }
 
 
-def _spec_args(spec: Mapping[str, Any]) -> tuple[Any, Any, Any, Any]:
-    """name, filters, segment and days_back of a spec, as given (the SDK checks them)."""
-    return spec.get("name"), spec.get("filters"), spec.get("segment"), spec.get("days_back")
-
-
-def _spec_label(index: int, spec: Any) -> str:
+def _spec_label(specs: Sequence[Any], index: int) -> str:
+    spec = specs[index] if index < len(specs) else None
     name = spec.get("name") if isinstance(spec, Mapping) else None
-    return f"spec {index}" + (f" ({name!r})" if isinstance(name, str) and name else "")
+    return f"spec {index + 1}" + (f" ({name!r})" if isinstance(name, str) and name else "")
 
 
-def _check_specs(specs: Sequence[Any]) -> list[str]:
-    """Every problem of every spec, found by the SDK (and unknown spec keys, found here)."""
-    problems: list[str] = []
-    for index, spec in enumerate(specs, start=1):
-        label = _spec_label(index, spec)
-        if not isinstance(spec, Mapping):
-            problems.append(
-                f"{label}: expected an object with name and filters, got {type(spec).__name__}"
-            )
-            continue
-        for key in spec:
-            if key not in SPEC_KEYS:
-                guess = difflib.get_close_matches(str(key), SPEC_KEYS, n=1, cutoff=0.6)
-                hint = f"did you mean {guess[0]!r}?" if guess else f"use {', '.join(SPEC_KEYS)}"
-                problems.append(f"{label}: {key}: unknown key; {hint}")
-        try:
-            operations.create_audience(*_spec_args(spec))
-        except InputValidationError as exc:
-            problems.extend(f"{label}: {p}" for p in exc.problems)
-    return problems
+def _refused(exc: FilterValidationError, specs: Sequence[Any], prog: str) -> CliError:
+    """Every problem of every spec, each named by its spec (``spec 2 ('Texas'): filters...``)."""
+
+    def where(loc: tuple[str | int, ...]) -> str | None:
+        if len(loc) < 2 or loc[0] != "specs" or not isinstance(loc[1], int):
+            return None
+        rest = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc[2:])
+        return _spec_label(specs, loc[1]) + (f": {rest.lstrip('.')}" if rest else "")
+
+    bad = {p.loc[1] for p in exc.problems if len(p.loc) > 1}
+    lines = render_problems(exc.problems, Hints(flags=None, locate=where), prog).splitlines()
+    if len(exc.problems) == 1:
+        lines = ["", f"  - {lines[0]}"]
+    lines[0] = f"{len(bad)} of {len(specs)} specs have problems (nothing was sent):"
+    return CliError("\n".join(lines), EXIT_USAGE)
 
 
-def _create_one(
-    client: AudienceLab,
-    spec: Mapping[str, Any],
-    result: _Result,
-    stop: threading.Event,
-    started: set[int],
-    prog: str,
-) -> _Result:
-    if stop.is_set():
-        result.error = "not sent: the API key was refused for an earlier audience"
-        return result
-    started.add(result.index)
-    try:
-        created = client.audiences.create(*_spec_args(spec))
-    except (AuthenticationError, PermissionDeniedError) as exc:
-        stop.set()
-        result.status, result.auth_failed = "failed", True
-        result.error = describe_error(exc, Hints(flags=None), prog)
-    except APIError as exc:
-        result.status = "unknown" if exc.outcome_unknown else "failed"
-        result.error = describe_error(exc, Hints(flags=None), prog)
-    except Exception as exc:  # the request may have been sent: never claim it was not
-        result.status = "unknown"
-        result.error = f"{type(exc).__name__}: {exc}"
-    else:
-        result.status, result.audience_id = "created", created.audience_id
-    return result
+def _as_json(result: CreateResult, error: str | None) -> dict[str, Any]:
+    return {
+        "index": result.index + 1,
+        "name": result.name,
+        "status": result.status,
+        "audienceId": result.audience_id,
+        "error": error,
+    }
 
 
-def _results_table(results: Sequence[_Result]) -> Table:
+def _results_table(results: Sequence[CreateResult], errors: Sequence[str | None]) -> Table:
     table = Table()
     table.add_column("#", justify="right")
     table.add_column("Name", overflow="fold")
     table.add_column("Status")
     table.add_column("Audience ID / error", overflow="fold")
-    for r in results:
+    for r, error in zip(results, errors, strict=True):
         text, style = _STATUS_TEXT[r.status]
-        detail = r.audience_id if r.status == "created" else (r.error or "")
-        table.add_row(str(r.index), Text(r.name), Text(text, style=style), Text(detail or ""))
+        detail = r.audience_id if r.status == "created" else error
+        table.add_row(str(r.index + 1), Text(r.name), Text(text, style=style), Text(detail or ""))
     return table
+
+
+def _error_text(result: CreateResult, prog: str) -> str | None:
+    if result.error is None:
+        return None
+    if isinstance(result.error, (KeyboardInterrupt, SystemExit)):
+        return "interrupted while being created: check before retrying"
+    if result.status == "not_sent":
+        return "not sent: the API key was refused for an earlier audience"
+    return describe_error(result.error, Hints(flags=None), prog)
+
+
+def _run(st: State, specs: Sequence[Any], concurrency: int) -> tuple[list[CreateResult], bool]:
+    """Create with a progress bar on a terminal; the results, and whether Ctrl-C stopped it."""
+    client = st.client()
+    results: dict[int, CreateResult] = {}
+    progress: Progress | None = None
+    if st.out.interactive:
+        progress = Progress(
+            SpinnerColumn(),
+            TextColumn("Creating audiences"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=st.out.err,
+            redirect_stdout=False,
+        )
+        progress.start()
+    task = progress.add_task("create", total=len(specs)) if progress is not None else None
+
+    def on_result(result: CreateResult) -> None:
+        results[result.index] = result
+        if progress is not None and task is not None:
+            progress.advance(task)
+
+    interrupted = False
+    try:
+        client.audiences.create_many(specs, concurrency=concurrency, on_result=on_result)
+    except KeyboardInterrupt:
+        interrupted = True  # the SDK reported every spec: in flight (unknown) or not sent
+    finally:
+        if progress is not None:
+            progress.stop()
+    return [results[i] for i in sorted(results)], interrupted
 
 
 def create_many_command(
@@ -171,63 +164,22 @@ def create_many_command(
     st = get_state(ctx)
     st.hint(flags=None)
     specs = spec_list(load_document(specs_file, "specs file"), specs_file)
-    problems = _check_specs(specs)
-    if problems:
-        bad = len({p.split(":", 1)[0] for p in problems})
-        lines = [f"{bad} of {len(specs)} specs have problems (nothing was sent):"]
-        lines += [f"  - {p}" for p in problems]
-        raise CliError("\n".join(lines), EXIT_USAGE)
+    try:
+        bodies = operations.create_many(specs)  # every spec checked; nothing sent
+    except FilterValidationError as exc:
+        raise _refused(exc, specs, st.prog) from None
     if dry_run:
         st.out.info(f"Dry run: all {len(specs)} specs are valid; nothing was sent. Bodies:")
-        for spec in specs:
-            st.out.raw_bytes(operations.create_audience(*_spec_args(spec)).content or b"")
-            st.out.raw_bytes(b"\n")
+        for op in bodies:
+            st.out.raw_bytes((op.content or b"") + b"\n")
         return
 
-    client = st.client()
-    results = [_Result(i, str(spec["name"])) for i, spec in enumerate(specs, start=1)]
-    stop = threading.Event()
-    started: set[int] = set()
-    pool = concurrent.futures.ThreadPoolExecutor(
-        max_workers=concurrency, thread_name_prefix="audiencelab-create"
-    )
-    progress: Progress | None = None
-    if st.out.interactive:
-        progress = Progress(
-            SpinnerColumn(),
-            TextColumn("Creating audiences"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            console=st.out.err,
-            redirect_stdout=False,
-        )
-    interrupted = False
-    try:
-        if progress is not None:
-            progress.start()
-        task = progress.add_task("create", total=len(specs)) if progress is not None else None
-        futures = [
-            pool.submit(_create_one, client, spec, result, stop, started, st.prog)
-            for spec, result in zip(specs, results, strict=True)
-        ]
-        for _ in concurrent.futures.as_completed(futures):
-            if progress is not None and task is not None:
-                progress.advance(task)
-    except KeyboardInterrupt:
-        interrupted = True
-        for result in results:
-            if result.status == "not_sent" and result.index in started:
-                result.status = "unknown"
-                result.error = "interrupted while being created: check before retrying"
-    finally:
-        pool.shutdown(wait=not interrupted, cancel_futures=True)
-        if progress is not None:
-            progress.stop()
-
+    results, interrupted = _run(st, specs, concurrency)
+    errors = [_error_text(r, st.prog) for r in results]
     if st.json:
-        st.out.emit_json([r.as_json() for r in results])
+        st.out.emit_json([_as_json(r, e) for r, e in zip(results, errors, strict=True)])
     else:
-        st.out.table(_results_table(results))
+        st.out.table(_results_table(results, errors))
     counts = {s: sum(r.status == s for r in results) for s in _STATUS_TEXT}
     summary = f"Created {counts['created']} of {len(results)} audiences"
     details = [
@@ -243,7 +195,7 @@ def create_many_command(
     if interrupted:
         st.out.error("interrupted: the audiences marked unknown may exist; check before retrying")
         raise typer.Exit(EXIT_INTERRUPTED)
-    if any(r.auth_failed for r in results):
+    if any(isinstance(r.error, (AuthenticationError, PermissionDeniedError)) for r in results):
         raise typer.Exit(EXIT_AUTH)
     if counts["created"] != len(results):
         raise typer.Exit(EXIT_API)

@@ -1,0 +1,229 @@
+"""Creating many audiences at once: every spec checked first, then created in parallel, in order,
+never twice. The pure part (checking specs, turning each answer into a result) is shared; the two
+runners move the requests: threads for the sync client, tasks for the async one.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+import anyio
+
+from audiencelab._exceptions import (
+    APIError,
+    AudienceLabError,
+    AuthenticationError,
+    FilterValidationError,
+    InputProblem,
+    PermissionDeniedError,
+)
+from audiencelab._models import AudienceCreated
+from audiencelab._operations import create_audience, raise_if
+from audiencelab._sansio import Operation
+from audiencelab._validate import check_positive_int, closest, describe
+
+if TYPE_CHECKING:
+    from audiencelab._async.client import AsyncAudienceLab
+    from audiencelab._sync.client import AudienceLab
+
+__all__ = ["SPEC_KEYS", "CreateResult", "CreateStatus", "create_many_async", "create_many_sync"]
+
+SPEC_KEYS = ("name", "filters", "segment", "days_back")
+MAX_CONCURRENCY = 64
+CreateStatus = Literal["created", "failed", "unknown", "not_sent"]
+
+
+@dataclass(frozen=True)
+class CreateResult:
+    """What became of one spec of ``create_many``; results come in the order of the specs.
+
+    ``status``: ``created`` (``audience_id`` is set), ``failed`` (the API refused it: nothing was
+    created), ``unknown`` (it was sent and no usable answer came back: it may exist; it was not
+    repeated; check with ``audiences.list()`` before creating it again) or ``not_sent`` (never
+    sent: the key was refused for an earlier spec, or the run was interrupted first). ``error``
+    is the exception behind any status but ``created``.
+    """
+
+    index: int
+    name: str
+    status: CreateStatus
+    audience_id: str | None = None
+    error: BaseException | None = None
+
+
+def create_operations(specs: Sequence[Mapping[str, Any]]) -> list[Operation[AudienceCreated]]:
+    """Every spec checked, as one error listing every problem of every spec (``specs[2].filters...``)."""
+    given: object = specs
+    if isinstance(given, (str, bytes, Mapping)) or not isinstance(given, Sequence):
+        raise_if(
+            [InputProblem("specs", f"expected a list of audience specs, got {describe(given)}")],
+            FilterValidationError,
+        )
+    if not specs:
+        raise_if([InputProblem("specs", "must hold at least one spec")], FilterValidationError)
+    problems: list[InputProblem] = []
+    operations: list[Operation[AudienceCreated]] = []
+    items: Sequence[object] = specs  # checked at run time: callers pass anything
+    for i, spec in enumerate(items):
+        if not isinstance(spec, Mapping):
+            problems.append(
+                InputProblem.at(
+                    ("specs", i), f"expected an object with name and filters, got {describe(spec)}"
+                )
+            )
+            continue
+        for key in spec:
+            if key not in SPEC_KEYS:
+                guess = closest(str(key), SPEC_KEYS, cutoff=0.6)
+                message = "unknown key" if guess else f"unknown key; use {', '.join(SPEC_KEYS)}"
+                problems.append(InputProblem.at(("specs", i, str(key)), message, guess))
+        args: dict[str, Any] = {key: spec.get(key) for key in SPEC_KEYS}
+        try:
+            operations.append(create_audience(**args))
+        except FilterValidationError as exc:
+            problems.extend(
+                InputProblem.at(("specs", i, *p.loc), p.message, p.suggestion, p.remedy)
+                for p in exc.problems
+            )
+    raise_if(problems, FilterValidationError)
+    return operations
+
+
+class _Batch:
+    """The results so far; after the key is refused, nothing more is sent."""
+
+    def __init__(
+        self,
+        specs: Sequence[Mapping[str, Any]],
+        on_result: Callable[[CreateResult], None] | None,
+    ) -> None:
+        self.operations = create_operations(specs)
+        self.names = [str(spec["name"]) for spec in specs]
+        self.results: list[CreateResult | None] = [None] * len(specs)
+        self.key_refused: AudienceLabError | None = None
+        self.on_result = on_result
+        self._lock = threading.Lock()  # sync workers record their own results
+
+    def may_send(self, index: int) -> bool:
+        if self.key_refused is None:
+            return True
+        self.record(CreateResult(index, self.names[index], "not_sent", error=self.key_refused))
+        return False
+
+    def answered(
+        self, index: int, created: AudienceCreated | None, error: BaseException | None
+    ) -> None:
+        name = self.names[index]
+        if created is not None:
+            self.record(CreateResult(index, name, "created", created.audience_id))
+            return
+        if isinstance(error, (AuthenticationError, PermissionDeniedError)):
+            self.key_refused = error
+            self.record(CreateResult(index, name, "failed", error=error))
+        elif isinstance(error, APIError) and not error.outcome_unknown:
+            self.record(CreateResult(index, name, "failed", error=error))
+        else:  # it may have been sent: never claim it was not
+            self.record(CreateResult(index, name, "unknown", error=error))
+
+    def interrupted(self, in_flight: set[int], error: BaseException) -> None:
+        """Stopped from outside: what was in flight may exist, the rest was never sent."""
+        for index, result in enumerate(self.results):
+            if result is None:
+                status: CreateStatus = "unknown" if index in in_flight else "not_sent"
+                self.record(CreateResult(index, self.names[index], status, error=error))
+
+    def record(self, result: CreateResult) -> None:
+        with self._lock:
+            if self.results[result.index] is not None:
+                return  # already known (an interrupt races with a late answer)
+            self.results[result.index] = result
+        if self.on_result is not None:
+            self.on_result(result)
+
+    def done(self) -> list[CreateResult]:
+        assert all(r is not None for r in self.results)
+        return [r for r in self.results if r is not None]
+
+
+def _check_concurrency(concurrency: int) -> None:
+    problems: list[InputProblem] = []
+    check_positive_int(concurrency, problems, "concurrency", maximum=MAX_CONCURRENCY)
+    raise_if(problems)
+
+
+def create_many_sync(
+    client: AudienceLab,
+    specs: Sequence[Mapping[str, Any]],
+    concurrency: int,
+    on_result: Callable[[CreateResult], None] | None,
+) -> list[CreateResult]:
+    """Create with a thread pool, ``concurrency`` at a time."""
+    _check_concurrency(concurrency)
+    batch = _Batch(specs, on_result)
+    in_flight: set[int] = set()
+
+    def create(index: int) -> None:
+        # The worker records its own answer, so that a refused key stops the next spec at once.
+        if not batch.may_send(index):
+            return
+        in_flight.add(index)
+        try:
+            created = client._execute(batch.operations[index])
+        except Exception as exc:
+            batch.answered(index, None, exc)
+        else:
+            batch.answered(index, created, None)
+        in_flight.discard(index)
+
+    pool = concurrent.futures.ThreadPoolExecutor(
+        max_workers=concurrency, thread_name_prefix="audiencelab-create"
+    )
+    futures = [pool.submit(create, i) for i in range(len(batch.operations))]
+    try:
+        for future in concurrent.futures.as_completed(futures):
+            future.result()
+    except BaseException as exc:
+        pool.shutdown(wait=False, cancel_futures=True)
+        batch.interrupted(in_flight, exc)
+        raise
+    pool.shutdown(wait=True)
+    return batch.done()
+
+
+async def create_many_async(
+    client: AsyncAudienceLab,
+    specs: Sequence[Mapping[str, Any]],
+    concurrency: int,
+    on_result: Callable[[CreateResult], None] | None,
+) -> list[CreateResult]:
+    """Create with tasks, ``concurrency`` at a time."""
+    _check_concurrency(concurrency)
+    batch = _Batch(specs, on_result)
+    limiter = anyio.CapacityLimiter(concurrency)
+    in_flight: set[int] = set()
+
+    async def create(index: int) -> None:
+        async with limiter:
+            if not batch.may_send(index):
+                return
+            in_flight.add(index)
+            try:
+                created = await client._execute(batch.operations[index])
+            except Exception as exc:
+                batch.answered(index, None, exc)
+            else:
+                batch.answered(index, created, None)
+            in_flight.discard(index)
+
+    try:
+        async with anyio.create_task_group() as tasks:
+            for index in range(len(batch.operations)):
+                tasks.start_soon(create, index)
+    except BaseException as exc:
+        batch.interrupted(in_flight, exc)
+        raise
+    return batch.done()
