@@ -16,7 +16,15 @@ from typing import Any
 
 import pytest
 
-from audiencelab import AsyncAudienceLab, AudienceLab, ExportProgress, RetryPolicy
+from audiencelab import (
+    EVENT_ATTRIBUTE,
+    AsyncAudienceLab,
+    AudienceLab,
+    AudienceNotReadyError,
+    ExportProgress,
+    RetryPolicy,
+    WaitTimeoutError,
+)
 from audiencelab.sandbox import Sandbox
 from tests.e2e.conftest import API_KEY, start_sandbox
 
@@ -120,7 +128,7 @@ def test_export_survives_faults_with_every_record_once_in_order(
         )
     assert summary.rows == 20_000
     assert (tmp_path / "faulty.csv").read_bytes() == (tmp_path / "clean.csv").read_bytes()
-    retries = [r.getMessage() for r in caplog.records if "retrying in" in r.getMessage()]
+    retries = [r.getMessage() for r in caplog.records if getattr(r, EVENT_ATTRIBUTE, "") == "retry"]
     assert any("HTTP 429" in m for m in retries)  # the faults really happened
     assert any("HTTP 5" in m for m in retries)
 
@@ -128,13 +136,13 @@ def test_export_survives_faults_with_every_record_once_in_order(
 def test_export_survives_many_dropped_connections(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="audiencelab")
+    caplog.set_level(logging.DEBUG, logger="audiencelab")
     with (
         start_sandbox(tmp_path, max_audience_size=5_000) as clean,
         AudienceLab(api_key=API_KEY, base_url=clean.base_url) as c,
     ):
         audience_id = c.audiences.create(name="drops", filters=BROAD).audience_id
-        c.audiences.export(audience_id, tmp_path / "clean.jsonl", page_size=250)
+        c.audiences.export(audience_id, tmp_path / "clean.jsonl", page_size=100)
     with (
         start_sandbox(tmp_path, max_audience_size=5_000, drop_rate=0.25, seed=3) as lossy,
         AudienceLab(
@@ -143,10 +151,11 @@ def test_export_survives_many_dropped_connections(
             retry_policy=RetryPolicy(initial_delay=0.01, max_delay=0.1),
         ) as c,
     ):
-        c.audiences.export(audience_id, tmp_path / "lossy.jsonl", page_size=250, max_retries=12)
+        c.audiences.export(audience_id, tmp_path / "lossy.jsonl", page_size=100, max_retries=12)
     assert (tmp_path / "lossy.jsonl").read_bytes() == (tmp_path / "clean.jsonl").read_bytes()
-    drops = [r for r in caplog.records if "no answer, retrying" in r.getMessage()]
-    assert len(drops) >= 3
+    # 50 pages, a quarter of the connections dropped: a dozen drops, each survived.
+    drops = [r for r in caplog.records if getattr(r, EVENT_ATTRIBUTE, None) == "transport_error"]
+    assert len(drops) >= 5
 
 
 KILLABLE_EXPORT = textwrap.dedent(
@@ -243,3 +252,57 @@ def test_export_checks_the_file_before_waiting_and_leaves_nothing_behind(tmp_pat
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("sandbox.db")) == [
         "taken.csv"
     ]
+
+
+def _responses(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [
+        r.getMessage() for r in caplog.records if getattr(r, EVENT_ATTRIBUTE, None) == "response"
+    ]
+
+
+def test_a_one_page_export_of_a_ready_audience_costs_one_request(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with (
+        start_sandbox(tmp_path, max_audience_size=800) as sandbox,
+        AudienceLab(api_key=API_KEY, base_url=sandbox.base_url) as client,
+    ):
+        audience_id = client.audiences.create(name="small", filters=BROAD).audience_id
+        client.audiences.wait_until_ready(audience_id)
+        caplog.set_level(logging.DEBUG, logger="audiencelab")
+        summary = client.audiences.export(audience_id, tmp_path / "small.csv", page_size=1000)
+    assert summary.pages == 1
+    [only] = _responses(caplog)  # the first page was the readiness probe
+    assert f"/audiences/{audience_id}?page=1&page_size=1000 -> 200" in only
+
+
+def test_the_first_page_is_the_readiness_probe_while_building(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with (
+        start_sandbox(tmp_path, build_seconds=1.5, max_audience_size=1_500) as sandbox,
+        AudienceLab(api_key=API_KEY, base_url=sandbox.base_url) as c,
+    ):
+        audience_id = c.audiences.create(name="building", filters=BROAD).audience_id
+        caplog.set_level(logging.DEBUG, logger="audiencelab")
+        summary = c.audiences.export(audience_id, tmp_path / "out.csv", page_size=1000)
+    assert (summary.rows, summary.pages) == (1_500, 2)
+    asked = _responses(caplog)
+    assert len(asked) >= 3  # page 1 while building (once or more), page 1 again, page 2
+    assert all("page_size=1000" in m for m in asked)  # no one-row readiness probes
+    assert sum("page=2&" in m for m in asked) == 1
+
+
+def test_an_export_that_does_not_wait_says_the_audience_is_building(
+    tmp_path: Path,
+) -> None:
+    with (
+        start_sandbox(tmp_path, build_seconds=60) as sandbox,
+        AudienceLab(api_key=API_KEY, base_url=sandbox.base_url) as c,
+    ):
+        audience_id = c.audiences.create(name="building", filters=BROAD).audience_id
+        with pytest.raises(AudienceNotReadyError):
+            c.audiences.export(audience_id, tmp_path / "out.csv", wait_timeout=0)
+        with pytest.raises(WaitTimeoutError):
+            c.audiences.export(audience_id, tmp_path / "out.csv", wait_timeout=0.2)
+    assert list(tmp_path.glob("out.csv*")) == []  # nothing left behind

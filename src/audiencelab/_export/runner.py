@@ -9,14 +9,13 @@ parsed only when it is its turn to be written.
 from __future__ import annotations
 
 import concurrent.futures
-import contextlib
 import ctypes
 import logging
 import math
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypedDict
 
@@ -25,6 +24,7 @@ import anyio
 from audiencelab._download import ChunkBuffer
 from audiencelab._exceptions import (
     AudienceLabError,
+    AudienceNotReadyError,
     InputProblem,
     InputValidationError,
     PassArgument,
@@ -35,6 +35,7 @@ from audiencelab._export.sink import ExportSink, ExportSummary
 from audiencelab._logging import log
 from audiencelab._models import Page
 from audiencelab._operations import MAX_PAGE_SIZE, PagedSource
+from audiencelab._polling import Poller
 from audiencelab._sansio import Operation
 from audiencelab._validate import check_positive_int, check_seconds
 
@@ -128,8 +129,10 @@ class ExportJob:
         concurrency: int,
         max_retries: int = DEFAULT_EXPORT_RETRIES,
         on_progress: Callable[[ExportProgress], None] | None = None,
+        waiting: tuple[Poller, Callable[[float], Exception]] | None = None,
     ) -> None:
         self.max_retries = max_retries
+        self.waiting = waiting
         self.sink = sink
         self.page_op = page_op
         self.read_page = read_page
@@ -140,14 +143,20 @@ class ExportJob:
         self.total_records: int | None = None
         self.total_pages: int | None = None
 
-    @contextlib.contextmanager
-    def closing_on_error(self) -> Iterator[None]:
-        """Close the file (keeping any checkpoint) if the block fails before the export runs."""
-        try:
-            yield
-        except BaseException:
-            self.sink.close()
-            raise
+    def not_ready(self, number: int, error: AudienceNotReadyError) -> float:
+        """The first page came back "still being built": how long to wait before asking again.
+
+        The first page is the readiness probe, so a ready audience costs no extra request.
+        Raises ``error`` when the export does not wait, or the wait's timeout error.
+        """
+        if self.waiting is None or number != self.first_page:
+            raise error
+        poller, timed_out = self.waiting
+        delay = poller.next_delay()
+        if delay is None:
+            raise timed_out(poller.elapsed) from None
+        self.scheduler.again(number)
+        return delay
 
     def note_retry(self, status: int | None) -> None:
         """Told of every retry of a page read: a 429 makes the export slow down."""
@@ -221,6 +230,9 @@ def export_job(
         check_positive_int(max_retries, problems, "max_retries", minimum=0)
     if problems:
         raise InputValidationError(problems)
+    waiting = None
+    if wait_timeout > 0 and pages.wait_timed_out is not None:
+        waiting = (Poller(wait_timeout), pages.wait_timed_out)
     sink = ExportSink.open(
         path,
         infer_format(path, options.get("format")),
@@ -237,6 +249,7 @@ def export_job(
         concurrency=concurrency,
         max_retries=DEFAULT_EXPORT_RETRIES if max_retries is None else max_retries,
         on_progress=options.get("on_progress"),
+        waiting=waiting,
     )
 
 
@@ -273,7 +286,11 @@ def export_sync(client: AudienceLab, job: ExportJob) -> ExportSummary:
             for future in done:
                 scheduler.finished(futures.pop(future), future.result())
             for number, payload in scheduler.writable():
-                job.write(number, payload)
+                try:
+                    job.write(number, payload)
+                except AudienceNotReadyError as error:
+                    time.sleep(job.not_ready(number, error))
+                    break
         pool.shutdown(wait=True)
         return job.finish()
     except BaseException as exc:
@@ -301,7 +318,11 @@ async def export_async(client: AsyncAudienceLab, job: ExportJob) -> ExportSummar
                 number, payload = await receive.receive()
                 scheduler.finished(number, payload)
                 for ready, data in scheduler.writable():
-                    await anyio.to_thread.run_sync(job.write, ready, data)
+                    try:
+                        await anyio.to_thread.run_sync(job.write, ready, data)
+                    except AudienceNotReadyError as not_ready:
+                        await anyio.sleep(job.not_ready(ready, not_ready))
+                        break
             tasks.cancel_scope.cancel()  # fetches past a page that ended the export
     except BaseException as exc:
         error = _first_error(exc)

@@ -84,6 +84,13 @@ class PageScheduler:
             self.next_to_write += 1
             yield page, payload
 
+    def again(self, page: int) -> None:
+        """``page``, the first one, could not be written yet (the audience is still being
+        built): fetch it again. Nothing else is in flight before the first page is written."""
+        assert page == self.next_to_write - 1, "only the page just handed out goes back"
+        assert not self.in_flight, "nothing else may be in flight"
+        self.next_to_write = self.next_to_start = page
+
     def throttled(self) -> None:
         """A request was answered 429: be polite, halve how many run at once."""
         if self.limit > 1:

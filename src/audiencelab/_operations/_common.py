@@ -67,8 +67,14 @@ def raw(op: Operation[Any]) -> Operation[bytes]:
 @dataclass(frozen=True)
 class PagedSource:
     """Something an export pages through: its identity (checked on resume), how to request page
-    ``n`` of size ``page_size`` as raw bytes, and how to read such a page."""
+    ``n`` of size ``page_size`` as raw bytes, and how to read such a page.
+
+    ``wait_timed_out`` is given for sources that may not be ready yet (a new audience): reading
+    a page then raises :class:`AudienceNotReadyError`, and this makes the error to raise when
+    waiting for it took too long (it is given the seconds waited).
+    """
 
     source: str
     page_op: Callable[[int, int], Operation[bytes]]
     read_page: Callable[[bytes], Page[Any]]
+    wait_timed_out: Callable[[float], Exception] | None = None

@@ -120,6 +120,7 @@ def audience_pages(audience_id: str) -> PagedSource:
         f"audience:{audience_id}",
         lambda n, size: raw(audience_records(audience_id, n, size)),
         lambda content: records_page(audience_id, content),
+        lambda waited: audience_wait_timeout(audience_id, waited),
     )
 
 

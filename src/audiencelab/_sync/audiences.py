@@ -173,8 +173,7 @@ class Audiences:
         Each page read is retried up to ``max_retries`` times (default 8: an export is a long
         batch job). The options are those of :class:`ExportOptions`.
         """
+        # The file is opened first (a bad path fails now, not after the wait); the first page
+        # is the readiness probe, so a ready audience costs no extra request.
         job = export_job(ops.audience_pages(audience_id), path, options, wait_timeout)
-        if wait_timeout > 0:  # after opening the file: a bad path fails now, not after the wait
-            with job.closing_on_error():
-                self.wait_until_ready(audience_id, timeout=wait_timeout)
         return export_sync(self._client, job)

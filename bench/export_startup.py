@@ -1,0 +1,84 @@
+"""What an export costs before its pages stream: the first page is the readiness probe.
+
+Targets (issue 12), at +100 ms latency per request:
+- a one-page export costs one request: within 1.3x of a single ``get`` of that page;
+- a 20-page export with the default concurrency takes at most 0.25x of a sequential page loop.
+Everything runs against one sandbox (a separate process on 127.0.0.1), in turn, several rounds;
+the medians' ratios are printed.
+
+    python bench/export_startup.py [--latency-ms 100] [--rounds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from _common import Server, create_audience, median, sandbox_process, verdict
+from audiencelab import AudienceLab
+
+PAGE = 1000
+
+
+def loop(server: Server, audience_id: str) -> int:
+    """A sequential page loop with plain httpx, as users hand-roll it."""
+    rows, page = 0, 1
+    with httpx.Client(
+        base_url=server.base_url, headers={"X-Api-Key": server.api_key}, timeout=60
+    ) as http:
+        while True:
+            body = http.get(
+                f"/audiences/{audience_id}", params={"page": page, "page_size": PAGE}
+            ).json()
+            rows += len(body["data"])
+            if page >= body["total_pages"]:
+                return rows
+            page += 1
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--latency-ms", type=float, default=100.0)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    timings: dict[str, list[float]] = {"get": [], "one": [], "loop": [], "twenty": []}
+    with (
+        sandbox_process(max_audience_size=20 * PAGE, latency_ms=args.latency_ms) as server,
+        AudienceLab(api_key=server.api_key, base_url=server.base_url) as client,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        small, small_size = create_audience(
+            server, {"zip": ["93701"], "age": {"minAge": 30, "maxAge": 31}}
+        )
+        big, big_size = create_audience(server, {"age": {"minAge": 18, "maxAge": 80}})
+        assert small_size <= PAGE < big_size == 20 * PAGE, (small_size, big_size)
+        client.audiences.get(small, page_size=PAGE)  # connections warm, audiences built
+        for _ in range(args.rounds):
+            started = time.perf_counter()
+            client.audiences.get(small, page_size=PAGE)
+            timings["get"].append(time.perf_counter() - started)
+            started = time.perf_counter()
+            client.audiences.export(small, Path(tmp) / "one.csv", overwrite=True)
+            timings["one"].append(time.perf_counter() - started)
+            started = time.perf_counter()
+            assert loop(server, big) == big_size
+            timings["loop"].append(time.perf_counter() - started)
+            started = time.perf_counter()
+            client.audiences.export(big, Path(tmp) / "twenty.csv", overwrite=True)
+            timings["twenty"].append(time.perf_counter() - started)
+    get, one, seq, twenty = (median(timings[k]) for k in ("get", "one", "loop", "twenty"))
+    print(f"+{args.latency_ms:g} ms per request; medians of {args.rounds} rounds")
+    print(
+        f"one page: get {get * 1000:.0f} ms, export {one * 1000:.0f} ms: ratio {one / get:.2f} (target <= 1.3): {verdict(one / get <= 1.3)}"
+    )
+    print(
+        f"20 pages: sequential loop {seq:.2f} s, export {twenty:.2f} s: ratio {twenty / seq:.3f} (target <= 0.25): {verdict(twenty / seq <= 0.25)}"
+    )
+
+
+if __name__ == "__main__":
+    main()
