@@ -107,3 +107,24 @@ def test_an_export_with_the_announced_rows_does_not_warn(
     with Recorder([reply(200, page)]).sync_client() as client:
         client.audiences.export("a-1", tmp_path / "out.csv", wait_timeout=0)
     assert events(caplog, "row_count_mismatch") == []
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".jsonl"])
+def test_an_empty_audience_still_names_its_columns(tmp_path: Path, suffix: str) -> None:
+    import pyarrow.parquet as pq
+
+    from audiencelab._columns import RECORD_COLUMNS
+
+    empty = {"data": [], "total_records": 0, "total_pages": 0, "page": 1}
+    target = tmp_path / f"empty{suffix}"
+    with Recorder([reply(200, empty)]).sync_client() as client:
+        summary = client.audiences.export("a-1", target, wait_timeout=0)
+    assert summary.rows == 0
+    if suffix == ".csv":
+        assert target.read_text(encoding="utf-8") == ",".join(RECORD_COLUMNS) + "\n"
+        assert summary.columns == RECORD_COLUMNS
+    elif suffix == ".parquet":
+        table = pq.read_table(target)
+        assert (table.num_rows, tuple(table.column_names)) == (0, RECORD_COLUMNS)
+    else:
+        assert target.read_bytes() == b""  # JSON Lines has no header: one object per record

@@ -15,7 +15,7 @@ import math
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypedDict
 
@@ -130,8 +130,10 @@ class ExportJob:
         max_retries: int = DEFAULT_EXPORT_RETRIES,
         on_progress: Callable[[ExportProgress], None] | None = None,
         waiting: tuple[Poller, Callable[[float], Exception]] | None = None,
+        columns_if_empty: Sequence[str] = (),
     ) -> None:
         self.max_retries = max_retries
+        self.columns_if_empty = columns_if_empty
         self.waiting = waiting
         self.sink = sink
         self.page_op = page_op
@@ -188,7 +190,7 @@ class ExportJob:
             )
 
     def finish(self) -> ExportSummary:
-        summary = self.sink.finish(time.perf_counter() - self.started)
+        summary = self.sink.finish(time.perf_counter() - self.started, self.columns_if_empty)
         if self.total_records is not None and summary.rows != self.total_records:
             log(
                 logging.WARNING,
@@ -250,6 +252,7 @@ def export_job(
         max_retries=DEFAULT_EXPORT_RETRIES if max_retries is None else max_retries,
         on_progress=options.get("on_progress"),
         waiting=waiting,
+        columns_if_empty=pages.columns,
     )
 
 

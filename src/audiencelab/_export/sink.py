@@ -4,6 +4,7 @@ moved into place only when complete (see :mod:`.checkpoint` for the files and gu
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import os
 import zlib
@@ -318,13 +319,20 @@ class ExportSink:
 
     # -- finishing -----------------------------------------------------------------------------
 
-    def finish(self, seconds: float) -> ExportSummary:
+    def finish(self, seconds: float, columns_if_empty: Sequence[str] = ()) -> ExportSummary:
         """Move the complete file into place, delete the checkpoint and return the summary.
 
         ``seconds`` is the caller's measurement of the export's duration, reported back as is.
+        When no page had a row, a CSV still gets a header and a Parquet file a schema, from
+        ``columns_if_empty`` (the columns records are known to have).
         """
         file = self._usable_file("finish")
         state = self._state
+        if state.columns is None and columns_if_empty and state.format != "jsonl":
+            state = dataclasses.replace(state, columns=list(columns_if_empty))
+            if state.format == "csv":
+                header = csv_text([[c] for c in columns_if_empty], 1, state.neutralize_formulas)
+                file.write(encode_utf8(header))
         self._file = None
         file.close()
         if state.format == "parquet":

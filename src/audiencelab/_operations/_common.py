@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -78,3 +78,5 @@ class PagedSource:
     page_op: Callable[[int, int], Operation[bytes]]
     read_page: Callable[[bytes], Page[Any]]
     wait_timed_out: Callable[[float], Exception] | None = None
+    #: the columns its records are known to have: the header of an export without rows
+    columns: Sequence[str] = ()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from audiencelab._columns import RECORD_COLUMNS
 from audiencelab._exceptions import (
     AudienceNotReadyError,
     CallMethod,
@@ -121,6 +122,7 @@ def audience_pages(audience_id: str) -> PagedSource:
         lambda n, size: raw(audience_records(audience_id, n, size)),
         lambda content: records_page(audience_id, content),
         lambda waited: audience_wait_timeout(audience_id, waited),
+        RECORD_COLUMNS,
     )
 
 

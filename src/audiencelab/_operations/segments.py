@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from audiencelab._columns import RECORD_COLUMNS
 from audiencelab._models import SegmentPage
 from audiencelab._operations._common import PagedSource, model, paging_params, parse_json, raw
 from audiencelab._sansio import Operation, path_param
@@ -17,6 +18,7 @@ def segment_pages(segment_id: str) -> PagedSource:
         f"segment:{segment_id}",
         lambda n, size: raw(segment_records(segment_id, n, size)),
         segment_page,
+        columns=RECORD_COLUMNS,
     )
 
 
