@@ -5,6 +5,7 @@ Pure: no HTTP library. Timeouts belong to the I/O shell (:mod:`audiencelab._http
 
 from __future__ import annotations
 
+import hmac
 import ipaddress
 import os
 from collections.abc import Mapping
@@ -25,15 +26,22 @@ USER_AGENT = f"audiencelab-python/{__version__}"
 
 
 class Secret:
-    """A string that never shows itself in ``repr``/``str``, so it cannot leak into logs."""
+    """A string that never shows itself in ``repr``/``str``, so it cannot leak into logs.
 
-    __slots__ = ("_value",)
+    It is not even held in clear: the value is kept XOR-masked with a random pad, so an object
+    walker (an error reporter serialising everything reachable from an exception, say) finds
+    nothing it could print. :meth:`reveal` unmasks it at the moment of sending.
+    """
+
+    __slots__ = ("_masked", "_pad")
 
     def __init__(self, value: str) -> None:
-        self._value = value
+        data = value.encode("utf-8")
+        self._pad = os.urandom(len(data))
+        self._masked = bytes(a ^ b for a, b in zip(data, self._pad, strict=True))
 
     def reveal(self) -> str:
-        return self._value
+        return bytes(a ^ b for a, b in zip(self._masked, self._pad, strict=True)).decode("utf-8")
 
     def __repr__(self) -> str:
         return "Secret('**********')"
@@ -41,10 +49,10 @@ class Secret:
     __str__ = __repr__
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
+        return isinstance(other, Secret) and hmac.compare_digest(other.reveal(), self.reveal())
 
     def __hash__(self) -> int:
-        return hash(self._value)
+        return hash(self.reveal())
 
     def __reduce__(self) -> tuple[object, ...]:
         raise TypeError("API keys are not pickled")

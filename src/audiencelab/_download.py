@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit
 
+from audiencelab._config import is_loopback_host
 from audiencelab._exceptions import InputProblem, InputValidationError, PassArgument
 from audiencelab._sansio import Operation
 
@@ -32,6 +33,17 @@ def download_op(url: str) -> Operation[None]:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise InputValidationError([InputProblem("csv_url", f"not a downloadable URL: {url!r}")])
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname or ""):
+        # The file holds personal data: never over plain http, except from this machine.
+        raise InputValidationError(
+            [
+                InputProblem(
+                    "csv_url",
+                    f"refusing to download personal data over plain http from {parts.hostname}; "
+                    "the result URL must be https",
+                )
+            ]
+        )
     return Operation("GET", parts.path, parse=lambda r: None, absolute_url=url)
 
 

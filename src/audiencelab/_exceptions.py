@@ -7,6 +7,8 @@
     ├── InputValidationError (also ValueError): bad input, refused before anything is sent
     │   └── FilterValidationError: bad audience filters / create or preview arguments
     ├── WaitTimeoutError (also TimeoutError): a wait_* helper gave up
+    ├── EnrichmentJobFailedError: an enrichment job ended FAILED
+    ├── ExportStateError (also RuntimeError): an export sink used out of order (a bug)
     └── APIError: something went wrong talking to the API
         ├── APIStatusError: the API answered with a 4xx/5xx status
         │   ├── BadRequestError (400), AuthenticationError (401), PermissionDeniedError (403),
@@ -41,6 +43,7 @@ __all__ = [
     "CallMethod",
     "ConfigurationError",
     "ConflictError",
+    "EnrichmentJobFailedError",
     "FilterValidationError",
     "InputProblem",
     "InputValidationError",
@@ -240,6 +243,17 @@ class FilterValidationError(InputValidationError):
 
 class WaitTimeoutError(AudienceLabError, TimeoutError):
     """A ``wait_*`` helper ran out of time before the resource was ready."""
+
+
+class EnrichmentJobFailedError(AudienceLabError):
+    """An enrichment job ended ``FAILED``: it has no results. ``job`` is the job as last seen."""
+
+    def __init__(self, job: Any) -> None:
+        super().__init__(
+            f"enrichment job {job.id} failed on AudienceLab's side: it has no results; "
+            "create the job again"
+        )
+        self.job = job
 
 
 UNKNOWN_OUTCOME = (

@@ -18,6 +18,7 @@ __all__ = [
     "classify_transport_error",
     "resolve_timeout",
     "to_response",
+    "without_request",
 ]
 
 # Reads of big record pages can be slow on the real service; connecting should never be.
@@ -57,6 +58,15 @@ def classify_transport_error(exc: httpx.TransportError) -> TransportFailure:
     return TransportFailure(
         delivery, isinstance(exc, httpx.TimeoutException), str(exc) or name, name
     )
+
+
+def without_request(exc: httpx.TransportError) -> httpx.TransportError:
+    """A copy of ``exc`` with its message only: no request (whose headers hold the API key) and
+    no traceback (whose frames hold the headers sent), to chain as an error's ``__cause__``."""
+    try:
+        return type(exc)(str(exc))
+    except TypeError:  # a subclass with another signature
+        return httpx.TransportError(str(exc))
 
 
 def to_response(raw: httpx.Response, content: bytes | None = None) -> Response:

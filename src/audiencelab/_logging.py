@@ -7,6 +7,7 @@ matching their text. The events:
 ``response``            DEBUG    an HTTP answer arrived (``METHOD /path -> 200 (84 ms)``)
 ``transport_error``     DEBUG    an attempt failed without an HTTP answer
 ``retry``               INFO     a failed attempt will be retried after a pause
+``redirect``            DEBUG    a 3xx answer is followed (the key only ever to the API's origin)
 ``gone_after_retry``    INFO     a DELETE retried after an unclear answer found the thing gone
 ``request_failed``      DEBUG    a request failed for good (the exception follows)
 ``outcome_unknown``     WARNING  a create was sent, no usable answer came, it was not repeated

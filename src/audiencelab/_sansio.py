@@ -13,9 +13,9 @@ import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlencode, urljoin, urlsplit
 
-from audiencelab._config import USER_AGENT, ClientConfig
+from audiencelab._config import USER_AGENT, ClientConfig, Secret
 from audiencelab._exceptions import (
     APIConnectionError,
     APIError,
@@ -102,10 +102,21 @@ class Operation(Generic[T]):
 
 @dataclass(frozen=True)
 class PreparedRequest:
+    """What to send. The key is kept as a :class:`Secret` until :meth:`send_headers`, which the
+    shell calls at the moment of sending, so that no object reachable from an error (or from a
+    traceback's locals) holds it in clear."""
+
     method: str
     url: str
     headers: Sequence[tuple[str, str]] = field(repr=False)
     content: bytes | None = field(default=None, repr=False)
+    api_key: Secret | None = field(default=None, repr=False)
+
+    def send_headers(self) -> list[tuple[str, str]]:
+        """The headers as sent: with the key, when the URL is the API's own origin."""
+        if self.api_key is None:
+            return list(self.headers)
+        return [("X-Api-Key", self.api_key.reveal()), *self.headers]
 
 
 @dataclass(frozen=True)
@@ -138,16 +149,38 @@ def same_origin(url: str, other: str) -> bool:
 
 def build_request(config: ClientConfig, op: Operation[Any]) -> PreparedRequest:
     if op.absolute_url is not None:
-        url, accept = op.absolute_url, "*/*"
+        url = op.absolute_url
     else:
-        url, accept = build_url(config.base_url, op.path, op.params), "application/json"
-    headers = [("Accept", accept), ("User-Agent", USER_AGENT)]
-    if same_origin(url, config.base_url):
-        headers.insert(0, ("X-Api-Key", config.api_key.reveal()))
-    content = op.content
+        url = build_url(config.base_url, op.path, op.params)
+    return _prepare(config, op.method, url, op.content, json=op.absolute_url is None)
+
+
+def _prepare(
+    config: ClientConfig, method: str, url: str, content: bytes | None, *, json: bool
+) -> PreparedRequest:
+    """The key goes only to the API's own origin (scheme, host and port), never elsewhere."""
+    headers = [("Accept", "application/json" if json else "*/*"), ("User-Agent", USER_AGENT)]
     if content is not None:
         headers.append(("Content-Type", "application/json"))
-    return PreparedRequest(op.method, url, headers, content)
+    key = config.api_key if same_origin(url, config.base_url) else None
+    return PreparedRequest(method, url, headers, content, key)
+
+
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+MAX_REDIRECTS = 10
+
+
+def redirected(
+    config: ClientConfig, request: PreparedRequest, status: int, location: str
+) -> PreparedRequest:
+    """The request to send after a redirect. As browsers and httpx do, 303 (and 301/302 after a
+    POST) become a GET without body. The key follows only to the API's own origin."""
+    url = urljoin(request.url, location)
+    method, content = request.method, request.content
+    if status == 303 or (status in (301, 302) and method == "POST"):
+        method, content = "GET", None
+    json = any(name == "Accept" and value == "application/json" for name, value in request.headers)
+    return _prepare(config, method, url, content, json=json)
 
 
 def _request_id(headers: Mapping[str, str]) -> str | None:
@@ -272,6 +305,7 @@ class Call(Generic[T]):
         self.rand = rand
         self.on_retry = on_retry
         self.retries_done = 0
+        self.redirects = 0
         self.may_have_acted = False  # an earlier attempt may have reached the server
         self.prepared = build_request(config, op)
         url = self.prepared.url
@@ -320,6 +354,22 @@ class Call(Generic[T]):
                 self.log_target,
             )
             return Done(self.op.parse(Response(204, {}, b"")))
+        location = response.headers.get("location")
+        if status in REDIRECT_STATUSES and location and self.redirects < MAX_REDIRECTS:
+            self.redirects += 1
+            self.prepared = redirected(self.config, self.prepared, status, location)
+            parts = urlsplit(self.prepared.url)
+            log(
+                logging.DEBUG,
+                "redirect",
+                "%s -> %d, following to %s://%s%s",
+                self.log_target,
+                status,
+                parts.scheme,
+                parts.netloc,
+                parts.path,
+            )
+            return Sleep(0.0)  # send again now, to the new place
         decision = self._decide(status_code=status, headers=response.headers)
         self.may_have_acted = self.may_have_acted or status >= 500
         if decision.retry:

@@ -13,8 +13,6 @@ from audiencelab import (
     InputValidationError,
     NotFoundError,
 )
-from audiencelab.sandbox import Sandbox
-from tests.e2e.conftest import API_KEY
 from tests.golden import load_golden
 
 
@@ -131,15 +129,3 @@ def test_segments_records_and_export(client: AudienceLab, tmp_path: Path) -> Non
     summary = client.segments.export(segment_id, tmp_path / "segment.jsonl")
     assert summary.rows == len(rows)
     assert (tmp_path / "segment.jsonl").read_text().count("\n") == len(rows)
-
-
-def test_the_api_key_only_goes_to_the_api(client: AudienceLab, sandbox: Sandbox) -> None:
-    """A result URL on another origin never gets the key (here: a different port on loopback)."""
-    from audiencelab._download import download_op
-    from audiencelab._sansio import build_request
-
-    other_origin = sandbox.base_url.rsplit(":", 1)[0] + ":1/file.csv"
-    request = build_request(client._config, download_op(other_origin))
-    assert "X-Api-Key" not in dict(request.headers)
-    same = build_request(client._config, download_op(sandbox.base_url + "/files/x.csv"))
-    assert dict(same.headers)["X-Api-Key"] == API_KEY

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import pickle
+import socket
+import subprocess
+import sys
+import threading
 import traceback
+import types
+from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from audiencelab import APIError, AudienceLab, AudienceLabError
+from audiencelab import APIError, AsyncAudienceLab, AudienceLab, AudienceLabError
 from audiencelab._config import ClientConfig, Secret
 from tests.sdk.mock import API_KEY, Recorder, reply
 
@@ -88,3 +95,159 @@ def test_validation_errors_do_not_contain_the_key() -> None:
     with AudienceLab(api_key=API_KEY) as client, pytest.raises(AudienceLabError) as info:
         client.audiences.create(name="", filters={"zipCode": "1"})
     assert API_KEY not in all_text_of(info.value)
+
+
+# --- nothing reachable from an error holds the key in clear --------------------------------------
+
+_OPAQUE = (type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType, types.CodeType)
+
+
+def strings_reachable_from(exc: BaseException, limit: int = 300_000) -> Iterator[str]:
+    """Every str (and decoded bytes) reachable from ``exc``: its attributes, causes, contexts,
+    and the local variables of every frame of every traceback among them (not the globals)."""
+    seen: set[int] = set()
+    todo: list[object] = [exc]
+    while todo and len(seen) < limit:
+        obj = todo.pop()
+        if id(obj) in seen or isinstance(obj, _OPAQUE):
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, str):
+            yield obj
+        elif isinstance(obj, (bytes, bytearray)):
+            yield bytes(obj).decode("latin-1")
+        elif isinstance(obj, types.FrameType):
+            todo.extend(obj.f_locals.values())
+        elif isinstance(obj, types.TracebackType):
+            todo.extend((obj.tb_frame, obj.tb_next))
+        else:
+            if isinstance(obj, BaseException):
+                todo.extend((obj.__cause__, obj.__context__, obj.__traceback__))
+            todo.extend(gc.get_referents(obj))
+
+
+@pytest.fixture
+def refusing_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])  # closed again: connections are refused
+
+
+@pytest.fixture
+def dropping_server() -> Iterator[str]:
+    """Accepts, reads the request, then closes without an answer."""
+    yield from _raw_server(b"")
+
+
+@pytest.fixture
+def failing_server() -> Iterator[str]:
+    """Answers every request with a 500."""
+    yield from _raw_server(
+        b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 4\r\nConnection: close\r\n\r\nboom"
+    )
+
+
+def _raw_server(answer: bytes) -> Iterator[str]:
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    stop = threading.Event()
+
+    def serve() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                continue
+            conn.recv(65536)
+            conn.sendall(answer)
+            conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    stop.set()
+    thread.join()
+    server.close()
+
+
+def _assert_no_key_anywhere(exc: BaseException) -> None:
+    assert not [s for s in strings_reachable_from(exc) if API_KEY in s]
+    text = "".join(traceback.TracebackException.from_exception(exc, capture_locals=True).format())
+    assert API_KEY not in text  # what Sentry-like reporters print (locals included)
+    cause = exc.__cause__
+    if isinstance(cause, httpx.TransportError):
+        with pytest.raises(RuntimeError):
+            cause.request  # noqa: B018 - the request (and its headers) is not kept
+
+
+def test_a_refused_connection_error_holds_no_key(refusing_port: int) -> None:
+    with (
+        AudienceLab(
+            api_key=API_KEY, base_url=f"http://127.0.0.1:{refusing_port}", max_retries=0
+        ) as client,
+        pytest.raises(APIError) as info,
+    ):
+        client.audiences.list(page=1)
+    assert isinstance(info.value.__cause__, httpx.ConnectError)
+    _assert_no_key_anywhere(info.value)
+
+
+def test_a_dropped_connection_error_holds_no_key(dropping_server: str) -> None:
+    with (
+        AudienceLab(api_key=API_KEY, base_url=dropping_server, max_retries=0) as client,
+        pytest.raises(APIError) as info,
+    ):
+        client.audiences.create(name="n", filters={"city": "Austin"})
+    assert info.value.outcome_unknown
+    _assert_no_key_anywhere(info.value)
+
+
+@pytest.mark.anyio
+async def test_an_async_connection_error_holds_no_key(refusing_port: int) -> None:
+    async with AsyncAudienceLab(
+        api_key=API_KEY, base_url=f"http://127.0.0.1:{refusing_port}", max_retries=0
+    ) as client:
+        with pytest.raises(APIError) as info:
+            await client.audiences.list(page=1)
+    _assert_no_key_anywhere(info.value)
+
+
+def test_a_status_error_holds_no_key(failing_server: str) -> None:
+    with (
+        AudienceLab(api_key=API_KEY, base_url=failing_server) as client,
+        pytest.raises(APIError) as info,
+    ):
+        client.audiences.create(name="n", filters={"city": "Austin"})
+    assert info.value.outcome_unknown
+    _assert_no_key_anywhere(info.value)
+
+
+def test_the_secret_itself_is_not_in_clear() -> None:
+    secret = Secret(API_KEY)
+    assert secret.reveal() == API_KEY
+    assert not [s for s in _strings_of(secret) if API_KEY in s]
+
+
+def _strings_of(obj: object) -> list[str]:
+    return [
+        x.decode("latin-1") if isinstance(x, bytes) else x
+        for x in (getattr(obj, slot) for slot in type(obj).__slots__)  # type: ignore[attr-defined]
+        if isinstance(x, (str, bytes))
+    ]
+
+
+def test_the_library_logs_nothing_unless_the_application_configures_logging(
+    dropping_server: str,
+) -> None:
+    code = (
+        "from audiencelab import AudienceLab, APIError\n"
+        f"client = AudienceLab(api_key='sk_test_quiet', base_url={dropping_server!r})\n"
+        "try:\n"
+        "    client.audiences.create(name='n', filters={'city': 'Austin'})\n"
+        "except APIError as exc:\n"
+        "    assert exc.outcome_unknown\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stderr == ""  # the outcome-unknown WARNING is not printed by logging's last resort

@@ -8,6 +8,7 @@ from typing import Any
 from audiencelab._exceptions import (
     AudienceLabError,
     CallMethod,
+    EnrichmentJobFailedError,
     InputProblem,
     InputValidationError,
     NotFoundError,
@@ -282,8 +283,25 @@ def job_wait_timeout(job_id: str, waited: float) -> WaitTimeoutError:
     )
 
 
+def finished(job: EnrichmentJob) -> EnrichmentJob | None:
+    """What ``wait`` returns: the job once it is COMPLETED or NO_DATA, None while it runs; a
+    FAILED job raises."""
+    status = job.status.upper()
+    if status == "FAILED":
+        raise EnrichmentJobFailedError(job)
+    return job if job.done else None
+
+
 def downloadable(job: EnrichmentJob) -> str:
     """The result URL of a finished job, or the reason there is none."""
+    status = job.status.upper()
+    if status == "NO_DATA":
+        raise AudienceLabError(
+            f"enrichment job {job.id} ended NO_DATA: none of its records matched anyone, so "
+            "there is nothing to download"
+        )
+    if status == "FAILED":
+        raise EnrichmentJobFailedError(job)
     if not job.done:
         raise AudienceLabError(
             f"enrichment job {job.id} is {job.status}: it has no results yet",

@@ -18,7 +18,12 @@ import httpx
 from audiencelab._base_client import BaseClient
 from audiencelab._config import DEFAULT_MAX_RETRIES
 from audiencelab._download import BodySink
-from audiencelab._http import TimeoutTypes, classify_transport_error, to_response
+from audiencelab._http import (
+    TimeoutTypes,
+    classify_transport_error,
+    to_response,
+    without_request,
+)
 from audiencelab._retry import RetryPolicy
 from audiencelab._sansio import Call, Done, Fail, Operation, Sleep, Step
 
@@ -103,7 +108,7 @@ class AudienceLab(BaseClient[httpx.Client]):
         with self._http.stream(
             request.method,
             request.url,
-            headers=request.headers,
+            headers=request.send_headers(),
             content=request.content,
             timeout=self._request_timeout,
             follow_redirects=False,
@@ -135,7 +140,9 @@ class AudienceLab(BaseClient[httpx.Client]):
             try:
                 step = self._attempt(call, writer, started)
             except httpx.TransportError as exc:
-                cause = exc
+                # Kept as the cause, without its request (whose headers hold the key) and
+                # without its traceback (whose frames hold the headers sent).
+                cause = without_request(exc)
                 step = call.on_transport_error(
                     classify_transport_error(exc), time.perf_counter() - started
                 )

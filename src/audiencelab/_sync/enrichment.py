@@ -113,13 +113,14 @@ class Enrichment:
     def wait(
         self, job: JobRef, *, timeout: float = DEFAULT_JOB_WAIT, poll_interval: float = 2.0
     ) -> EnrichmentJob:
-        """Poll until the job is COMPLETED, FAILED or NO_DATA (with backoff); returns it."""
+        """Poll until the job has finished (with backoff) and return it: ``COMPLETED``, or
+        ``NO_DATA`` when none of its records matched anyone. A ``FAILED`` job raises
+        :class:`EnrichmentJobFailedError`; ``timeout`` seconds raise :class:`WaitTimeoutError`."""
         job_id = ops.job_id_of(job)
         poller = Poller(timeout, initial=poll_interval, maximum=30.0)
 
         def check() -> EnrichmentJob | None:
-            current = self.get_job(job_id)
-            return current if current.done else None
+            return ops.finished(self.get_job(job_id))
 
         return poll(check, poller, lambda: ops.job_wait_timeout(job_id, poller.elapsed))
 
