@@ -12,6 +12,7 @@ from audiencelab._config import ClientConfig
 from audiencelab._http import TimeoutTypes, resolve_timeout
 from audiencelab._retry import RetryPolicy
 from audiencelab._sansio import Call, Operation
+from audiencelab._value_checks import ValueChecks
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -39,11 +40,16 @@ class BaseClient(Generic[HttpT]):
         timeout: TimeoutTypes,
         max_retries: int,
         retry_policy: RetryPolicy | None,
+        value_checks: ValueChecks,
         http_client: HttpT | None,
         new_http: Callable[..., HttpT],
     ) -> None:
         config = ClientConfig.resolve(
-            api_key=api_key, base_url=base_url, max_retries=max_retries, retry_policy=retry_policy
+            api_key=api_key,
+            base_url=base_url,
+            max_retries=max_retries,
+            retry_policy=retry_policy,
+            value_checks=value_checks,
         )
         resolved = resolve_timeout(timeout)
         if http_client is None:
@@ -74,6 +80,7 @@ class BaseClient(Generic[HttpT]):
         timeout: TimeoutTypes = None,
         max_retries: int | None = None,
         retry_policy: RetryPolicy | None = None,
+        value_checks: ValueChecks | None = None,
     ) -> Self:
         """A copy of this client with some options changed; the rest, and the connection pool,
         are shared. ``client.with_options(max_retries=0).audiences.create(...)`` changes retries
@@ -83,6 +90,7 @@ class BaseClient(Generic[HttpT]):
             base_url=self._config.base_url if base_url is None else base_url,
             max_retries=self._config.max_retries if max_retries is None else max_retries,
             retry_policy=retry_policy or self._config.retry_policy,
+            value_checks=value_checks or self._config.value_checks,
         )
         request_timeout = self._request_timeout if timeout is None else resolve_timeout(timeout)
         copy = object.__new__(type(self))
@@ -100,6 +108,11 @@ class BaseClient(Generic[HttpT]):
     @property
     def retry_policy(self) -> RetryPolicy:
         return self._config.retry_policy
+
+    @property
+    def value_checks(self) -> ValueChecks:
+        """How filter values are checked: ``"default"``, ``"strict"`` or ``"off"``."""
+        return self._config.value_checks
 
     @property
     def timeout(self) -> httpx.Timeout | None:

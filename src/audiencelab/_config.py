@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from audiencelab._exceptions import ConfigurationError
 from audiencelab._retry import RetryPolicy
+from audiencelab._value_checks import VALUE_CHECKS, ValueChecks
 from audiencelab._version import __version__
 
 #: The environment variable holding the API key.
@@ -132,6 +133,7 @@ class ClientConfig:
     base_url: str
     max_retries: int = DEFAULT_MAX_RETRIES
     retry_policy: RetryPolicy = field(default_factory=RetryPolicy)
+    value_checks: ValueChecks = "default"
 
     @classmethod
     def resolve(
@@ -141,15 +143,23 @@ class ClientConfig:
         base_url: object | None,
         max_retries: int,
         retry_policy: RetryPolicy | None,
+        value_checks: ValueChecks = "default",
     ) -> ClientConfig:
         if retry_policy is not None and not isinstance(retry_policy, RetryPolicy):
             raise ConfigurationError(
                 f"retry_policy must be a RetryPolicy, got {type(retry_policy).__name__}",
                 setting="retry_policy",
             )
+        if value_checks not in VALUE_CHECKS:
+            raise ConfigurationError(
+                f"value_checks must be one of {', '.join(map(repr, VALUE_CHECKS))}, got "
+                f"{value_checks!r}",
+                setting="value_checks",
+            )
         return cls(
             api_key=resolve_api_key(api_key),
             base_url=resolve_base_url(base_url),
             max_retries=resolve_max_retries(max_retries),
             retry_policy=retry_policy or RetryPolicy(),
+            value_checks=value_checks,
         )

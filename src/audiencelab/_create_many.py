@@ -25,6 +25,7 @@ from audiencelab._models import AudienceCreated
 from audiencelab._operations import create_audience, raise_if
 from audiencelab._sansio import Operation
 from audiencelab._validate import check_positive_int, closest, describe
+from audiencelab._value_checks import ValueChecks
 
 if TYPE_CHECKING:
     from audiencelab._async.client import AsyncAudienceLab
@@ -55,7 +56,20 @@ class CreateResult:
     error: BaseException | None = None
 
 
-def create_operations(specs: Sequence[Mapping[str, Any]]) -> list[Operation[AudienceCreated]]:
+def in_spec(index: int, exc: FilterValidationError) -> list[InputProblem]:
+    """The problems of one spec, placed in the list of specs (``specs[2].filters...``)."""
+    return [
+        InputProblem.at(("specs", index, *p.loc), p.message, p.suggestion, p.remedy)
+        for p in exc.problems
+    ]
+
+
+def create_operations(
+    specs: Sequence[Mapping[str, Any]],
+    *,
+    value_checks: ValueChecks = "default",
+    allow_unfiltered: bool = False,
+) -> list[Operation[AudienceCreated]]:
     """Every spec checked, as one error listing every problem of every spec (``specs[2].filters...``)."""
     given: object = specs
     if isinstance(given, (str, bytes, Mapping)) or not isinstance(given, Sequence):
@@ -83,12 +97,13 @@ def create_operations(specs: Sequence[Mapping[str, Any]]) -> list[Operation[Audi
                 problems.append(InputProblem.at(("specs", i, str(key)), message, guess))
         args: dict[str, Any] = {key: spec.get(key) for key in SPEC_KEYS}
         try:
-            operations.append(create_audience(**args))
-        except FilterValidationError as exc:
-            problems.extend(
-                InputProblem.at(("specs", i, *p.loc), p.message, p.suggestion, p.remedy)
-                for p in exc.problems
+            operations.append(
+                create_audience(
+                    **args, value_checks=value_checks, allow_unfiltered=allow_unfiltered
+                )
             )
+        except FilterValidationError as exc:
+            problems.extend(in_spec(i, exc))
     raise_if(problems, FilterValidationError)
     return operations
 
@@ -98,12 +113,12 @@ class _Batch:
 
     def __init__(
         self,
-        specs: Sequence[Mapping[str, Any]],
+        operations: Sequence[Operation[AudienceCreated]],
         on_result: Callable[[CreateResult], None] | None,
     ) -> None:
-        self.operations = create_operations(specs)
-        self.names = [str(spec["name"]) for spec in specs]
-        self.results: list[CreateResult | None] = [None] * len(specs)
+        self.operations = operations
+        self.names = [str(op.body["name"]) for op in operations]
+        self.results: list[CreateResult | None] = [None] * len(operations)
         self.key_refused: AudienceLabError | None = None
         self.on_result = on_result
         self._lock = threading.Lock()  # sync workers record their own results
@@ -157,13 +172,13 @@ def _check_concurrency(concurrency: int) -> None:
 
 def create_many_sync(
     client: AudienceLab,
-    specs: Sequence[Mapping[str, Any]],
+    operations: Sequence[Operation[AudienceCreated]],
     concurrency: int,
     on_result: Callable[[CreateResult], None] | None,
 ) -> list[CreateResult]:
-    """Create with a thread pool, ``concurrency`` at a time."""
+    """Create (the checked ``operations``) with a thread pool, ``concurrency`` at a time."""
     _check_concurrency(concurrency)
-    batch = _Batch(specs, on_result)
+    batch = _Batch(operations, on_result)
     in_flight: set[int] = set()
 
     def create(index: int) -> None:
@@ -196,13 +211,13 @@ def create_many_sync(
 
 async def create_many_async(
     client: AsyncAudienceLab,
-    specs: Sequence[Mapping[str, Any]],
+    operations: Sequence[Operation[AudienceCreated]],
     concurrency: int,
     on_result: Callable[[CreateResult], None] | None,
 ) -> list[CreateResult]:
-    """Create with tasks, ``concurrency`` at a time."""
+    """Create (the checked ``operations``) with tasks, ``concurrency`` at a time."""
     _check_concurrency(concurrency)
-    batch = _Batch(specs, on_result)
+    batch = _Batch(operations, on_result)
     limiter = anyio.CapacityLimiter(concurrency)
     in_flight: set[int] = set()
 

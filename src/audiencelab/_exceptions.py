@@ -7,6 +7,7 @@
     ├── InputValidationError (also ValueError): bad input, refused before anything is sent
     │   └── FilterValidationError: bad audience filters / create or preview arguments
     ├── WaitTimeoutError (also TimeoutError): a wait_* helper gave up
+    ├── AudienceTooSmallError: create(min_count=N) found fewer people; nothing created
     ├── EnrichmentJobFailedError: an enrichment job ended FAILED
     ├── ExportStateError (also RuntimeError): an export sink used out of order (a bug)
     └── APIError: something went wrong talking to the API
@@ -38,6 +39,7 @@ __all__ = [
     "APITimeoutError",
     "AudienceLabError",
     "AudienceNotReadyError",
+    "AudienceTooSmallError",
     "AuthenticationError",
     "BadRequestError",
     "CallMethod",
@@ -45,6 +47,7 @@ __all__ = [
     "ConflictError",
     "EnrichmentJobFailedError",
     "FilterValidationError",
+    "FilterValueWarning",
     "InputProblem",
     "InputValidationError",
     "InternalServerError",
@@ -243,6 +246,27 @@ class FilterValidationError(InputValidationError):
 
 class WaitTimeoutError(AudienceLabError, TimeoutError):
     """A ``wait_*`` helper ran out of time before the resource was ready."""
+
+
+class AudienceTooSmallError(AudienceLabError):
+    """``create(..., min_count=N)``: the preview counted fewer than N people; nothing was
+    created. ``count`` is what the preview counted, ``min_count`` what was asked for."""
+
+    def __init__(self, count: int, min_count: int) -> None:
+        super().__init__(
+            f"only {count:,} people match these filters, fewer than the {min_count:,} asked for "
+            "(min_count): nothing was created"
+        )
+        self.count = count
+        self.min_count = min_count
+
+
+class FilterValueWarning(UserWarning):
+    """A filter value that is sent although it is not among the known values of its filter.
+
+    Issued by ``warnings.warn`` (so ``warnings.simplefilter("error", FilterValueWarning)`` turns
+    it into an error), and for the warnings the sandbox sends in ``X-Sandbox-Filter-Warnings``.
+    """
 
 
 class EnrichmentJobFailedError(AudienceLabError):

@@ -107,25 +107,42 @@ def _number(value: Any) -> Any:
 
 def _column(value: str) -> str:
     if not _COLUMN.match(value):
-        raise ValueError(
-            f"{value!r} is not a record column; columns are UPPER_SNAKE, e.g. 'VALID_PHONES'"
+        upper = "_".join(value.upper().replace("-", " ").split())
+        raise value_error(
+            f"{value!r} is not a record column; columns are UPPER_SNAKE",
+            upper if _COLUMN.match(upper) else None,
         )
     return value
 
 
+def _not_empty(values: list[str]) -> list[str]:
+    """An empty list filters nothing, or (for some backends) everything out: say which."""
+    if not values:
+        raise value_error("empty: remove it or give a value")
+    return values
+
+
 Text = Annotated[str, pydantic.StringConstraints(strict=True, strip_whitespace=True, min_length=1)]
-Values = Annotated[list[Text], BeforeValidator(_one_or_many)]
+Values = Annotated[list[Text], BeforeValidator(_one_or_many), AfterValidator(_not_empty)]
 StateValues = Annotated[
-    list[Annotated[Text, AfterValidator(_state_code)]], BeforeValidator(_one_or_many)
+    list[Annotated[Text, AfterValidator(_state_code)]],
+    BeforeValidator(_one_or_many),
+    AfterValidator(_not_empty),
 ]
 ZipValues = Annotated[
-    list[Annotated[Text, BeforeValidator(_zip_code)]], BeforeValidator(_one_or_many)
+    list[Annotated[Text, BeforeValidator(_zip_code)]],
+    BeforeValidator(_one_or_many),
+    AfterValidator(_not_empty),
 ]
 GenderValues = Annotated[
-    list[Annotated[Text, AfterValidator(_gender)]], BeforeValidator(_one_or_many)
+    list[Annotated[Text, AfterValidator(_gender)]],
+    BeforeValidator(_one_or_many),
+    AfterValidator(_not_empty),
 ]
 ColumnValues = Annotated[
-    list[Annotated[Text, AfterValidator(_column)]], BeforeValidator(_one_or_many)
+    list[Annotated[Text, AfterValidator(_column)]],
+    BeforeValidator(_one_or_many),
+    AfterValidator(_not_empty),
 ]
 Number = Annotated[int | float, BeforeValidator(_number)]
 

@@ -10,6 +10,7 @@ import pytest
 from audiencelab import EVENT_ATTRIBUTE, AsyncAudienceLab, AudienceLab, RetryPolicy
 from tests.e2e.conftest import API_KEY, start_sandbox
 
+BROAD = {"age": {"minAge": 30, "maxAge": 60}}  # reaches the sandbox's size cap
 QUICK = RetryPolicy(initial_delay=0.05, max_delay=0.25, max_retry_after=0.25)
 
 
@@ -28,7 +29,7 @@ def test_a_rate_limited_export_halves_its_concurrency(
         start_sandbox(tmp_path, max_audience_size=4_000, rate_limit=4) as sandbox,
         AudienceLab(api_key=API_KEY, base_url=sandbox.base_url, retry_policy=QUICK) as client,
     ):
-        audience_id = client.audiences.create(name="slow", filters={}).audience_id
+        audience_id = client.audiences.create(name="slow", filters=BROAD).audience_id
         summary = client.audiences.export(
             audience_id, tmp_path / "out.csv", page_size=250, concurrency=8, max_retries=200
         )
@@ -46,7 +47,7 @@ async def test_a_rate_limited_async_export_halves_its_concurrency(
         async with AsyncAudienceLab(
             api_key=API_KEY, base_url=sandbox.base_url, retry_policy=QUICK
         ) as client:
-            audience_id = (await client.audiences.create(name="slow", filters={})).audience_id
+            audience_id = (await client.audiences.create(name="slow", filters=BROAD)).audience_id
             summary = await client.audiences.export(
                 audience_id, tmp_path / "out.csv", page_size=250, concurrency=8, max_retries=200
             )

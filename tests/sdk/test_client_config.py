@@ -13,7 +13,7 @@ def test_key_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AUDIENCELAB_API_KEY", API_KEY)
     recorder = Recorder([reply(200, {"audienceId": "a"})])
     with AudienceLab(http_client=httpx.Client(transport=httpx.MockTransport(recorder))) as client:
-        client.audiences.create(name="n", filters={})
+        client.audiences.create(name="n", filters={"city": ["Austin"]})
     assert recorder.requests[0].headers["x-api-key"] == API_KEY
 
 
@@ -21,7 +21,7 @@ def test_explicit_key_wins_over_environment(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("AUDIENCELAB_API_KEY", "sk_env_key_000")
     recorder = Recorder([reply(200, {"audienceId": "a"})])
     with recorder.sync_client(api_key="sk_arg_key_111") as client:
-        client.audiences.create(name="n", filters={})
+        client.audiences.create(name="n", filters={"city": ["Austin"]})
     assert recorder.requests[0].headers["x-api-key"] == "sk_arg_key_111"
 
 
@@ -104,7 +104,7 @@ def test_own_http_client_is_not_closed_and_keeps_its_timeout() -> None:
     recorder = Recorder([reply(200, {"audienceId": "a"})])
     http = httpx.Client(transport=httpx.MockTransport(recorder), timeout=httpx.Timeout(2.5))
     with AudienceLab(api_key=API_KEY, http_client=http) as client:
-        client.audiences.create(name="n", filters={})
+        client.audiences.create(name="n", filters={"city": ["Austin"]})
     assert not http.is_closed
     assert recorder.requests[0].extensions["timeout"]["read"] == 2.5
     http.close()

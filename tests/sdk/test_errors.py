@@ -127,6 +127,6 @@ def test_unreadable_success_response(body: bytes) -> None:
 def test_extra_fields_in_success_response_are_kept() -> None:
     recorder = Recorder([reply(200, {"audienceId": "a1", "status": "building"})])
     with recorder.sync_client() as client:
-        created = client.audiences.create(name="n", filters={})
+        created = client.audiences.create(name="n", filters={"city": ["Austin"]})
     assert created.audience_id == "a1"
     assert created.model_extra == {"status": "building"}

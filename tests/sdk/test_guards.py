@@ -128,3 +128,24 @@ def test_an_empty_audience_still_names_its_columns(tmp_path: Path, suffix: str) 
         assert (table.num_rows, tuple(table.column_names)) == (0, RECORD_COLUMNS)
     else:
         assert target.read_bytes() == b""  # JSON Lines has no header: one object per record
+
+
+def test_a_vocabulary_that_cannot_be_fetched_never_blocks_a_create(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="audiencelab")
+    recorder = Recorder(
+        [reply(403, {"error": {"code": "FORBIDDEN"}}), reply(200, {"audienceId": "a-1"})]
+    )
+    with recorder.sync_client() as client:
+        created = client.audiences.create(
+            name="n", filters={"businessProfile": {"industry": ["Sofware Development"]}}
+        )
+    assert created.audience_id == "a-1"  # not checked: the list could not be had
+    assert [r.url.path for r in recorder.requests] == [
+        "/audiences/attributes/industries",
+        "/audiences",
+    ]
+    [why] = events(caplog, "vocabulary_unavailable")
+    assert "not checking industries values" in why
+    assert "HTTP 403" in why

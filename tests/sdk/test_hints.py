@@ -75,7 +75,7 @@ def test_a_key_with_any_character_keeps_its_loc() -> None:
 
 def test_segment_problems_carry_suggestion_or_remedy() -> None:
     with pytest.raises(FilterValidationError) as info:
-        operations.create_audience("n", {}, segment=["B2C_12", "al_99"])
+        operations.create_audience("n", {"city": "Austin"}, segment=["B2C_12", "al_99"])
     lower, legacy = info.value.problems
     assert (lower.loc, lower.suggestion) == (("segment", 0), "b2c_12")
     assert legacy.remedy == CallMethod(

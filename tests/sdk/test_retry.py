@@ -291,6 +291,6 @@ async def test_async_client_follows_the_same_table() -> None:
     recorder = Recorder([httpx.ConnectError("refused"), reply(500, b"boom"), CREATED])
     async with recorder.async_client() as client:
         with pytest.raises(InternalServerError) as info:
-            await client.audiences.create(name="Austin", filters={})
+            await client.audiences.create(name="Austin", filters={"city": ["Austin"]})
     assert len(recorder.requests) == 2
     assert info.value.outcome_unknown is True

@@ -83,7 +83,7 @@ def test_the_audiencelab_logger_reports_method_path_status_and_retries(
     caplog.set_level(logging.DEBUG, logger="audiencelab")
     recorder = Recorder([reply(503, b"", {"Retry-After": "0"}), reply(200, {"audienceId": "a"})])
     with recorder.sync_client() as client:
-        client.audiences.create(name="n", filters={})
+        client.audiences.create(name="n", filters={"city": ["Austin"]})
     lines = [r.getMessage() for r in caplog.records if r.name == "audiencelab"]
     assert any(line.startswith("POST /audiences -> 503 (") and "ms)" in line for line in lines)
     assert any("retrying in" in line and "retry 1 of 2" in line for line in lines)

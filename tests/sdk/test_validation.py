@@ -21,7 +21,7 @@ def refused(**kwargs: Any) -> FilterValidationError:
     """Create with these arguments; assert it is refused and nothing is sent."""
     recorder = Recorder([reply(200, {"audienceId": "x"})])
     kwargs.setdefault("name", "n")
-    kwargs.setdefault("filters", {})
+    kwargs.setdefault("filters", {"city": ["Austin"]})
     with recorder.sync_client() as client, pytest.raises(FilterValidationError) as info:
         client.audiences.create(**kwargs)
     assert recorder.requests == []
@@ -134,8 +134,8 @@ def test_unknown_keys_get_a_suggestion(filters: dict[str, Any], expected: str) -
         ({"gender": ["X"]}, "filters.gender[0]: 'X' is not a gender filter; use 'M', 'F' or 'U'"),
         (
             {"notNulls": ["valid_phones"]},
-            "filters.notNulls[0]: 'valid_phones' is not a record column; columns are UPPER_SNAKE, "
-            "e.g. 'VALID_PHONES'",
+            "filters.notNulls[0]: 'valid_phones' is not a record column; columns are UPPER_SNAKE; "
+            "did you mean 'VALID_PHONES'?",
         ),
         (
             {"attributes": {"mortgage_amount": {"min": 500, "max": 100}}},

@@ -25,12 +25,14 @@ from audiencelab._http import (
 )
 from audiencelab._retry import RetryPolicy
 from audiencelab._sansio import Call, Done, Fail, Operation, Sleep, Step
+from audiencelab._value_checks import ValueChecks
 
 if TYPE_CHECKING:
     from audiencelab._async.audiences import AsyncAudiences
     from audiencelab._async.enrichment import AsyncEnrichment
     from audiencelab._async.pixels import AsyncPixels
     from audiencelab._async.segments import AsyncSegments
+    from audiencelab._async.vocabularies import AsyncVocabularyStore
 
 T = TypeVar("T")
 
@@ -46,8 +48,10 @@ class AsyncAudienceLab(BaseClient[httpx.AsyncClient]):
     Options: ``api_key`` (default ``$AUDIENCELAB_API_KEY``), ``base_url`` (default
     ``$AUDIENCELAB_BASE_URL`` or https://api.audiencelab.io), ``timeout`` (seconds or an
     ``httpx.Timeout``), ``max_retries`` (default 2), ``retry_policy`` (a :class:`RetryPolicy`:
-    backoff start, cap and jitter), ``http_client`` (your own httpx client, e.g. for proxies; it
-    keeps its own timeouts unless you pass ``timeout``, and is not closed for you).
+    backoff start, cap and jitter), ``value_checks`` (``"default"``, ``"strict"`` or ``"off"``:
+    how the values of filters are checked before a create or preview), ``http_client`` (your own
+    httpx client, e.g. for proxies; it keeps its own timeouts unless you pass ``timeout``, and is
+    not closed for you).
     """
 
     def __init__(
@@ -58,6 +62,7 @@ class AsyncAudienceLab(BaseClient[httpx.AsyncClient]):
         timeout: TimeoutTypes = None,
         max_retries: int = DEFAULT_MAX_RETRIES,
         retry_policy: RetryPolicy | None = None,
+        value_checks: ValueChecks = "default",
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
         self._setup(
@@ -66,6 +71,7 @@ class AsyncAudienceLab(BaseClient[httpx.AsyncClient]):
             timeout=timeout,
             max_retries=max_retries,
             retry_policy=retry_policy,
+            value_checks=value_checks,
             http_client=http_client,
             new_http=httpx.AsyncClient,
         )
@@ -92,6 +98,12 @@ class AsyncAudienceLab(BaseClient[httpx.AsyncClient]):
         from audiencelab._async.pixels import AsyncPixels
 
         return AsyncPixels(self)
+
+    @cached_property
+    def _vocabulary_store(self) -> AsyncVocabularyStore:
+        from audiencelab._async.vocabularies import AsyncVocabularyStore
+
+        return AsyncVocabularyStore(self)
 
     @cached_property
     def segments(self) -> AsyncSegments:

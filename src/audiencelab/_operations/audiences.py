@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from audiencelab._columns import RECORD_COLUMNS
 from audiencelab._exceptions import (
+    APIResponseValidationError,
     AudienceNotReadyError,
+    AudienceTooSmallError,
     CallMethod,
     FilterValidationError,
     InputProblem,
+    PassArgument,
     WaitTimeoutError,
 )
 from audiencelab._filters import AudienceFilters, parse_filters
@@ -41,9 +45,19 @@ from audiencelab._validate import (
     check_name,
     check_positive_int,
     closest,
+    describe,
     normalize_segments,
 )
+from audiencelab._value_checks import (
+    VALUE_CHECKS,
+    ValueChecks,
+    check_values,
+    geography_problems,
+    warn_user,
+)
+from audiencelab._vocabularies import BUNDLED, Vocabulary
 
+T = TypeVar("T")
 FiltersInput = AudienceFilters | Mapping[str, Any]
 SegmentInput = str | Sequence[str] | None
 
@@ -51,7 +65,10 @@ SegmentInput = str | Sequence[str] | None
 ATTRIBUTE_NAMES = ("segments", "industries", "departments", "seniority", "sic", "gender")
 #: ``days_back`` of a preview: required by the API, 1-10 (reference §3.6).
 PREVIEW_DAYS_BACK_MAX = 10
+PREVIEW_DAYS_BACK_DEFAULT = 7
 PREVIEW_LIMIT_MAX = 500
+#: Response headers in which the sandbox explains filters that will match oddly.
+SANDBOX_WARNING_HEADERS = ("x-sandbox-filter-warnings", "x-sandbox-ignored-filters")
 
 
 def audience_body(
@@ -77,21 +94,74 @@ def audience_body(
     return body
 
 
+def check_policy(value_checks: object, problems: list[InputProblem]) -> None:
+    if value_checks not in VALUE_CHECKS:
+        problems.append(
+            InputProblem(
+                "value_checks",
+                f"expected one of {', '.join(map(repr, VALUE_CHECKS))}, got {describe(value_checks)}",
+            )
+        )
+
+
+def _checked_values(
+    body: dict[str, Any],
+    problems: list[InputProblem],
+    vocabularies: Mapping[str, Vocabulary],
+    value_checks: ValueChecks,
+) -> dict[str, Any]:
+    """The body with its values checked against ``vocabularies`` (problems appended), and the
+    warnings issued. Only a body without other problems is checked: one thing at a time."""
+    if problems or value_checks not in VALUE_CHECKS:
+        return body
+    problems.extend(geography_problems(body, value_checks))
+    report = check_values(body, vocabularies, value_checks)
+    problems.extend(report.problems)
+    if not problems:
+        warn_user(report.warnings)
+    return report.body
+
+
 def create_audience(
     name: str,
     filters: FiltersInput,
     segment: SegmentInput = None,
     days_back: int | None = None,
+    *,
+    allow_unfiltered: bool = False,
+    value_checks: ValueChecks = "default",
 ) -> Operation[AudienceCreated]:
-    """``POST /audiences``: every argument checked, the exact body built; nothing is sent."""
+    """``POST /audiences``: every argument checked, the exact body built; nothing is sent.
+
+    Refused: filters that select nothing in particular (no filter and no segment) unless
+    ``allow_unfiltered``; ZIP codes in another state than every state given; values of the
+    bundled vocabularies that are unknown (see :mod:`audiencelab._value_checks` for the
+    ``value_checks`` policies). The clients also check the values of the live vocabularies.
+    """
     problems: list[InputProblem] = []
     check_name(name, problems)
+    check_bool(allow_unfiltered, problems, "allow_unfiltered")
+    check_policy(value_checks, problems)
     body = {"name": name, **audience_body(problems, filters, segment, days_back)}
+    if "filters" in body and not body["filters"] and "segment" not in body and not allow_unfiltered:
+        problems.append(
+            InputProblem(
+                "filters",
+                "no filter and no segment: this would build an unfiltered audience of everyone",
+                remedy=PassArgument("allow_unfiltered", True, "if that is what you want"),
+            )
+        )
+    body = _checked_values(body, problems, BUNDLED, value_checks)
     raise_if(problems, FilterValidationError)
+    return _create_operation(body)
+
+
+def _create_operation(body: dict[str, Any]) -> Operation[AudienceCreated]:
+    name = body["name"]
     return Operation(
         "POST",
         "/audiences",
-        parse=lambda r: AudienceCreated.model_validate(r.json()),
+        parse=lambda r: AudienceCreated.model_validate(_sandbox_warned(r).json()),
         body=body,
         safe_to_retry=False,
         check_outcome=CallMethod(
@@ -176,13 +246,17 @@ def create_custom_audience(topic: str, description: str) -> Operation[CustomAudi
 def preview_audience(
     filters: FiltersInput,
     segment: SegmentInput = None,
-    days_back: int = 7,
+    days_back: int = PREVIEW_DAYS_BACK_DEFAULT,
     limit: int | None = None,
     score: bool | None = None,
     include_dnc: bool | None = None,
+    *,
+    value_checks: ValueChecks = "default",
 ) -> Operation[AudiencePreview]:
-    """``POST /audiences/preview``, checked like :func:`create_audience`."""
+    """``POST /audiences/preview``, checked like :func:`create_audience` (an unfiltered
+    preview is allowed: it only counts)."""
     problems: list[InputProblem] = []
+    check_policy(value_checks, problems)
     body = audience_body(problems, filters, segment, days_back, days_back_max=PREVIEW_DAYS_BACK_MAX)
     if limit is not None:
         check_positive_int(limit, problems, "limit", minimum=0, maximum=PREVIEW_LIMIT_MAX)
@@ -191,8 +265,77 @@ def preview_audience(
         if flag is not None:
             check_bool(flag, problems, name)
             body[name] = flag
+    body = _checked_values(body, problems, BUNDLED, value_checks)
     raise_if(problems, FilterValidationError)
-    return Operation("POST", "/audiences/preview", parse=model(AudiencePreview), body=body)
+    return _preview_operation(body)
+
+
+def _preview_operation(body: dict[str, Any]) -> Operation[AudiencePreview]:
+    return Operation(
+        "POST",
+        "/audiences/preview",
+        parse=lambda r: AudiencePreview.model_validate(_sandbox_warned(r).json()),
+        body=body,
+    )
+
+
+def _sandbox_warned(response: Response) -> Response:
+    """The sandbox explains filters that will match oddly in headers: pass them on as warnings."""
+    notes = [
+        note.strip()
+        for name in SANDBOX_WARNING_HEADERS
+        for note in (response.headers.get(name) or "").split(";")
+        if note.strip()
+    ]
+    warn_user([f"the sandbox says: {note}" for note in notes])
+    return response
+
+
+def with_values_checked(
+    op: Operation[T], vocabularies: Mapping[str, Vocabulary], value_checks: ValueChecks
+) -> Operation[T]:
+    """``op`` (a create or a preview) with its values checked against more vocabularies (the
+    live ones): refused with every problem, or sent with the values in their known spelling."""
+    if not vocabularies or value_checks == "off" or not isinstance(op.body, dict):
+        return op
+    problems: list[InputProblem] = []
+    report = check_values(op.body, vocabularies, value_checks)
+    problems.extend(report.problems)
+    raise_if(problems, FilterValidationError)
+    warn_user(report.warnings)
+    return dataclasses.replace(op, body=report.body)
+
+
+def check_min_count(min_count: object) -> None:
+    problems: list[InputProblem] = []
+    check_positive_int(min_count, problems, "min_count", minimum=0)
+    raise_if(problems, FilterValidationError)
+
+
+def enough_people(preview: AudiencePreview, min_count: int) -> None:
+    """Refuse to create when the preview counted fewer than ``min_count`` people."""
+    if preview.count is None:
+        raise APIResponseValidationError(
+            "the preview answered without a count, so min_count cannot be checked; nothing "
+            "was created",
+            method="POST",
+            url="/audiences/preview",
+        )
+    if preview.count < min_count:
+        raise AudienceTooSmallError(preview.count, min_count)
+
+
+def preview_of(create: Operation[AudienceCreated]) -> Operation[AudiencePreview]:
+    """The preview of the audience ``create`` would build: its filters, segment and look-back
+    (a preview looks back at most 10 days), without sample rows."""
+    body = create.body
+    assert isinstance(body, dict)
+    days_back = min(body.get("days_back", PREVIEW_DAYS_BACK_DEFAULT), PREVIEW_DAYS_BACK_MAX)
+    preview: dict[str, Any] = {"filters": body["filters"]}
+    if "segment" in body:
+        preview["segment"] = body["segment"]
+    preview.update(days_back=days_back, limit=0)
+    return _preview_operation(preview)
 
 
 def audience_attributes(name: str) -> Operation[AttributeValues]:
@@ -209,12 +352,17 @@ def audience_attributes(name: str) -> Operation[AttributeValues]:
 
     def parse(response: Response) -> AttributeValues:
         block = json_object(response)["attributes"][name]
-        values: list[Any] = list(block.get("data") or [])
-        if name == "segments":
-            values = [SegmentOption(**v) if isinstance(v, dict) else v for v in values]
-        return AttributeValues(name=name, count=block.get("count", len(values)), values=values)
+        values = list(block.get("data") or [])
+        return attribute_values(name, values, block.get("count"))
 
     return Operation("GET", f"/audiences/attributes/{name}", parse=parse)
+
+
+def attribute_values(name: str, values: list[Any], count: int | None = None) -> AttributeValues:
+    """The values of an attribute list as the API (or the cache) gave them."""
+    if name == "segments":
+        values = [SegmentOption(**v) if isinstance(v, dict) else v for v in values]
+    return AttributeValues(name=name, count=len(values) if count is None else count, values=values)
 
 
 def audience_ready(audience_id: str, page: RecordsPage, waited: float) -> AudienceReady:

@@ -9,8 +9,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, overload
 
 from audiencelab import _operations as ops
-from audiencelab._create_many import CreateResult, create_many_sync
-from audiencelab._exceptions import AudienceNotReadyError
+from audiencelab._create_many import CreateResult, create_many_sync, create_operations, in_spec
+from audiencelab._exceptions import AudienceNotReadyError, FilterValidationError
 from audiencelab._export import ExportOptions, ExportSummary, export_job, export_sync
 from audiencelab._models import (
     AttributeValues,
@@ -26,6 +26,7 @@ from audiencelab._models import (
 )
 from audiencelab._polling import Poller
 from audiencelab._sync.paging import Pager, page_items, poll
+from audiencelab._value_checks import ValueChecks
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -49,14 +50,37 @@ class Audiences:
         filters: ops.FiltersInput,
         segment: ops.SegmentInput = None,
         days_back: int | None = None,
+        *,
+        value_checks: ValueChecks | None = None,
+        allow_unfiltered: bool = False,
+        min_count: int | None = None,
     ) -> AudienceCreated:
         """Create an audience (``POST /audiences``); its records are built in the background.
 
         ``filters`` is an :class:`AudienceFilters` or a dict with the official keys. Unknown keys,
-        bad ages, unprefixed segment IDs and the like raise :class:`FilterValidationError` before
-        anything is sent. Never silently repeated: see the retry table in the README.
+        bad ages, unprefixed segment IDs, filter values that are likely typos (``value_checks``:
+        ``"default"``, ``"strict"`` or ``"off"``; default: the client's), ZIP codes outside
+        every state given, and filters that select everyone (unless ``allow_unfiltered``) raise
+        :class:`FilterValidationError` before anything is sent. With ``min_count``, the
+        audience is previewed first and not created when fewer people match
+        (:class:`AudienceTooSmallError`). Never silently repeated: see the retry table in the
+        README.
         """
-        return self._client._execute(ops.create_audience(name, filters, segment, days_back))
+        policy = value_checks or self._client.value_checks
+        op = ops.create_audience(
+            name,
+            filters,
+            segment,
+            days_back,
+            allow_unfiltered=allow_unfiltered,
+            value_checks=policy,
+        )
+        op = self._client._vocabulary_store.check(op, policy)
+        if min_count is not None:
+            ops.check_min_count(min_count)
+            preview = self._client._execute(ops.preview_of(op))
+            ops.enough_people(preview, min_count)
+        return self._client._execute(op)
 
     def create_many(
         self,
@@ -64,6 +88,8 @@ class Audiences:
         *,
         concurrency: int = 8,
         on_result: Callable[[CreateResult], None] | None = None,
+        value_checks: ValueChecks | None = None,
+        allow_unfiltered: bool = False,
     ) -> list[CreateResult]:
         """Create many audiences, ``concurrency`` at a time (1-64); one result per spec, in order.
 
@@ -74,9 +100,19 @@ class Audiences:
         usable answer: it may exist and is never repeated) or ``not_sent`` (after the key was
         refused, the rest is not sent). ``on_result`` is called with each result as it is known
         (from the worker thread that made the request, with the sync client), also for those
-        left over when the run is interrupted.
+        left over when the run is interrupted. Values are checked as by :meth:`create`.
         """
-        return create_many_sync(self._client, specs, concurrency, on_result)
+        policy = value_checks or self._client.value_checks
+        batch = create_operations(specs, value_checks=policy, allow_unfiltered=allow_unfiltered)
+        checked = []
+        problems = []
+        for i, op in enumerate(batch):
+            try:
+                checked.append(self._client._vocabulary_store.check(op, policy))
+            except FilterValidationError as exc:
+                problems.extend(in_spec(i, exc))
+        ops.raise_if(problems, FilterValidationError)
+        return create_many_sync(self._client, checked, concurrency, on_result)
 
     @overload
     def list(self, *, page_size: int = 100) -> Pager[Page[Audience], Audience]: ...
@@ -124,17 +160,26 @@ class Audiences:
         *,
         score: bool | None = None,
         include_dnc: bool | None = None,
+        value_checks: ValueChecks | None = None,
     ) -> AudiencePreview:
         """Count and sample an audience before creating it (``POST /audiences/preview``).
 
         Checked like :meth:`create`; ``days_back`` is required by the API (1-10), ``limit`` 0-500.
         """
-        op = ops.preview_audience(filters, segment, days_back, limit, score, include_dnc)
+        policy = value_checks or self._client.value_checks
+        op = ops.preview_audience(
+            filters, segment, days_back, limit, score, include_dnc, value_checks=policy
+        )
+        op = self._client._vocabulary_store.check(op, policy)
         return self._client._execute(op)
 
     def attributes(self, name: str) -> AttributeValues:
-        """Allowed values of a filter: segments, industries, departments, seniority, sic, gender."""
-        return self._client._execute(ops.audience_attributes(name))
+        """Allowed values of a filter: segments, industries, departments, seniority, sic, gender.
+
+        Fetched once (``GET /audiences/attributes/{name}``), then kept for the client's life and
+        for a day in the user's cache directory: they are what filter values are checked against.
+        """
+        return self._client._vocabulary_store.attribute(name)
 
     def wait_until_ready(
         self, audience_id: str, *, timeout: float = DEFAULT_WAIT, poll_interval: float = 1.0

@@ -26,12 +26,14 @@ from audiencelab._http import (
 )
 from audiencelab._retry import RetryPolicy
 from audiencelab._sansio import Call, Done, Fail, Operation, Sleep, Step
+from audiencelab._value_checks import ValueChecks
 
 if TYPE_CHECKING:
     from audiencelab._sync.audiences import Audiences
     from audiencelab._sync.enrichment import Enrichment
     from audiencelab._sync.pixels import Pixels
     from audiencelab._sync.segments import Segments
+    from audiencelab._sync.vocabularies import VocabularyStore
 
 T = TypeVar("T")
 
@@ -47,8 +49,10 @@ class AudienceLab(BaseClient[httpx.Client]):
     Options: ``api_key`` (default ``$AUDIENCELAB_API_KEY``), ``base_url`` (default
     ``$AUDIENCELAB_BASE_URL`` or https://api.audiencelab.io), ``timeout`` (seconds or an
     ``httpx.Timeout``), ``max_retries`` (default 2), ``retry_policy`` (a :class:`RetryPolicy`:
-    backoff start, cap and jitter), ``http_client`` (your own httpx client, e.g. for proxies; it
-    keeps its own timeouts unless you pass ``timeout``, and is not closed for you).
+    backoff start, cap and jitter), ``value_checks`` (``"default"``, ``"strict"`` or ``"off"``:
+    how the values of filters are checked before a create or preview), ``http_client`` (your own
+    httpx client, e.g. for proxies; it keeps its own timeouts unless you pass ``timeout``, and is
+    not closed for you).
     """
 
     def __init__(
@@ -59,6 +63,7 @@ class AudienceLab(BaseClient[httpx.Client]):
         timeout: TimeoutTypes = None,
         max_retries: int = DEFAULT_MAX_RETRIES,
         retry_policy: RetryPolicy | None = None,
+        value_checks: ValueChecks = "default",
         http_client: httpx.Client | None = None,
     ) -> None:
         self._setup(
@@ -67,6 +72,7 @@ class AudienceLab(BaseClient[httpx.Client]):
             timeout=timeout,
             max_retries=max_retries,
             retry_policy=retry_policy,
+            value_checks=value_checks,
             http_client=http_client,
             new_http=httpx.Client,
         )
@@ -93,6 +99,12 @@ class AudienceLab(BaseClient[httpx.Client]):
         from audiencelab._sync.pixels import Pixels
 
         return Pixels(self)
+
+    @cached_property
+    def _vocabulary_store(self) -> VocabularyStore:
+        from audiencelab._sync.vocabularies import VocabularyStore
+
+        return VocabularyStore(self)
 
     @cached_property
     def segments(self) -> Segments:
