@@ -34,11 +34,12 @@ class _HideSecrets(logging.Formatter):
     """Whole log lines, tracebacks included, with every secret replaced."""
 
     def __init__(self, secrets: tuple[str, ...]) -> None:
-        super().__init__("%(levelname)s [%(name)s] %(message)s")
+        super().__init__("%(name)s] %(message)s")
         self.secrets = secrets
 
     def format(self, record: logging.LogRecord) -> str:
-        text = super().format(record)
+        # "info [uvicorn.error] ...": as the command line's own log lines
+        text = f"{record.levelname.lower()} [{super().format(record)}"
         for secret in self.secrets:
             text = text.replace(secret, "[API key hidden]")
         return text

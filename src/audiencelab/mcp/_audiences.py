@@ -86,8 +86,9 @@ people themselves, so a large audience does not flood the conversation. Waits up
 overwrite=true; an interrupted export continues with resume=true. Paths outside the export \
 folder are refused."""
 
-DELETE = """Delete an audience for good; it cannot be undone. Confirm with the user first. Call \
-list_audiences to find the ID."""
+DELETE = """Delete an audience for good: it cannot be undone, and its people can no longer be \
+read or exported (export them first if they are needed). Confirm with the user before calling it. \
+Call list_audiences to find the ID."""
 
 CUSTOM = """Ask AudienceLab to build a custom intent audience from a topic and a description of \
 the people interested in it. Uses a custom-audience credit. The answer is only "processing": the \

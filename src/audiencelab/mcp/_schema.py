@@ -161,9 +161,12 @@ def _plain(node: Any, defs: dict[str, Any]) -> Any:
     options = node.get("anyOf")
     if isinstance(options, list):
         kept = [o for o in options if o != {"type": "null"}]
+        rest = {k: v for k, v in node.items() if k != "anyOf"}
         if len(kept) == 1:
-            rest = {k: v for k, v in node.items() if k != "anyOf"}
             return _plain({**kept[0], **rest}, defs)
+        types = {o.get("type") for o in kept if isinstance(o, dict) and list(o) == ["type"]}
+        if len(types) == len(kept) and types == {"integer", "number"}:
+            return _plain({"type": "number", **rest}, defs)  # int | float: a number
     out: dict[str, Any] = {}
     for key, value in node.items():
         if key in ("title", "$defs") or (key == "default" and value is None):

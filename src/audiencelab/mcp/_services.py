@@ -94,10 +94,12 @@ get_enrichment_job until it is done, then download_enrichment_result. If the out
 unknown, call list_enrichment_jobs before creating it again."""
 
 LIST_JOBS = """List the enrichment jobs of this API key with their status, one page at a time. \
-Reads only."""
+Reads only. Use it to find a job's ID, and after create_enrichment_job reported an unknown \
+outcome, to see whether the job exists before creating it again."""
 
 GET_JOB = """The current status of one enrichment job (IN_QUEUE, PROCESSING, COMPLETED, FAILED, \
-NO_DATA). When has_result is true, call download_enrichment_result. Reads only."""
+NO_DATA). Jobs take minutes: while done is false, call it again later. When has_result is true, \
+call download_enrichment_result. Reads only."""
 
 DOWNLOAD = """Save a finished enrichment job's result file (CSV) in the server's export folder. \
 `path` is relative to that folder (e.g. "enriched.csv"); paths outside it are refused, and an \
@@ -109,14 +111,16 @@ ID and the script URL to install on the site. Not repeated automatically: if the
 reported unknown, call list_pixels before creating it again."""
 
 LIST_PIXELS = """List the pixels of this API key (ID, website, install URL), one page at a time. \
-Reads only."""
+Reads only. Use it to find a pixel's ID for get_pixel_events, and after create_pixel reported an \
+unknown outcome."""
 
 EVENTS = """Read one page of a pixel's visitor events (page views, clicks, form submissions...); \
 `resolution` holds the identified person. version "v3" (default; can filter by event_type) or \
 "v4" (richer person data). Page n reads the n pages before it. Reads only."""
 
-DELETE_PIXEL = """Delete (archive) a pixel; it stops identifying visitors. Confirm with the user \
-first. Call list_pixels to find the ID."""
+DELETE_PIXEL = """Delete (archive) a pixel: it stops identifying the website's visitors, and the \
+script installed on the site stops working. Confirm with the user before calling it. Call \
+list_pixels to find the ID."""
 
 SEGMENT = """Read one page of a Studio segment's people (the segment ID is shown under the \
 segment's name in AudienceLab Studio), 25 by default, at most 100. Pass `columns` to get only \

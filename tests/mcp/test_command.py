@@ -1,0 +1,46 @@
+"""The ``audiencelab mcp`` command itself: cheap to load, and clear when it cannot start."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from ..cli.helpers import run_process
+
+
+def test_the_command_line_imports_mcp_only_when_the_server_runs() -> None:
+    code = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from audiencelab.cli import app\n"
+        "for args in (['--help'], ['mcp', '--help']):\n"
+        "    result = CliRunner().invoke(app, args)\n"
+        "    assert result.exit_code == 0, result.output\n"
+        "assert '--read-only' in result.output and '--export-dir' in result.output\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'mcp' or m == 'audiencelab.mcp'"
+        " or m.startswith('audiencelab.mcp.')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_without_a_key_or_the_sandbox_it_says_how_to_go_on(tmp_path: Path) -> None:
+    run = run_process(["mcp"], {}, cwd=tmp_path)
+    assert run.code == 3
+    assert run.stdout == ""  # stdout is the protocol's: nothing else ever goes there
+    assert "AUDIENCELAB_API_KEY" in run.stderr
+    assert "--sandbox" in run.stderr
+
+
+def test_bad_options_stop_it_before_it_starts(tmp_path: Path) -> None:
+    missing = run_process(["mcp", "--sandbox", "--export-dir", str(tmp_path / "nope")], {})
+    assert missing.code == 2
+    assert "is not a folder" in missing.stderr
+    both = run_process(["mcp", "--sandbox", "--base-url", "http://127.0.0.1:1"], {})
+    assert both.code == 2
+    assert "cannot be used together" in both.stderr
+    transport = run_process(["mcp", "--sandbox", "--transport", "ftp"], {})
+    assert transport.code == 2
+    assert "ftp" in transport.stderr
+    assert "" == missing.stdout == both.stdout == transport.stdout
