@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 from pathlib import Path
@@ -44,3 +45,19 @@ def test_bad_options_stop_it_before_it_starts(tmp_path: Path) -> None:
     assert transport.code == 2
     assert "ftp" in transport.stderr
     assert "" == missing.stdout == both.stdout == transport.stdout
+
+
+def test_log_lines_hide_the_key_even_in_tracebacks() -> None:
+    from audiencelab.cli._mcp import _HideSecrets
+
+    secret = "sk_test_secret_91c2"
+    try:
+        raise ValueError(f"failed with {secret}")
+    except ValueError:
+        record = logging.LogRecord(
+            "mcp.server", logging.ERROR, __file__, 1, "sent %s", (secret,), sys.exc_info()
+        )
+    text = _HideSecrets((secret,)).format(record)
+    assert text.startswith("error [mcp.server] sent [API key hidden]")
+    assert "Traceback" in text
+    assert secret not in text

@@ -37,7 +37,7 @@ from audiencelab.mcp._errors import (
 from audiencelab.mcp._prompts import build_audience_prompt
 from audiencelab.mcp._resources import register_resources
 from audiencelab.mcp._services import service_tools
-from audiencelab.mcp._tools import ToolContext, ToolSpec, closest, guarded
+from audiencelab.mcp._tools import ToolContext, ToolSpec, closest
 
 __all__ = ["AudienceLabMCP", "build_server", "run_http", "run_stdio", "tool_specs"]
 
@@ -102,7 +102,9 @@ class AudienceLabMCP(MCPServer[Any]):
             return input_error_result(problems, hints)
         try:
             return await super().call_tool(name, arguments, context)
-        except UnexpectedToolError as exc:  # e.g. a result that does not fit its schema: a bug
+        except UnexpectedToolError as exc:
+            # Anything the tool raised (its __cause__): an SDK error becomes a tool error a model
+            # can act on; anything else an internal error, without its details or traceback.
             return error_result(exc.__cause__ or exc, hints)
 
     def _unknown_tool(self, name: str) -> CallToolResult:
@@ -136,7 +138,7 @@ def _tool(spec: ToolSpec, ctx: ToolContext) -> Tool:
         open_world_hint=not ctx.sandbox,
     )
     return Tool.from_function(
-        guarded(spec),
+        spec.fn,
         name=spec.name,
         title=spec.title,
         description=spec.description,

@@ -1,10 +1,9 @@
 """What every tool shares: the context it runs in, how it is declared, the argument types with
-their descriptions, and the boundary that turns any exception into a tool error."""
+their descriptions, and column selection."""
 
 from __future__ import annotations
 
 import difflib
-import functools
 import inspect
 import re
 from collections.abc import Callable, Sequence
@@ -15,7 +14,7 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from audiencelab import AudienceLab, InputProblem, InputValidationError
-from audiencelab.mcp._errors import ErrorHints, RefusedAfterRead, error_result
+from audiencelab.mcp._errors import ErrorHints, RefusedAfterRead
 
 __all__ = [
     "Columns",
@@ -26,7 +25,6 @@ __all__ = [
     "argument_names",
     "check_column_names",
     "closest",
-    "guarded",
     "page_info",
     "select_columns",
 ]
@@ -59,7 +57,12 @@ class ToolContext:
 
 @dataclass(frozen=True)
 class ToolSpec:
-    """One tool: its function and how it behaves (the MCP annotations are derived from this)."""
+    """One tool: its function and how it behaves (the MCP annotations are derived from this).
+
+    Functions are sync on purpose: the SDK client is synchronous, and the MCP server runs sync
+    tools on worker threads, so that a slow call never blocks the others. They raise freely: the
+    server turns every exception into a tool error (see ``AudienceLabMCP.call_tool``).
+    """
 
     name: str
     fn: Callable[..., Any]
@@ -83,24 +86,6 @@ class ToolSpec:
 
 def argument_names(fn: Callable[..., Any]) -> tuple[str, ...]:
     return tuple(inspect.signature(fn).parameters)
-
-
-def guarded(spec: ToolSpec) -> Callable[..., Any]:
-    """The tool's function, returning a tool error instead of raising (no traceback escapes).
-
-    Sync on purpose: the SDK client is synchronous, and the MCP server runs sync tools on worker
-    threads, so a slow call never blocks the others.
-    """
-    hints = spec.hints()
-
-    @functools.wraps(spec.fn)
-    def run(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return spec.fn(*args, **kwargs)
-        except Exception as exc:
-            return error_result(exc, hints)
-
-    return run
 
 
 def _norm(text: str) -> str:
