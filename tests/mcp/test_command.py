@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -35,9 +36,11 @@ def test_without_a_key_or_the_sandbox_it_says_how_to_go_on(tmp_path: Path) -> No
 
 
 def test_bad_options_stop_it_before_it_starts(tmp_path: Path) -> None:
-    missing = run_process(["mcp", "--sandbox", "--export-dir", str(tmp_path / "nope")], {})
+    (tmp_path / "a-file").write_text("x")
+    missing = run_process(["mcp", "--sandbox", "--export-dir", str(tmp_path / "a-file")], {})
     assert missing.code == 2
-    assert "is not a folder" in missing.stderr
+    assert "--export-dir" in missing.stderr
+    assert "cannot be used" in missing.stderr
     both = run_process(["mcp", "--sandbox", "--base-url", "http://127.0.0.1:1"], {})
     assert both.code == 2
     assert "cannot be used together" in both.stderr
@@ -61,3 +64,24 @@ def test_log_lines_hide_the_key_even_in_tracebacks() -> None:
     assert text.startswith("error [mcp.server] sent [API key hidden]")
     assert "Traceback" in text
     assert secret not in text
+
+
+def test_it_makes_a_missing_export_folder_and_stops_cleanly_when_stdin_closes(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "new" / "exports"
+    env = {**os.environ, "AUDIENCELAB_SANDBOX_DIR": str(tmp_path / "sandbox")}
+    run = subprocess.run(
+        [sys.executable, "-m", "audiencelab.cli", "mcp", "--sandbox", "--export-dir", str(folder)],
+        stdin=subprocess.DEVNULL,  # a client that connects and goes away at once
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == ""
+    assert folder.is_dir()
+    assert "Traceback" not in run.stderr
+    assert f"exports go to {folder}" in run.stderr

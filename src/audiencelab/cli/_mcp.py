@@ -66,13 +66,19 @@ def _log_everything_else(ctx: typer.Context, state: State) -> None:
 
 def _folder(path: Path) -> Path:
     folder = path.expanduser()
-    if not folder.is_dir():
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
         raise CliError(
-            f"--export-dir {str(path)!r} is not a folder; create it first, or pass another one",
+            f"--export-dir {str(path)!r} cannot be used: {exc.strerror or exc}; pass a folder "
+            "you can write to",
+            EXIT_USAGE,
+        ) from None
+    if not os.access(folder, os.W_OK):
+        raise CliError(
+            f"--export-dir {str(path)!r} is not writable; pass a folder you can write to",
             EXIT_USAGE,
         )
-    if not os.access(folder, os.W_OK):
-        raise CliError(f"--export-dir {str(path)!r} is not writable", EXIT_USAGE)
     return folder.resolve()
 
 
@@ -113,7 +119,7 @@ def mcp_command(
         Path | None,
         typer.Option(
             "--export-dir",
-            help="The only folder exports may be written to (default: the current folder).",
+            help="The only folder files are written to; created if missing (default: the current folder).",
             metavar="DIR",
             show_default=False,
         ),
