@@ -10,11 +10,12 @@ import audiencelab
 
 
 def test_core_import_stays_light() -> None:
-    """`import audiencelab` loads neither the CLI, the sandbox, nor pyarrow."""
+    """`import audiencelab` loads neither the CLI, the sandbox, the MCP server, nor pyarrow."""
     code = (
         "import sys, audiencelab\n"
         "heavy = [m for m in sys.modules if m.startswith(('audiencelab.cli', 'audiencelab.sandbox', "
-        "'pyarrow', 'starlette', 'uvicorn', 'typer', 'yaml'))]\n"
+        "'audiencelab.mcp', 'pyarrow', 'starlette', 'uvicorn', 'typer', 'yaml')) "
+        "or m.split('.')[0] in ('mcp', 'mcp_types')]\n"
         "print(heavy)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
