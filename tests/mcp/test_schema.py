@@ -58,7 +58,7 @@ def test_every_key_in_the_schema_is_accepted_by_the_sdk(path: str) -> None:
         value = 1
     for part in reversed(rest):
         value = {part: value}
-    body = operations.create_audience("x", {top: value}).body
+    body = operations.create_audience("x", {top: value}, value_checks="off").body  # keys only
     assert top in body["filters"]
 
 

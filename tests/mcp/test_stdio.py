@@ -339,3 +339,35 @@ async def test_resources_give_the_schema_the_attribute_values_and_the_guide(
     assert values["use_in"] == "filters.businessProfile.seniority"
     assert values["count"] == len(values["values"]) > 0
     assert "silently ignores" in guide.contents[0].text  # type: ignore[union-attr]
+
+
+@pytest.mark.anyio
+async def test_values_are_checked_and_warned_about_for_the_model(tmp_path: Path) -> None:
+    async with stdio_server(tmp_path, "--sandbox") as server:
+        typo = await server.call(
+            "create_audience",
+            {"name": "x", "filters": {"businessProfile": {"industry": ["Sofware Development"]}}},
+        )
+        assert typo.is_error
+        [problem] = typo.structured_content["problems"]
+        assert problem["path"] == "filters.businessProfile.industry[0]"
+        assert problem["suggestion"] == "Software Development"
+        assert "nothing was sent" in text_of(typo).lower()
+
+        everyone = await server.call("create_audience", {"name": "all", "filters": {}})
+        assert everyone.is_error
+        assert "allow_unfiltered=true" in text_of(everyone)
+
+        preview = await server.ok(
+            "preview_audience",
+            {"filters": {"businessProfile": {"industry": ["Quantum Basket Weaving"]}}},
+        )
+        assert any("'Quantum Basket Weaving' is not among" in w for w in preview["warnings"])
+
+        few = await server.call(
+            "create_audience",
+            {"name": "few", "filters": {"zip": ["60601"], "age": {"minAge": 119}}, "min_count": 1},
+        )
+        assert few.is_error
+        assert "fewer than the 1 asked for" in text_of(few)
+        assert sandbox_audiences(tmp_path / "sandbox") == []

@@ -33,6 +33,7 @@ from audiencelab.mcp._tools import (
     check_column_names,
     page_info,
     select_columns,
+    value_warnings,
 )
 from audiencelab.mcp._vocabulary import attribute_values
 
@@ -129,9 +130,26 @@ def audience_tools(ctx: ToolContext) -> list[ToolSpec]:
         dry_run: Annotated[
             bool, Field(description="Check and return the exact request without sending it.")
         ] = False,
+        allow_unfiltered: Annotated[
+            bool,
+            Field(
+                description="Set to true only when the user wants everyone: without any filter "
+                "or segment, the audience is refused, as it would not be filtered at all."
+            ),
+        ] = False,
+        min_count: Annotated[
+            int | None,
+            Field(
+                ge=0,
+                description="Preview first and create nothing when fewer people than this match.",
+            ),
+        ] = None,
     ) -> AudienceCreatedResult:
         if dry_run:
-            op = operations.create_audience(name, filters, segment, days_back)
+            with value_warnings() as warned:
+                op = operations.create_audience(
+                    name, filters, segment, days_back, allow_unfiltered=allow_unfiltered
+                )
             return AudienceCreatedResult(
                 audience_id=None,
                 dry_run=True,
@@ -141,11 +159,23 @@ def audience_tools(ctx: ToolContext) -> list[ToolSpec]:
                     body=op.body,
                     content=(op.content or b"").decode("utf-8"),
                 ),
+                warnings=warned,
                 next_step="Nothing was sent. Call create_audience without dry_run to create it.",
             )
-        created = audiences.create(name, filters, segment, days_back)
+        with value_warnings() as warned:
+            created = audiences.create(
+                name,
+                filters,
+                segment,
+                days_back,
+                allow_unfiltered=allow_unfiltered,
+                min_count=min_count,
+            )
         return AudienceCreatedResult(
-            audience_id=created.audience_id, dry_run=False, next_step=_next_for(created.audience_id)
+            audience_id=created.audience_id,
+            dry_run=False,
+            warnings=warned,
+            next_step=_next_for(created.audience_id),
         )
 
     def preview_audience(
@@ -160,12 +190,14 @@ def audience_tools(ctx: ToolContext) -> list[ToolSpec]:
         columns: Columns = None,
     ) -> AudiencePreviewResult:
         check_column_names(columns)
-        preview = audiences.preview(filters, segment, days_back, limit)
+        with value_warnings() as warned:
+            preview = audiences.preview(filters, segment, days_back, limit)
         _, sample = select_columns(preview.result[:limit], columns)
         return AudiencePreviewResult(
             count=preview.count,
             sample=sample,
             field_coverage=preview.field_coverage,
+            warnings=warned,
             next_step=(
                 "If the count looks right, call create_audience with the same filters; else "
                 "adjust them and preview again."

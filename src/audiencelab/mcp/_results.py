@@ -58,10 +58,17 @@ class RequestPreview(_Result):
     content: str = Field(description="The body's exact bytes, as text.")
 
 
+_WARNINGS = (
+    "Filter values sent although they are not among the values the API lists (they may match "
+    "nobody): check them with list_attribute_values."
+)
+
+
 class AudienceCreatedResult(_Result):
     audience_id: str | None = Field(description="The new audience's ID (None on a dry run).")
     dry_run: bool = Field(description="True when nothing was sent.")
     request: RequestPreview | None = Field(None, description="The request (dry runs only).")
+    warnings: list[str] = Field(default_factory=list, description=_WARNINGS)
     next_step: str = Field(description="What to do next.")
 
 
@@ -71,6 +78,7 @@ class AudiencePreviewResult(_Result):
     field_coverage: dict[str, float] = Field(
         description="Share of matching people (0-1) who have a value in each column."
     )
+    warnings: list[str] = Field(default_factory=list, description=_WARNINGS)
     next_step: str = Field(description="What to do next.")
 
 

@@ -3,17 +3,20 @@ their descriptions, and column selection."""
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import inspect
 import re
-from collections.abc import Callable, Sequence
+import threading
+import warnings
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import Field
 
-from audiencelab import AudienceLab, InputProblem, InputValidationError
+from audiencelab import AudienceLab, FilterValueWarning, InputProblem, InputValidationError
 from audiencelab.mcp._errors import ErrorHints, RefusedAfterRead
 
 __all__ = [
@@ -27,6 +30,7 @@ __all__ = [
     "closest",
     "page_info",
     "select_columns",
+    "value_warnings",
 ]
 
 Row = dict[str, Any]
@@ -139,6 +143,20 @@ def select_columns(rows: list[Row], columns: Sequence[str] | None) -> tuple[list
         if problems:
             raise RefusedAfterRead(problems)
     return wanted, [{name: row.get(name) for name in wanted} for row in rows]
+
+
+_WARNINGS = threading.Lock()  # warnings.catch_warnings changes process-wide state
+
+
+@contextlib.contextmanager
+def value_warnings() -> Iterator[list[str]]:
+    r"""The SDK's :class:`FilterValueWarning`\ s issued in the block (values sent although they
+    are not in the known lists), for the model to read instead of stderr."""
+    found: list[str] = []
+    with _WARNINGS, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", FilterValueWarning)
+        yield found
+    found.extend(str(w.message) for w in caught if issubclass(w.category, FilterValueWarning))
 
 
 def page_info(page: Any, number: int, size: int, count: int) -> dict[str, Any]:
