@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import pydantic_core
 
-from audiencelab._exceptions import InputProblem, InputValidationError
+from audiencelab._exceptions import CallMethod, InputProblem, InputValidationError, NotFoundError
 from audiencelab._models import Page
 from audiencelab._sansio import Operation, Response
 from audiencelab._validate import check_positive_int
@@ -36,6 +36,17 @@ def paging_params(page: int, page_size: int) -> list[tuple[str, str]]:
     check_paging(page, page_size, problems)
     raise_if(problems)
     return [("page", str(page)), ("page_size", str(page_size))]
+
+
+def not_found_among(what: str, item_id: str, list_path: str, list_method: str) -> NotFoundError:
+    """No such item among every item of the key's list (the API has no lookup by ID for it)."""
+    return NotFoundError(
+        f"no {what} {item_id} among this key's {what}s",
+        status_code=404,
+        method="GET",
+        url=list_path,
+        remedy=CallMethod(list_method, purpose="to list them"),
+    )
 
 
 def json_object(response: Response) -> dict[str, Any]:

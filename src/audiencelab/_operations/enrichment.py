@@ -15,7 +15,7 @@ from audiencelab._exceptions import (
     WaitTimeoutError,
 )
 from audiencelab._models import EnrichmentJob, EnrichmentJobCreated, EnrichResult, Page
-from audiencelab._operations._common import model, paging_params, raise_if
+from audiencelab._operations._common import model, not_found_among, paging_params, raise_if
 from audiencelab._sansio import Operation, encode_json, path_param
 from audiencelab._validate import check_bool, check_name, check_positive_int, closest, describe
 
@@ -267,13 +267,7 @@ def job_id_of(job: str | EnrichmentJob | EnrichmentJobCreated) -> str:
 
 def job_not_found(job_id: str) -> NotFoundError:
     """``get_job`` looked through every job of the key (``GET /enrichments``) without finding it."""
-    return NotFoundError(
-        f"no enrichment job {job_id} among this key's jobs",
-        status_code=404,
-        method="GET",
-        url="/enrichments",
-        remedy=CallMethod("enrichment.jobs", purpose="to list them"),
-    )
+    return not_found_among("enrichment job", job_id, "/enrichments", "enrichment.jobs")
 
 
 def job_wait_timeout(job_id: str, waited: float) -> WaitTimeoutError:

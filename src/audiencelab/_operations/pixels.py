@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from audiencelab._exceptions import CallMethod, InputProblem, NotFoundError
 from audiencelab._models import EventsPage, Page, Pixel, PixelCreated
-from audiencelab._operations._common import model, paging_params, raise_if
+from audiencelab._operations._common import model, not_found_among, paging_params, raise_if
 from audiencelab._sansio import Operation, path_param
 from audiencelab._validate import check_name, describe
 
@@ -86,10 +86,4 @@ def delete_pixel(pixel_id: str) -> Operation[None]:
 
 def pixel_not_found(pixel_id: str) -> NotFoundError:
     """``get`` looked through every pixel of the key (``GET /pixels``) without finding it."""
-    return NotFoundError(
-        f"no pixel {pixel_id} among this key's pixels",
-        status_code=404,
-        method="GET",
-        url="/pixels",
-        remedy=CallMethod("pixels.list", purpose="to list them"),
-    )
+    return not_found_among("pixel", pixel_id, "/pixels", "pixels.list")
