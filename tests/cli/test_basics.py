@@ -20,7 +20,7 @@ def test_help_lists_the_commands_and_documents_the_exit_codes() -> None:
     for words in ("Exit codes", "0 success", "2 bad input", "3 authentication", "4 not found"):
         assert words in " ".join(run.stdout.split())
     assert "--install-completion" in run.stdout  # shell completion through Typer
-    help_text = " ".join(run.stdout.split())
+    help_text = " ".join(run.stdout.replace("│", " ").split())  # wrapped inside the panel
     assert "AUDIENCELAB_API_KEY environment variable" in help_text
     assert "shell history" in help_text  # why --api-key is the less safe way
 

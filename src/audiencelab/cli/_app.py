@@ -17,6 +17,7 @@ from audiencelab.cli._audiences import audiences_app
 from audiencelab.cli._context import SANDBOX_ENV, State
 from audiencelab.cli._enrichment import enrich_command, enrichments_app
 from audiencelab.cli._errors import (
+    EXIT_API,
     EXIT_CODES_HELP,
     EXIT_INTERRUPTED,
     EXIT_USAGE,
@@ -25,17 +26,27 @@ from audiencelab.cli._errors import (
     describe_error,
     exit_code_for,
 )
+from audiencelab.cli._extras import extra_for, missing_extra_message
 from audiencelab.cli._mcp import mcp_command
 from audiencelab.cli._output import Output
+from audiencelab.cli._parsing import hoist_global_options, plain_help
 from audiencelab.cli._pixels import pixels_app
 from audiencelab.cli._sandbox import sandbox_app
 from audiencelab.cli._segments import segments_app
 
-__all__ = ["app", "main"]
+__all__ = ["app", "run"]
 
 
 class _RootGroup(TyperGroup):
-    """Turns every error into one line on stderr and an exit code (see ``EXIT_CODES_HELP``)."""
+    """Reads global options before or after the command, shows help plainly, and turns every
+    error into one line on stderr and an exit code (see ``EXIT_CODES_HELP``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        plain_help(self)
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, hoist_global_options(self, ctx, args))
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -60,6 +71,12 @@ class _RootGroup(TyperGroup):
                 raise  # usage errors: Typer prints them and exits with status 2
             state = ctx.find_object(State)
             out = state.out if state is not None else Output()
+            missing = extra_for(exc)
+            if missing is not None:  # a command that needs an optional extra
+                command = ctx.invoked_subcommand
+                needs = f"`audiencelab {command}`" if command else "this command"
+                out.error(missing_extra_message(missing, needs, getattr(exc, "name", None)))
+                raise typer.Exit(EXIT_API) from None
             if state is not None and state.verbose:
                 out.raw_error("".join(traceback.format_exception(exc)))
             hints = state.hints if state is not None else Hints()
@@ -164,7 +181,7 @@ def root(
         ),
     ] = False,
 ) -> None:
-    """Global options come before the command: audiencelab --sandbox audiences list."""
+    """Global options may come before or after the command: audiencelab audiences list --sandbox."""
     state = State(
         base_url=base_url,
         api_key=api_key,
@@ -190,6 +207,6 @@ def root(
     state.setup_logging()
 
 
-def main() -> None:
-    """The ``audiencelab`` console script."""
+def run() -> None:
+    """Run the command line (``audiencelab.cli.main`` calls this once Typer is importable)."""
     app(prog_name="audiencelab")

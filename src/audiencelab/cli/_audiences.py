@@ -41,6 +41,7 @@ from audiencelab.cli._filter_options import (
     ZipOpt,
     filters_from,
     segment_list,
+    typed_in_filters,
 )
 from audiencelab.cli._output import dump_model, record_table, simple_table
 
@@ -115,6 +116,7 @@ def create_command(
         education=education,
         exclude_education=exclude_education,
     )
+    st.hint(source_text=typed_in_filters(filters))
     # The SDK checks everything and builds the exact body before anything is sent.
     op = operations.create_audience(name, filters, segment_list(segment), days_back)
     if dry_run:
@@ -279,12 +281,13 @@ def delete_command(ctx: typer.Context, audience_id: IdArg, yes: YesOpt = False) 
     """Delete an audience (asks first unless --yes)."""
     st = get_state(ctx)
     st.hint(not_found=_not_found_hint(st))
+    client = st.client()  # first, so that the sandbox notice comes before the question
     confirm(
         f"Delete audience {audience_id}? This cannot be undone.",
         yes,
         f"audience {audience_id}",
     )
-    deleted = st.client().audiences.delete(audience_id)
+    deleted = client.audiences.delete(audience_id)
     if st.json:
         st.out.emit_json(dump_model(deleted))
         return
@@ -339,6 +342,7 @@ def preview_command(
         education=education,
         exclude_education=exclude_education,
     )
+    st.hint(source_text=typed_in_filters(filters))
     extra: dict[str, Any] = {} if days_back is None else {"days_back": days_back}
     preview = st.client().audiences.preview(filters, segment_list(segment), limit=limit, **extra)
     if st.json:

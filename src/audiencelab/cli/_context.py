@@ -20,6 +20,7 @@ from rich.text import Text
 
 from audiencelab import API_KEY_ENV, EVENT_ATTRIBUTE, AudienceLab, ConfigurationError
 from audiencelab.cli._errors import EXIT_API, EXIT_AUTH, EXIT_USAGE, CliError, Hints
+from audiencelab.cli._extras import missing_extra_message
 from audiencelab.cli._output import Output
 
 if TYPE_CHECKING:
@@ -36,6 +37,12 @@ NO_KEY_MESSAGE = (
     f"No API key. Set the {API_KEY_ENV} environment variable (create a key in the AudienceLab "
     "dashboard under Settings > API Keys), or add --sandbox to try everything offline against "
     "the local sandbox, e.g. `audiencelab --sandbox audiences list`."
+)
+# With --base-url, --sandbox is no way out (the two cannot be combined).
+NO_KEY_MESSAGE_BASE_URL = (
+    f"No API key. Set the {API_KEY_ENV} environment variable (or --api-key) to a key the server "
+    "at --base-url accepts (for `audiencelab sandbox serve`: sk_test_sandbox, unless it was "
+    "started with --api-key)."
 )
 
 
@@ -141,7 +148,7 @@ class State:
         self.verbose = verbose
         self.out = Output(json_mode=json_mode, quiet=quiet)
         self.out.redact = self.secrets
-        self.hints = Hints()
+        self.hints = Hints(offer_sandbox=base_url is None)
         self._client: AudienceLab | None = None
         self._sandbox: Sandbox | None = None
         self._log_handler: logging.Handler | None = None
@@ -197,7 +204,8 @@ class State:
             if key is None:
                 key = os.environ.get(API_KEY_ENV)
             if key is None or not key.strip():
-                raise CliError(NO_KEY_MESSAGE, EXIT_AUTH)
+                message = NO_KEY_MESSAGE if self.base_url is None else NO_KEY_MESSAGE_BASE_URL
+                raise CliError(message, EXIT_AUTH)
             url = self.base_url
         try:
             self._client = AudienceLab(api_key=key, base_url=url)
@@ -213,10 +221,10 @@ class State:
     def _start_sandbox(self) -> Sandbox:
         try:
             from audiencelab.sandbox import Sandbox, SandboxConfig, SandboxStartError
-        except ImportError as exc:
+        except ImportError as exc:  # the sandbox package checks its dependencies itself
+            module = exc.name if isinstance(exc, ModuleNotFoundError) else None
             raise CliError(
-                f"--sandbox needs the sandbox extra ({exc}): pip install 'audiencelab[sandbox]'",
-                EXIT_USAGE,
+                missing_extra_message("sandbox", "--sandbox", module), EXIT_API
             ) from None
         folder = sandbox_data_dir()
         try:
@@ -255,6 +263,13 @@ class State:
             style="yellow",
         )
         return sandbox
+
+    @property
+    def sandbox_server(self) -> tuple[str, Path] | None:
+        """The address and database of the sandbox this command started, if it started one."""
+        if self._sandbox is None:
+            return None
+        return self._sandbox.base_url, sandbox_data_dir() / SANDBOX_DB
 
     def close(self) -> None:
         if self._client is not None:

@@ -8,6 +8,7 @@ from two tables keyed by name: SDK parameters as flags, SDK methods as commands.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -123,6 +124,9 @@ class Hints:
     ``flags`` maps SDK parameter names to the flags that set them; ``None`` keeps the SDK's paths
     as they are (e.g. for keys of a specs file). ``locate`` names a problem's place in the
     user's own terms (a CSV line and column instead of ``records[3].phone``), or returns None.
+    ``source_text`` gives the text the user typed for the value at a problem's place when a file
+    reader changed it (YAML reads an unquoted ``02107`` as the octal number 1095), or None.
+    ``offer_sandbox`` is False when ``--sandbox`` cannot help (``--base-url`` was given).
     """
 
     not_found: str = ""
@@ -130,6 +134,8 @@ class Hints:
     interrupted: str = ""
     flags: Mapping[str, str] | None = field(default_factory=lambda: dict(DEFAULT_FLAGS))
     locate: Callable[[Loc], str | None] | None = None
+    source_text: Callable[[Loc], str | None] | None = None
+    offer_sandbox: bool = True
 
 
 def exit_code_for(exc: BaseException) -> int:
@@ -188,6 +194,19 @@ def _shown_path(problem: InputProblem, hints: Hints) -> str:
     return shown
 
 
+def _as_typed(hints: Hints) -> Callable[[InputProblem], InputProblem]:
+    """A problem whose value a file reader changed, suggesting what the user typed, quoted."""
+
+    def fix(problem: InputProblem) -> InputProblem:
+        typed = hints.source_text(problem.loc) if hints.source_text is not None else None
+        if typed is None or problem.suggestion is None:
+            return problem
+        message = f"{problem.message} (YAML reads the unquoted {typed} as an octal number)"
+        return dataclasses.replace(problem, message=message, suggestion=typed)
+
+    return fix
+
+
 def render_problems(
     problems: Sequence[InputProblem], hints: Hints, prog: str, *, nothing_sent: bool = False
 ) -> str:
@@ -196,7 +215,7 @@ def render_problems(
     def say(remedy: Remedy) -> str:
         return say_remedy(remedy, prog, hints.flags)
 
-    shown = [p.describe(say, path=_shown_path(p, hints)) for p in problems]
+    shown = [p.describe(say, path=_shown_path(p, hints)) for p in map(_as_typed(hints), problems)]
     sent = " (nothing was sent)" if nothing_sent else ""
     if len(shown) == 1:
         return shown[0] + sent
@@ -225,6 +244,12 @@ def _fix_for(exc: AudienceLabError, hints: Hints) -> str:
     if isinstance(exc, PermissionDeniedError):
         return "This API key may not do that; use a key with access (a scoped key sees only its own resources)."
     if isinstance(exc, AuthenticationError):
+        if not hints.offer_sandbox:  # --base-url: --sandbox cannot be added to it
+            return (
+                "Check the key in AUDIENCELAB_API_KEY (or --api-key): the server at --base-url "
+                "must accept it (for `audiencelab sandbox serve`: sk_test_sandbox, unless it was "
+                "started with --api-key)."
+            )
         return (
             "Check the key in AUDIENCELAB_API_KEY (keys are in the AudienceLab dashboard under "
             "Settings > API Keys), or add --sandbox to try the local sandbox."

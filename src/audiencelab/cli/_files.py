@@ -17,7 +17,14 @@ from typing import Any
 
 from audiencelab.cli._errors import EXIT_USAGE, CliError
 
-__all__ = ["FilterFlags", "load_document", "merge_filters", "read_csv_records"]
+__all__ = [
+    "FilterFlags",
+    "TypedInt",
+    "load_document",
+    "merge_filters",
+    "read_csv_records",
+    "typed_text",
+]
 
 # Keys that have a snake_case spelling the SDK accepts too; a flag replaces the key whichever
 # spelling the file used.
@@ -81,7 +88,7 @@ def load_document(path: Path, what: str) -> Any:
     import yaml
 
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_loader_class())  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         where = ""
         mark = getattr(exc, "problem_mark", None)
@@ -91,6 +98,55 @@ def load_document(path: Path, what: str) -> Any:
         raise CliError(
             f"{what} {str(path)!r} is not valid YAML: {problem}{where}", EXIT_USAGE
         ) from None
+
+
+class TypedInt(int):
+    """An integer YAML read from text with a leading zero (``02107``, octal for YAML), which
+    remembers that text: it is sent as the number it is, but messages can quote what was typed."""
+
+    typed: str
+
+    def __new__(cls, value: int, typed: str) -> TypedInt:
+        self = super().__new__(cls, value)
+        self.typed = typed
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:  # copy.deepcopy keeps the text
+        return (TypedInt, (int(self), self.typed))
+
+
+_LOADER: Any = None
+
+
+def _loader_class() -> Any:
+    """PyYAML's safe loader, except that integers written with a leading zero keep their text."""
+    global _LOADER
+    if _LOADER is None:
+        import yaml
+
+        class Loader(yaml.SafeLoader):
+            def construct_yaml_int(self, node: Any) -> Any:
+                value = super().construct_yaml_int(node)
+                text = str(node.value)
+                if re.fullmatch(r"[-+]?0[0-7_]+", text):
+                    return TypedInt(value, text)
+                return value
+
+        Loader.add_constructor("tag:yaml.org,2002:int", Loader.construct_yaml_int)
+        _LOADER = Loader
+    return _LOADER
+
+
+def typed_text(document: Any, loc: Sequence[str | int]) -> str | None:
+    """What the user typed for the value at ``loc`` of a loaded document, when YAML changed it
+    (see :class:`TypedInt`); else None."""
+    value = document
+    for part in loc:
+        in_list = isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value)
+        if not in_list and not (isinstance(value, Mapping) and part in value):
+            return None
+        value = value[part]
+    return value.typed if isinstance(value, TypedInt) else None
 
 
 def _set(target: dict[str, Any], path: tuple[str, ...], value: Any) -> None:

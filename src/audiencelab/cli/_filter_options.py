@@ -3,12 +3,13 @@ with ``--filters-file`` into the API's ``filters`` object."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from audiencelab.cli._files import load_document, merge_filters
+from audiencelab.cli._files import load_document, merge_filters, typed_text
 
 __all__ = [
     "CityOpt",
@@ -28,6 +29,7 @@ __all__ = [
     "ZipOpt",
     "filters_from",
     "segment_list",
+    "typed_in_filters",
 ]
 
 FILTERS_PANEL = "Filters (the flags replace the same keys of --filters-file)"
@@ -161,6 +163,16 @@ def filters_from(path: Path | None, **flags: Any) -> Any:
     """The ``filters`` to send: the file (if any) with the flags merged in."""
     base = load_document(path, "filters file") if path is not None else None
     return merge_filters(base, flags)
+
+
+def typed_in_filters(filters: Any) -> Callable[[tuple[str | int, ...]], str | None]:
+    """For :class:`~audiencelab.cli._errors.Hints`: what the user typed at ``filters.<loc>``
+    when YAML read it as something else."""
+
+    def typed(loc: tuple[str | int, ...]) -> str | None:
+        return typed_text(filters, loc[1:]) if loc[:1] == ("filters",) else None
+
+    return typed
 
 
 def segment_list(values: list[str] | None) -> list[str] | None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import itertools
+import shlex
+from pathlib import Path
 from typing import Annotated, Any, cast
 
 import typer
@@ -12,11 +15,29 @@ from audiencelab.cli._context import State, get_state
 from audiencelab.cli._errors import DEFAULT_FLAGS, EXIT_USAGE, CliError
 from audiencelab.cli._output import cell, dump_model, simple_table
 
-__all__ = ["pixels_app"]
+__all__ = ["EVENT_TYPES", "pixels_app"]
+
+# Where `audiencelab sandbox serve` listens by default.
+SERVE_URL = "http://127.0.0.1:8765"
 
 pixels_app = typer.Typer(
     help="Website pixels: create them, list them, read the visitors they resolve.",
     no_args_is_help=True,
+)
+
+# The documented event types (reference §6.6). The SDK passes any name through; it should own this
+# list and check it, as it does the other enumerations.
+EVENT_TYPES = (
+    "authentication",
+    "page_view",
+    "copy",
+    "exit_intent",
+    "deep_scroll",
+    "idle_user",
+    "video_engagement",
+    "all_clicks",
+    "file_downloads",
+    "all_form_submissions",
 )
 
 PixelArg = Annotated[str, typer.Argument(help="The pixel ID (from `pixels create` or `list`).")]
@@ -53,7 +74,23 @@ def create_command(
         return
     st.out.line(created.pixel_id)
     install = f" Install it with: {created.install_url}" if created.install_url else ""
+    server = st.sandbox_server
+    if created.install_url and server is not None:
+        install = _served_install_url(created.install_url, *server)
     st.out.info(f"Created pixel {created.pixel_id} for {url}.{install}", style="green")
+
+
+def _served_install_url(install_url: str, sandbox_url: str, db: Path) -> str:
+    """The install URL of a pixel made with --sandbox: the sandbox of this command stops when it
+    ends, so point at the one `audiencelab sandbox serve` runs on the same database."""
+    served = install_url
+    if install_url.startswith(sandbox_url + "/"):
+        served = SERVE_URL + install_url[len(sandbox_url) :]
+    return (
+        f" Its install URL is served while a sandbox runs on this database: start one with "
+        f"`audiencelab sandbox serve --db {shlex.quote(str(db))}`, then use {served} (the "
+        f"sandbox of this command, at {sandbox_url}, has stopped)."
+    )
 
 
 @pixels_app.command("list")
@@ -99,7 +136,7 @@ def events_command(
         str | None,
         typer.Option(
             "--event-type",
-            help="Only events of this type, e.g. page_view (v3 only).",
+            help=f"Only events of this type (v3 only): {', '.join(EVENT_TYPES)}.",
             metavar="TYPE",
         ),
     ] = None,
@@ -112,6 +149,14 @@ def events_command(
     st.hint(not_found=_not_found(st), flags={**DEFAULT_FLAGS, "page_size": "--limit"})
     if v4 and event_type is not None:
         raise CliError("--event-type filters v3 events only; leave it out with --v4", EXIT_USAGE)
+    if event_type is not None and event_type not in EVENT_TYPES:
+        guess = difflib.get_close_matches(event_type.lower(), EVENT_TYPES, n=1)
+        hint = f"did you mean {guess[0]!r}? " if guess else ""
+        raise CliError(
+            f"--event-type: {event_type!r} is not an event type; {hint}Use one of: "
+            f"{', '.join(EVENT_TYPES)} (nothing was sent)",
+            EXIT_USAGE,
+        )
     page_size = min(limit, 100) if limit else 100
     client = st.client()
     pager = (
@@ -162,8 +207,9 @@ def delete_command(
     """Delete (archive) a pixel (asks first unless --yes)."""
     st = get_state(ctx)
     st.hint(not_found=_not_found(st))
+    client = st.client()  # first, so that the sandbox notice comes before the question
     confirm(f"Delete pixel {pixel_id}? It stops resolving visitors.", yes, f"pixel {pixel_id}")
-    st.client().pixels.delete(pixel_id)
+    client.pixels.delete(pixel_id)
     if st.json:
         st.out.emit_json({"id": pixel_id, "deleted": True})
         return
