@@ -82,7 +82,11 @@ def run_process(
     timeout: float = 60,
 ) -> Run:
     """The real command in a subprocess (``python -m audiencelab.cli``), output piped."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("AUDIENCELAB_")}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("AUDIENCELAB_") or k == "AUDIENCELAB_CACHE_DIR"
+    }
     for name in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "COLUMNS"):
         clean.pop(name, None)
     proc = subprocess.run(

@@ -65,10 +65,12 @@ def dump(value: Any) -> str:
 
 
 def sandbox_env(folder: Path) -> dict[str, str]:
-    """A ``--sandbox`` of the test's own, whose audiences build at once."""
+    """A ``--sandbox`` of the test's own, whose audiences build at once (and the test's cache
+    folder: MCP clients give servers a minimal environment)."""
     return {
         "AUDIENCELAB_SANDBOX_DIR": str(folder),
         "AUDIENCELAB_SANDBOX_BUILD_SECONDS": "0",
+        "AUDIENCELAB_CACHE_DIR": os.environ["AUDIENCELAB_CACHE_DIR"],
         "NO_COLOR": "1",
     }
 

@@ -3,6 +3,7 @@ and the request is sent exactly once (a read, by contrast, is retried)."""
 
 from __future__ import annotations
 
+import os
 import socket
 import socketserver
 import threading
@@ -56,7 +57,7 @@ async def test_a_create_with_a_lost_answer_is_never_repeated_and_says_to_list_fi
     tmp_path: Path, dropping_url: tuple[str, Counter[str]]
 ) -> None:
     url, seen = dropping_url
-    env = {"AUDIENCELAB_API_KEY": KEY}
+    env = {"AUDIENCELAB_API_KEY": KEY, "AUDIENCELAB_CACHE_DIR": os.environ["AUDIENCELAB_CACHE_DIR"]}
     async with stdio_server(tmp_path, "--base-url", url, env=env) as server:
         lost = await server.call(
             "create_audience", {"name": "NYC engineers", "filters": {"city": ["New York"]}}

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from audiencelab import operations
+from audiencelab import AudienceTooSmallError, operations
 from audiencelab.cli._confirm import YesOpt, confirm
 from audiencelab.cli._context import State, get_state
 from audiencelab.cli._create_many import create_many_command
-from audiencelab.cli._errors import DEFAULT_FLAGS
+from audiencelab.cli._errors import DEFAULT_FLAGS, EXIT_USAGE, CliError
 from audiencelab.cli._exports import (
     CONCURRENCY_OPTION,
     FORMAT_OPTION,
@@ -24,6 +25,8 @@ from audiencelab.cli._exports import (
     run_export,
 )
 from audiencelab.cli._filter_options import (
+    VALUES_PANEL,
+    AllowUnfilteredOpt,
     CityOpt,
     CompanyOpt,
     EducationOpt,
@@ -35,13 +38,16 @@ from audiencelab.cli._filter_options import (
     JobTitleOpt,
     MaxAgeOpt,
     MinAgeOpt,
+    NoValueChecksOpt,
     SegmentOpt,
     SeniorityOpt,
     StateOpt,
+    StrictValuesOpt,
     ZipOpt,
     filters_from,
     segment_list,
     typed_in_filters,
+    value_checks,
 )
 from audiencelab.cli._output import dump_model, record_table, simple_table
 
@@ -97,9 +103,36 @@ def create_command(
             help="Print the exact JSON body that would be sent, and send nothing.",
         ),
     ] = False,
+    strict_values: StrictValuesOpt = False,
+    no_value_checks: NoValueChecksOpt = False,
+    allow_unfiltered: AllowUnfilteredOpt = False,
+    min_count: Annotated[
+        int | None,
+        typer.Option(
+            "--min-count",
+            help="Preview first; create nothing when fewer than N people match.",
+            metavar="N",
+            min=0,
+            rich_help_panel=VALUES_PANEL,
+        ),
+    ] = None,
+    preview: Annotated[
+        bool,
+        typer.Option(
+            "--preview",
+            help="Show how many people match and ask before creating (needs a terminal, or --yes).",
+            rich_help_panel=VALUES_PANEL,
+        ),
+    ] = False,
+    yes: YesOpt = False,
 ) -> None:
-    """Create an audience; prints its ID. Its people are built in the background."""
+    """Create an audience; prints its ID. Its people are built in the background.
+
+    Filter keys and values are checked before anything is sent: a likely typo (an industry
+    misspelled...) is refused with the fix; filters that select everyone need --allow-unfiltered.
+    """
     st = get_state(ctx)
+    policy = value_checks(strict_values, no_value_checks)
     filters = filters_from(
         filters_file,
         city=city,
@@ -117,13 +150,33 @@ def create_command(
         exclude_education=exclude_education,
     )
     st.hint(source_text=typed_in_filters(filters))
+    segments = segment_list(segment)
     # The SDK checks everything and builds the exact body before anything is sent.
-    op = operations.create_audience(name, filters, segment_list(segment), days_back)
+    op = operations.create_audience(
+        name,
+        filters,
+        segments,
+        days_back,
+        allow_unfiltered=allow_unfiltered,
+        value_checks=policy,
+    )
     if dry_run:
         st.out.info(f"Dry run: nothing was sent. The body of {op.method} {op.path} would be:")
         st.out.raw_bytes((op.content or b"") + b"\n")
         return
-    created = st.client().audiences.create(name, filters, segment_list(segment), days_back)
+    audiences = st.client().audiences
+    if preview:
+        _preview_and_confirm(st, name, op, min_count, yes)
+        min_count = None  # checked on the preview just shown
+    created = audiences.create(
+        name,
+        filters,
+        segments,
+        days_back,
+        value_checks=policy,
+        allow_unfiltered=allow_unfiltered,
+        min_count=min_count,
+    )
     if st.json:
         st.out.emit_json(dump_model(created))
         return
@@ -133,6 +186,39 @@ def create_command(
         f"Export them with: {st.prog} audiences export {created.audience_id} -o people.csv",
         style="green",
     )
+
+
+def _preview_and_confirm(
+    st: State, name: str, op: operations.Operation[Any], min_count: int | None, yes: bool
+) -> None:
+    """``--preview``: count the people first, then ask (or refuse without a terminal)."""
+    body = op.body
+    counted = (
+        st.client()
+        .audiences.preview(
+            body["filters"],
+            body.get("segment"),
+            min(body.get("days_back", 7), 10),
+            limit=0,
+            value_checks="off",  # checked once already, when the request was built
+        )
+        .count
+    )
+    shown = f"{counted:,}" if counted is not None else "an unknown number of"
+    if min_count is not None and (counted is None or counted < min_count):
+        raise AudienceTooSmallError(counted or 0, min_count)
+    question = f"{shown} people match. Create audience {name!r}?"
+    if yes:
+        st.out.info(f"{shown} people match.")
+        return
+    if not sys.stdin.isatty():
+        raise CliError(
+            f"{shown} people match. Not creating {name!r} without confirmation: there is no "
+            "terminal to ask on. Add --yes to create it.",
+            EXIT_USAGE,
+        )
+    if not typer.confirm(question, default=False, err=True):
+        raise CliError(f"audience {name!r} was not created.", EXIT_USAGE)
 
 
 # -- list, show, wait ------------------------------------------------------------------------------
@@ -260,19 +346,19 @@ def export_command(
         output, format, page_size, concurrency, resume, overwrite, neutralize_formulas
     )
     client = st.client()
-    if wait_timeout > 0:
-        with st.out.status(f"Waiting for audience {audience_id} to finish building…"):
-            client.audiences.wait_until_ready(audience_id, timeout=wait_timeout)
+    # The SDK waits for an audience still being built with its first page as the probe: a
+    # ready audience costs no extra request.
     run_export(
         st,
         "Exporting",
         lambda on_progress: client.audiences.export(
             audience_id,
             output,
-            wait_timeout=0,
+            wait_timeout=wait_timeout,
             on_progress=on_progress,
             **options.sdk_kwargs(),
         ),
+        waiting="Waiting for the audience to be built" if wait_timeout > 0 else None,
     )
 
 
@@ -323,9 +409,12 @@ def preview_command(
         int, typer.Option("--limit", help="Sample people to show (0-500).", metavar="N")
     ] = 10,
     column: ColumnOpt = None,
+    strict_values: StrictValuesOpt = False,
+    no_value_checks: NoValueChecksOpt = False,
 ) -> None:
     """Count the people matching filters and show a sample, without creating an audience."""
     st = get_state(ctx)
+    policy = value_checks(strict_values, no_value_checks)
     filters = filters_from(
         filters_file,
         city=city,
@@ -344,7 +433,9 @@ def preview_command(
     )
     st.hint(source_text=typed_in_filters(filters))
     extra: dict[str, Any] = {} if days_back is None else {"days_back": days_back}
-    preview = st.client().audiences.preview(filters, segment_list(segment), limit=limit, **extra)
+    preview = st.client().audiences.preview(
+        filters, segment_list(segment), limit=limit, value_checks=policy, **extra
+    )
     if st.json:
         st.out.emit_json(dump_model(preview))
         return

@@ -12,13 +12,20 @@ import logging
 import math
 import os
 import sys
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import typer
 from rich.text import Text
 
-from audiencelab import API_KEY_ENV, EVENT_ATTRIBUTE, AudienceLab, ConfigurationError
+from audiencelab import (
+    API_KEY_ENV,
+    EVENT_ATTRIBUTE,
+    AudienceLab,
+    ConfigurationError,
+    FilterValueWarning,
+)
 from audiencelab.cli._errors import EXIT_API, EXIT_AUTH, EXIT_USAGE, CliError, Hints
 from audiencelab.cli._extras import missing_extra_message
 from audiencelab.cli._output import Output
@@ -152,6 +159,7 @@ class State:
         self._client: AudienceLab | None = None
         self._sandbox: Sandbox | None = None
         self._log_handler: logging.Handler | None = None
+        self._showwarning: Any = None
         self._log_level = logging.NOTSET
 
     def __repr__(self) -> str:  # never shows the key
@@ -187,6 +195,23 @@ class State:
             logger.setLevel(logging.DEBUG)
         else:
             logger.setLevel(logging.ERROR if self.quiet else logging.WARNING)
+        # The SDK's warnings about filter values: one "warning:" line each, on stderr.
+        self._showwarning = warnings.showwarning
+        warnings.showwarning = self._show_warning
+
+    def _show_warning(
+        self,
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: Any = None,
+        line: str | None = None,
+    ) -> None:
+        if issubclass(category, FilterValueWarning):
+            self.out.warning(str(message))
+        elif self._showwarning is not None:
+            self._showwarning(message, category, filename, lineno, file, line)
 
     # -- the client -----------------------------------------------------------------------------
 
@@ -283,6 +308,9 @@ class State:
             logger.removeHandler(self._log_handler)
             logger.setLevel(self._log_level)
             self._log_handler = None
+        if self._showwarning is not None:
+            warnings.showwarning = self._showwarning
+            self._showwarning = None
 
 
 def get_state(ctx: typer.Context) -> State:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
@@ -34,6 +34,12 @@ from audiencelab.cli._errors import (
     render_problems,
 )
 from audiencelab.cli._files import load_document, spec_list
+from audiencelab.cli._filter_options import (
+    AllowUnfilteredOpt,
+    NoValueChecksOpt,
+    StrictValuesOpt,
+    value_checks,
+)
 
 __all__ = ["create_many_command"]
 
@@ -101,7 +107,13 @@ def _error_text(result: CreateResult, prog: str) -> str | None:
     return describe_error(result.error, Hints(flags=None), prog)
 
 
-def _run(st: State, specs: Sequence[Any], concurrency: int) -> tuple[list[CreateResult], bool]:
+def _run(
+    st: State,
+    specs: Sequence[Any],
+    concurrency: int,
+    policy: Literal["default", "strict", "off"],
+    allow_unfiltered: bool,
+) -> tuple[list[CreateResult], bool]:
     """Create with a progress bar on a terminal; the results, and whether Ctrl-C stopped it."""
     client = st.client()
     results: dict[int, CreateResult] = {}
@@ -125,7 +137,13 @@ def _run(st: State, specs: Sequence[Any], concurrency: int) -> tuple[list[Create
 
     interrupted = False
     try:
-        client.audiences.create_many(specs, concurrency=concurrency, on_result=on_result)
+        client.audiences.create_many(
+            specs,
+            concurrency=concurrency,
+            on_result=on_result,
+            value_checks=policy,
+            allow_unfiltered=allow_unfiltered,
+        )
     except KeyboardInterrupt:
         interrupted = True  # the SDK reported every spec: in flight (unknown) or not sent
     finally:
@@ -155,6 +173,9 @@ def create_many_command(
             "--dry-run", help="Check every spec and print the exact bodies; send nothing."
         ),
     ] = False,
+    strict_values: StrictValuesOpt = False,
+    no_value_checks: NoValueChecksOpt = False,
+    allow_unfiltered: AllowUnfilteredOpt = False,
 ) -> None:
     """Create many audiences from a file, in parallel, with a result table.
 
@@ -163,9 +184,13 @@ def create_many_command(
     """
     st = get_state(ctx)
     st.hint(flags=None)
+    policy = value_checks(strict_values, no_value_checks)
     specs = spec_list(load_document(specs_file, "specs file"), specs_file)
     try:
-        bodies = operations.create_many(specs)  # every spec checked; nothing sent
+        # Every spec checked (the values against the bundled lists); nothing sent.
+        bodies = operations.create_many(
+            specs, value_checks=policy, allow_unfiltered=allow_unfiltered
+        )
     except FilterValidationError as exc:
         raise _refused(exc, specs, st.prog) from None
     if dry_run:
@@ -174,7 +199,10 @@ def create_many_command(
             st.out.raw_bytes((op.content or b"") + b"\n")
         return
 
-    results, interrupted = _run(st, specs, concurrency)
+    try:  # the values again, against the lists the API serves
+        results, interrupted = _run(st, specs, concurrency, policy, allow_unfiltered)
+    except FilterValidationError as exc:
+        raise _refused(exc, specs, st.prog) from None
     errors = [_error_text(r, st.prog) for r in results]
     if st.json:
         st.out.emit_json([_as_json(r, e) for r, e in zip(results, errors, strict=True)])

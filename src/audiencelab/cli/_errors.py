@@ -82,6 +82,8 @@ DEFAULT_FLAGS: Mapping[str, str] = {
     "resume": "--resume",
     "overwrite": "--overwrite",
     "neutralize_formulas": "--neutralize-formulas",
+    "allow_unfiltered": "--allow-unfiltered",
+    "min_count": "--min-count",
     "operator": "--operator",
     "fields": "--field",
     "segment": "--segment",

@@ -150,8 +150,12 @@ def run_export(
     state: State,
     label: str,
     export: Callable[[OnProgress | None], ExportSummary],
+    waiting: str | None = None,
 ) -> None:
     """Run ``export`` (which calls the SDK) with a progress bar when on a terminal; report it.
+
+    ``waiting`` labels the bar until the first page is written (the SDK may first wait for an
+    audience still being built).
 
     The SDK itself warns (on the ``audiencelab`` logger, shown on stderr) about columns left out
     of a CSV header and about a row count that differs from the one the API announced.
@@ -161,7 +165,7 @@ def run_export(
         _report(state, export(None))
         return
     with _progress(state) as progress:
-        task = progress.add_task(label, total=None)
+        task = progress.add_task(waiting or label, total=None)
         started: list[bool] = []
 
         def on_progress(p: ExportProgress) -> None:
@@ -169,7 +173,7 @@ def run_export(
                 # A resumed export starts with rows already written: they must not count
                 # towards the rate, so the first page resets the task instead of advancing it.
                 started.append(True)
-                progress.reset(task, total=p.total_records, completed=p.rows)
+                progress.reset(task, total=p.total_records, completed=p.rows, description=label)
             else:
                 progress.update(task, total=p.total_records, completed=p.rows)
 

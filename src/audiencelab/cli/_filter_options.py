@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 
+from audiencelab.cli._errors import EXIT_USAGE, CliError
 from audiencelab.cli._files import load_document, merge_filters, typed_text
 
 __all__ = [
+    "VALUES_PANEL",
+    "AllowUnfilteredOpt",
     "CityOpt",
     "CompanyOpt",
     "EducationOpt",
@@ -23,13 +26,16 @@ __all__ = [
     "JobTitleOpt",
     "MaxAgeOpt",
     "MinAgeOpt",
+    "NoValueChecksOpt",
     "SegmentOpt",
     "SeniorityOpt",
     "StateOpt",
+    "StrictValuesOpt",
     "ZipOpt",
     "filters_from",
     "segment_list",
     "typed_in_filters",
+    "value_checks",
 ]
 
 FILTERS_PANEL = "Filters (the flags replace the same keys of --filters-file)"
@@ -157,6 +163,45 @@ SegmentOpt = Annotated[
         metavar="ID",
     ),
 ]
+
+
+VALUES_PANEL = "Filter values"
+
+StrictValuesOpt = Annotated[
+    bool,
+    typer.Option(
+        "--strict-values",
+        help="Refuse every filter value that is not in the known lists (default: only likely "
+        "typos; other unknown values are sent with a warning).",
+        rich_help_panel=VALUES_PANEL,
+    ),
+]
+NoValueChecksOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-value-checks",
+        help="Do not check filter values against the known lists.",
+        rich_help_panel=VALUES_PANEL,
+    ),
+]
+AllowUnfilteredOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-unfiltered",
+        help="Allow no filter and no segment: an audience of everyone (refused otherwise).",
+        rich_help_panel=VALUES_PANEL,
+    ),
+]
+
+
+def value_checks(strict: bool, off: bool) -> Literal["default", "strict", "off"]:
+    """The SDK's ``value_checks`` policy from ``--strict-values`` and ``--no-value-checks``."""
+    if strict and off:
+        raise CliError(
+            "--strict-values and --no-value-checks cannot be used together; drop one of them",
+            EXIT_USAGE,
+        )
+    return "strict" if strict else "off" if off else "default"
 
 
 def filters_from(path: Path | None, **flags: Any) -> Any:
