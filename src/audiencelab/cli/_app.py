@@ -25,6 +25,7 @@ from audiencelab.cli._errors import (
     describe_error,
     exit_code_for,
 )
+from audiencelab.cli._load import load_command
 from audiencelab.cli._output import Output
 from audiencelab.cli._pixels import pixels_app
 from audiencelab.cli._sandbox import sandbox_app
@@ -97,6 +98,7 @@ app.add_typer(enrichments_app, name="enrichments")
 app.add_typer(pixels_app, name="pixels")
 app.add_typer(segments_app, name="segments")
 app.add_typer(sandbox_app, name="sandbox")
+app.command("load")(load_command)
 
 
 def _version(value: bool) -> None:
