@@ -19,7 +19,7 @@ import pytest
 
 from audiencelab.sandbox import Sandbox
 
-from .helpers import CLI, KEY, create_audience, run_process
+from .helpers import CLI, KEY, audience_ids, create_audience, run_process
 
 UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
 
@@ -90,15 +90,16 @@ def test_load_puts_an_audience_into_a_duckdb_file_here_and_a_rerun_replaces_it(
         RUNTIME__DLTHUB_TELEMETRY_ENDPOINT=endpoint,
     )
     audience_id = create_audience(cli, "warehouse", "--city", "Denver")
+    listed = len(audience_ids(cli))  # the `audiences` table is the key's whole audience list
 
     first = run_process(["load", "--audience", audience_id], env, cwd=work, timeout=120)
     assert first.code == 0, first.stderr
     database = work / "audiencelab_load.duckdb"
     assert f"in duckdb ({database})" in first.stderr
-    assert "Loaded 1,501 rows into 2 table(s) of dataset 'audiencelab'" in first.stderr
+    assert f"Loaded {1500 + listed:,} rows into 2 table(s) of dataset 'audiencelab'" in first.stderr
     lines = {line.strip("│ ").split()[0]: line for line in first.stdout.splitlines() if "│" in line}
-    assert "1500" in lines["audience_records"]
-    assert "1" in lines["audiences"].split()
+    assert lines["audience_records"].split("│")[2].strip() == "1500"
+    assert lines["audiences"].split("│")[2].strip() == str(listed)
     people = "SELECT count(*), count(DISTINCT uuid) FROM audiencelab.audience_records"
     assert count(database, people) == [(1500, 1500)]
 
@@ -109,7 +110,7 @@ def test_load_puts_an_audience_into_a_duckdb_file_here_and_a_rerun_replaces_it(
         "destination": "duckdb",
         "location": str(database),
         "dataset": "audiencelab",
-        "tables": {"audience_records": 1500, "audiences": 1},
+        "tables": {"audience_records": 1500, "audiences": listed},
     }
     assert count(database, people) == [(1500, 1500)]  # replaced, not added
 
