@@ -121,7 +121,7 @@ def test_load_puts_an_audience_into_a_duckdb_file_here_and_a_rerun_replaces_it(
     assert telemetry_requests == []
 
 
-def test_load_with_the_sandbox_adds_pixel_events_only_once(
+def test_load_with_the_sandbox_adds_pixel_events_and_enrichments_only_once(
     tmp_path: Path, folders: tuple[Path, dict[str, str]]
 ) -> None:
     work, env = folders
@@ -133,16 +133,23 @@ def test_load_with_the_sandbox_adds_pixel_events_only_once(
     audience_id = made.stdout.strip()
     pixel = run_process(["--sandbox", "pixels", "create", "--name", "shop", "--url", "https://shop.example.com"], env)  # fmt: skip
     assert pixel.code == 0, pixel.stderr
+    leads = tmp_path / "leads.csv"
+    leads.write_text("email,first_name\nana@example.com,Ana\nbo@example.com,Bo\n")
+    job = run_process(["--sandbox", "enrichments", "create", str(leads), "--name", "leads"], env)
+    assert job.code == 0, job.stderr
 
-    load = ["--sandbox", "--json", "load", "--audience", audience_id, "--pixels", "--dataset", "people"]  # fmt: skip
-    first = run_process(load, env, cwd=work, timeout=120)
+    load = ["--sandbox", "--json", "load", "--audience", audience_id, "--dataset", "people"]
+    first = run_process([*load, "--pixels", "--enrichments"], env, cwd=work, timeout=120)
     assert first.code == 0, first.stderr
     tables = first.json()["tables"]  # type: ignore[index]
+    assert set(tables) == {
+        "audiences", "audience_records", "pixel_events", "enrichment_jobs", "enrichment_results"
+    }  # fmt: skip
     assert tables["pixel_events"] > 0
-    assert tables["audience_records"] > 0
-    second = run_process(load, env, cwd=work, timeout=120)
+    assert tables["enrichment_results"] > 0
+    second = run_process([*load, "--pixels"], env, cwd=work, timeout=120)
     assert second.code == 0, second.stderr
-    assert "pixel_events" not in second.json()["tables"]  # type: ignore[index]
+    assert set(second.json()["tables"]) == {"audiences", "audience_records"}  # type: ignore[index]
 
     database = work / "audiencelab_sandbox.duckdb"
     events = count(database, "SELECT count(*), count(DISTINCT event_key) FROM people.pixel_events")
