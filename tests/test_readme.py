@@ -128,7 +128,9 @@ def check_installed(spec: str) -> list[str]:
         assert requirement.specifier.contains(version, prereleases=True), (requirement, version)
         provided = _top_level_modules().get(_normal(requirement.name), [])
         assert provided, f"{requirement.name} provides no module"
-        modules += provided
+        # The module named like the distribution, when there is one: others may be optional
+        # parts with dependencies of their own (duckdb ships adbc_driver_duckdb).
+        modules += [m for m in provided if _normal(m) == _normal(requirement.name)] or provided
     return modules
 
 

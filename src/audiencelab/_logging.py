@@ -16,6 +16,8 @@ matching their text. The events:
 ``columns_dropped``     WARNING  an export met columns after its CSV header / Parquet schema was fixed
 ``row_count_mismatch``  WARNING  an export wrote another number of rows than the API announced
 ``partial_jobs``        WARNING  ``create_jobs`` failed after creating some of its jobs
+``audience_skipped``    WARNING  the dlt source skipped an audience still being built (or empty)
+``pixel_events_skipped`` WARNING the dlt source skipped a pixel's events the API said are not found
 
 As a library should, it logs nowhere unless the application configures logging: the logger has a
 :class:`logging.NullHandler`.

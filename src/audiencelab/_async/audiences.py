@@ -7,6 +7,7 @@ from collections.abc import Callable, Coroutine, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, overload
 
 from audiencelab import _operations as ops
+from audiencelab._arrow import DEFAULT_CONCURRENCY, AsyncArrowPages, AsyncRecordBatches
 from audiencelab._async.paging import AsyncPager, page_items, poll
 from audiencelab._create_many import CreateResult, create_many_async, create_operations, in_spec
 from audiencelab._exceptions import AudienceNotReadyError, FilterValidationError
@@ -224,3 +225,34 @@ class AsyncAudiences:
         # is the readiness probe, so a ready audience costs no extra request.
         job = export_job(ops.audience_pages(audience_id), path, options, wait_timeout)
         return await export_async(self._client, job)
+
+    def record_batches(
+        self,
+        audience_id: str,
+        *,
+        page_size: int = 1000,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        wait_timeout: float = DEFAULT_WAIT,
+    ) -> AsyncRecordBatches:
+        """Every record of an audience as Arrow record batches, one per page (extra ``arrow``).
+
+        The sync client returns a ``pyarrow.RecordBatchReader`` (``reader.read_pandas()``,
+        ``polars.from_arrow(reader)``, ``duckdb.from_arrow(reader)``); the async client an async
+        iterator of ``pyarrow.RecordBatch``. Pages are fetched ``concurrency`` at a time and kept
+        in order, as by :meth:`export`; memory stays flat. Every column is a nullable string;
+        the columns are those of the first page (a column first seen later is left out and
+        logged). Waits up to ``wait_timeout`` seconds for an audience that is still being built
+        (0: raise :class:`AudienceNotReadyError` at once).
+        """
+
+        async def ready() -> None:
+            await self.wait_until_ready(audience_id, timeout=wait_timeout)
+
+        return AsyncArrowPages(
+            self._client,
+            ops.audience_pages(audience_id),
+            page_size=page_size,
+            concurrency=concurrency,
+            wait_timeout=wait_timeout,
+            ready=ready,
+        ).batches()

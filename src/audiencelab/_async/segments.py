@@ -6,6 +6,7 @@ import os
 from typing import TYPE_CHECKING
 
 from audiencelab import _operations as ops
+from audiencelab._arrow import DEFAULT_CONCURRENCY, AsyncArrowPages, AsyncRecordBatches
 from audiencelab._async.paging import AsyncPager, page_items
 from audiencelab._export import ExportOptions, ExportSummary, export_async, export_job
 from audiencelab._models import Record, SegmentPage
@@ -42,3 +43,15 @@ class AsyncSegments:
         options are those of :class:`ExportOptions`)."""
         job = export_job(ops.segment_pages(segment_id), path, options)
         return await export_async(self._client, job)
+
+    def record_batches(
+        self, segment_id: str, *, page_size: int = 1000, concurrency: int = DEFAULT_CONCURRENCY
+    ) -> AsyncRecordBatches:
+        """Every record of a Studio segment as Arrow record batches, one per page, as
+        ``audiences.record_batches`` gives them (extra ``arrow``)."""
+        return AsyncArrowPages(
+            self._client,
+            ops.segment_pages(segment_id),
+            page_size=page_size,
+            concurrency=concurrency,
+        ).batches()

@@ -69,6 +69,7 @@ __all__ = [
     "parquet_staging_page",
     "problem",
     "require_pyarrow",
+    "text_or_null",
 ]
 
 ExportFormat = Literal["csv", "jsonl", "parquet"]
@@ -188,6 +189,16 @@ def _to_text(value: Any) -> str:
 
 def _to_text_or_null(value: Any) -> str | None:
     return None if value is None else _to_text(value)
+
+
+def text_or_null(column: Sequence[Any]) -> Sequence[Any]:
+    """A column as Parquet and Arrow hold it: ``column`` itself when every value is a string,
+    else a list of text or None (None stays null; other values as for CSV)."""
+    try:
+        "".join(column)
+    except TypeError:
+        return [_to_text_or_null(v) for v in column]
+    return column
 
 
 def encode_utf8(text: str) -> bytes:
@@ -310,11 +321,8 @@ def parquet_staging_page(
         return b""
     all_text = True
     for i, col in enumerate(cells):
-        try:
-            "".join(col)
-        except TypeError:
-            all_text = False
-            cells[i] = [_to_text_or_null(v) for v in col]
+        cells[i] = text_or_null(col)
+        all_text = all_text and cells[i] is col
     if exact and all_text:  # the rows are already what we want to stage
         lines = map(_JSON.encode, rows)
     elif columns:

@@ -15,7 +15,7 @@ import math
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypedDict
 
@@ -53,6 +53,7 @@ __all__ = [
     "export_async",
     "export_job",
     "export_sync",
+    "ordered_pages_sync",
 ]
 
 DEFAULT_CONCURRENCY = 8
@@ -256,9 +257,20 @@ def export_job(
     )
 
 
-def export_sync(client: AudienceLab, job: ExportJob) -> ExportSummary:
-    """Run ``job`` with a thread pool; the calling thread parses and writes, in order."""
-    scheduler = job.scheduler
+def ordered_pages_sync(
+    client: AudienceLab,
+    scheduler: PageScheduler,
+    page_op: Callable[[int], Operation[bytes]],
+    *,
+    max_retries: int,
+    note_retry: Callable[[int | None], None],
+) -> Generator[tuple[int, Chunks], None, None]:
+    """Pages fetched by a thread pool as ``scheduler`` says, yielded strictly in order.
+
+    The caller handles each page before asking for the next, and tells ``scheduler`` what the page
+    said (``set_last``, ``end_at``): that decides what is fetched next and when this stops. Used by
+    exports and by Arrow record batches.
+    """
     pool = concurrent.futures.ThreadPoolExecutor(
         max_workers=scheduler.max_concurrency, thread_name_prefix="audiencelab-export"
     )
@@ -272,10 +284,7 @@ def export_sync(client: AudienceLab, job: ExportJob) -> ExportSummary:
             return buffers[-1]
 
         client._execute(
-            job.page_op(number),
-            on_retry=job.note_retry,
-            max_retries=job.max_retries,
-            body_to=new_buffer,
+            page_op(number), on_retry=note_retry, max_retries=max_retries, body_to=new_buffer
         )
         return buffers[-1].chunks
 
@@ -288,16 +297,31 @@ def export_sync(client: AudienceLab, job: ExportJob) -> ExportSummary:
             )
             for future in done:
                 scheduler.finished(futures.pop(future), future.result())
-            for number, payload in scheduler.writable():
-                try:
-                    job.write(number, payload)
-                except AudienceNotReadyError as error:
-                    time.sleep(job.not_ready(number, error))
-                    break
+            yield from scheduler.writable()
         pool.shutdown(wait=True)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)  # after an error, or if dropped midway
+
+
+def export_sync(client: AudienceLab, job: ExportJob) -> ExportSummary:
+    """Run ``job`` with a thread pool; the calling thread parses and writes, in order."""
+    pages = ordered_pages_sync(
+        client,
+        job.scheduler,
+        job.page_op,
+        max_retries=job.max_retries,
+        note_retry=job.note_retry,
+    )
+    try:
+        for number, payload in pages:
+            try:
+                job.write(number, payload)
+            except AudienceNotReadyError as not_ready:
+                # The first page was the readiness probe: the scheduler takes it back.
+                time.sleep(job.not_ready(number, not_ready))
         return job.finish()
     except BaseException as exc:
-        pool.shutdown(wait=False, cancel_futures=True)
+        pages.close()
         job.stop(exc)  # keeps the checkpoint: export(..., resume=True) continues from here
         raise
 

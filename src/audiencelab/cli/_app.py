@@ -27,6 +27,7 @@ from audiencelab.cli._errors import (
     exit_code_for,
 )
 from audiencelab.cli._extras import extra_for, missing_extra_message
+from audiencelab.cli._load import load_command
 from audiencelab.cli._mcp import mcp_command
 from audiencelab.cli._output import Output
 from audiencelab.cli._parsing import hoist_global_options, plain_help
@@ -116,6 +117,7 @@ app.add_typer(pixels_app, name="pixels")
 app.add_typer(segments_app, name="segments")
 app.add_typer(sandbox_app, name="sandbox")
 app.command("mcp")(mcp_command)
+app.command("load")(load_command)
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,125 @@
+"""What the dlt resources yield, made from what the SDK returns: Arrow tables tagged with the ID
+they belong to, enrichment result files as Arrow tables, and pixel events with a key and a time.
+Nothing here talks to the API or to dlt."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "PixelCursors",
+    "csv_tables",
+    "event_key",
+    "event_time",
+    "tagged",
+]
+
+# Result files are read in blocks of this many bytes: one Arrow table each (flat memory).
+CSV_BLOCK_BYTES = 8 << 20
+
+
+def tagged(pa: Any, batch: Any, name: str, value: str) -> Any:
+    """``batch`` as a table whose first column ``name`` holds ``value`` on every row.
+
+    The column is not nullable: it is the key a reload replaces rows by (dlt's merge key).
+    """
+    table = pa.Table.from_batches([batch])
+    column = pa.array([value] * table.num_rows, type=pa.string())
+    return table.add_column(0, pa.field(name, pa.string(), nullable=False), column)
+
+
+def csv_tables(pa: Any, path: Path, name: str, value: str) -> Iterator[Any]:
+    """A result CSV as Arrow tables of text columns (empty cells stay ""), each tagged as by
+    :func:`tagged`. Read a block at a time, so a large file does not fill memory."""
+    import pyarrow.csv as pa_csv
+
+    with path.open(newline="", encoding="utf-8-sig") as f:
+        header = next(csv.reader(f), None)
+    if not header:
+        return
+    read = pa_csv.ReadOptions(block_size=CSV_BLOCK_BYTES, encoding="utf8")
+    parse = pa_csv.ParseOptions(newlines_in_values=True)
+    convert = pa_csv.ConvertOptions(
+        column_types={c: pa.string() for c in header},
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+    )
+    with pa_csv.open_csv(
+        str(path), read_options=read, parse_options=parse, convert_options=convert
+    ) as reader:
+        for batch in reader:
+            if batch.num_rows:
+                yield tagged(pa, batch, name, value)
+
+
+def event_time(event: Mapping[str, Any]) -> datetime | None:
+    """The event's ``event_timestamp`` as an aware datetime (UTC if it names no zone), or None."""
+    raw = event.get("event_timestamp")
+    if not isinstance(raw, str) or not raw.strip():
+        return None
+    text = raw.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+
+def event_key(version: str, event: Mapping[str, Any]) -> str:
+    """A stable key of one event (the API gives events no ID): a hash of its version and content.
+
+    The same event read twice gets the same key, so loading it again replaces it.
+    """
+    text = json.dumps(event, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(f"{version}\n{text}".encode()).hexdigest()
+
+
+class PixelCursors:
+    """Where each pixel's events were loaded up to, per API version, kept in dlt's state: the
+    time of the newest event loaded, and the keys of the events loaded at that very time.
+
+    An event is new when it is more recent than that time, or as recent but not among those keys
+    (an event that arrives later with the same time is not lost). An event without a readable
+    time is always passed on: its key makes loading it again replace it.
+    """
+
+    def __init__(self, state: dict[str, Any]) -> None:
+        self._saved: dict[str, dict[str, Any]] = state.setdefault("pixel_cursors", {})
+
+    def new_events(
+        self, pixel_id: str, version: str, events: Iterable[Mapping[str, Any]]
+    ) -> Iterator[dict[str, Any]]:
+        """The new events, with ``api_version`` and ``event_key`` added. The cursor moves once
+        they have all been taken (a run that fails midway reads them again next time)."""
+        slot = f"{version}:{pixel_id}"
+        saved = self._saved.get(slot)
+        since = datetime.fromisoformat(saved["time"]) if saved else None
+        seen: set[str] = set(saved["keys"]) if saved else set()
+        newest, newest_keys = since, set(seen)
+        for event in events:
+            key = event_key(version, event)
+            moment = event_time(event)
+            if not _is_new(moment, key, since, seen):
+                continue
+            if moment is not None:
+                if newest is None or moment > newest:
+                    newest, newest_keys = moment, {key}
+                elif moment == newest:
+                    newest_keys.add(key)
+            yield {**event, "api_version": version, "event_key": key}
+        if newest is not None:
+            self._saved[slot] = {"time": newest.isoformat(), "keys": sorted(newest_keys)}
+
+
+def _is_new(moment: datetime | None, key: str, since: datetime | None, seen: set[str]) -> bool:
+    if moment is None or since is None or moment > since:
+        return True
+    return moment == since and key not in seen

@@ -1,0 +1,225 @@
+"""``audiencelab load``: people into a DuckDB file in the current folder (and any dlt destination),
+re-runs that replace rather than add, one clear line for every mistake.
+
+Commands that run a pipeline run as real subprocesses with ``HOME`` in the test's folder, so dlt's
+state never lands in the developer's home; a local server stands in for dlt's telemetry endpoint
+and must receive nothing.
+"""
+
+from __future__ import annotations
+
+import http.server
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from audiencelab.sandbox import Sandbox
+
+from .helpers import CLI, KEY, audience_ids, create_audience, run_process
+
+UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
+
+
+class _Catcher(http.server.BaseHTTPRequestHandler):
+    seen: list[str]
+
+    def do_POST(self) -> None:
+        self.seen.append(self.path)
+        self.rfile.read(int(self.headers.get("content-length") or 0))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def telemetry() -> Iterator[tuple[str, list[str]]]:
+    """A loopback stand-in for dlt's telemetry endpoint, and the requests it received."""
+    seen: list[str] = []
+    handler = type("Catcher", (_Catcher,), {"seen": seen})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", seen
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, dict[str, str]]:
+    """A working folder, and the environment of a command run there with its own home."""
+    for name in ("RUNTIME__DLTHUB_TELEMETRY", "RUNTIME__LOG_LEVEL"):
+        monkeypatch.delenv(name, raising=False)  # the command's own defaults apply
+    work, home = tmp_path / "work", tmp_path / "home"
+    work.mkdir()
+    home.mkdir()
+    # dlt keeps pipelines in DLT_DATA_DIR (else ~/.dlt, or /var/dlt for root); it writes an
+    # anonymous ID file to ~/.dlt whatever the settings (to /var/dlt for root: no setting moves it).
+    data = tmp_path / "dlt-data"
+    return work, {"HOME": str(home), "DLT_DATA_DIR": str(data), "NO_COLOR": "1"}
+
+
+def count(database: Path, sql: str) -> list[tuple[object, ...]]:
+    with duckdb.connect(str(database), read_only=True) as con:
+        return con.sql(sql).fetchall()
+
+
+def assert_no_key_in_files(folder: Path) -> None:
+    for path in folder.rglob("*"):
+        if path.is_file():
+            assert KEY.encode() not in path.read_bytes(), path
+
+
+def test_load_puts_an_audience_into_a_duckdb_file_here_and_a_rerun_replaces_it(
+    cli: CLI,
+    sandbox: Sandbox,
+    tmp_path: Path,
+    folders: tuple[Path, dict[str, str]],
+    telemetry: tuple[str, list[str]],
+) -> None:
+    work, env = folders
+    endpoint, telemetry_requests = telemetry
+    env.update(
+        AUDIENCELAB_API_KEY=KEY,
+        AUDIENCELAB_BASE_URL=sandbox.base_url,
+        RUNTIME__DLTHUB_TELEMETRY_ENDPOINT=endpoint,
+    )
+    audience_id = create_audience(cli, "warehouse", "--city", "Denver")
+    listed = len(audience_ids(cli))  # the `audiences` table is the key's whole audience list
+
+    first = run_process(["load", "--audience", audience_id], env, cwd=work, timeout=120)
+    assert first.code == 0, first.stderr
+    database = work / "audiencelab_load.duckdb"
+    assert f"in duckdb ({database})" in first.stderr
+    assert f"Loaded {1500 + listed:,} rows into 2 table(s) of dataset 'audiencelab'" in first.stderr
+    lines = {line.strip("│ ").split()[0]: line for line in first.stdout.splitlines() if "│" in line}
+    assert lines["audience_records"].split("│")[2].strip() == "1500"
+    assert lines["audiences"].split("│")[2].strip() == str(listed)
+    people = "SELECT count(*), count(DISTINCT uuid) FROM audiencelab.audience_records"
+    assert count(database, people) == [(1500, 1500)]
+
+    second = run_process(["--json", "load", "--audience", audience_id], env, cwd=work, timeout=120)
+    assert second.code == 0, second.stderr
+    assert second.json() == {
+        "pipeline": "audiencelab_load",
+        "destination": "duckdb",
+        "location": str(database),
+        "dataset": "audiencelab",
+        "tables": {"audience_records": 1500, "audiences": listed},
+    }
+    assert count(database, people) == [(1500, 1500)]  # replaced, not added
+
+    state = Path(env["DLT_DATA_DIR"]) / "pipelines" / "audiencelab_load"
+    assert (state / "state.json").is_file()  # where dlt keeps the pipeline's state
+    assert sorted(p.name for p in work.iterdir()) == ["audiencelab_load.duckdb"]
+    assert_no_key_in_files(tmp_path)
+    assert telemetry_requests == []
+
+
+def test_load_with_the_sandbox_adds_pixel_events_and_enrichments_only_once(
+    tmp_path: Path, folders: tuple[Path, dict[str, str]]
+) -> None:
+    work, env = folders
+    env.update(
+        AUDIENCELAB_SANDBOX_DIR=str(tmp_path / "sandbox"), AUDIENCELAB_SANDBOX_BUILD_SECONDS="0"
+    )
+    made = run_process(["--sandbox", "audiences", "create", "--name", "x", "--city", "Austin"], env)
+    assert made.code == 0, made.stderr
+    audience_id = made.stdout.strip()
+    pixel = run_process(["--sandbox", "pixels", "create", "--name", "shop", "--url", "https://shop.example.com"], env)  # fmt: skip
+    assert pixel.code == 0, pixel.stderr
+    leads = tmp_path / "leads.csv"
+    leads.write_text("email,first_name\nana@example.com,Ana\nbo@example.com,Bo\n")
+    job = run_process(["--sandbox", "enrichments", "create", str(leads), "--name", "leads"], env)
+    assert job.code == 0, job.stderr
+
+    load = ["--sandbox", "--json", "load", "--audience", audience_id, "--dataset", "people"]
+    first = run_process([*load, "--pixels", "--enrichments"], env, cwd=work, timeout=120)
+    assert first.code == 0, first.stderr
+    tables = first.json()["tables"]  # type: ignore[index]
+    assert set(tables) == {
+        "audiences", "audience_records", "pixel_events", "enrichment_jobs", "enrichment_results"
+    }  # fmt: skip
+    assert tables["pixel_events"] > 0
+    assert tables["enrichment_results"] > 0
+    second = run_process([*load, "--pixels"], env, cwd=work, timeout=120)
+    assert second.code == 0, second.stderr
+    assert set(second.json()["tables"]) == {"audiences", "audience_records"}  # type: ignore[index]
+
+    database = work / "audiencelab_sandbox.duckdb"
+    events = count(database, "SELECT count(*), count(DISTINCT event_key) FROM people.pixel_events")
+    assert events == [(tables["pixel_events"], tables["pixel_events"])]
+
+
+def test_an_unknown_audience_is_one_line_and_exit_4(
+    sandbox: Sandbox, folders: tuple[Path, dict[str, str]]
+) -> None:
+    work, env = folders
+    env.update(AUDIENCELAB_API_KEY=KEY, AUDIENCELAB_BASE_URL=sandbox.base_url)
+    run = run_process(["load", "--audience", UNKNOWN_ID], env, cwd=work, timeout=120)
+    assert run.code == 4, run.stderr
+    assert run.stderr.startswith("error: ")
+    assert len(run.stderr.strip().splitlines()) == 1
+    assert UNKNOWN_ID in run.stderr
+    assert "audiences list" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_a_destination_without_its_settings_is_one_line_naming_them(
+    sandbox: Sandbox, folders: tuple[Path, dict[str, str]]
+) -> None:
+    work, env = folders
+    env.update(AUDIENCELAB_API_KEY=KEY, AUDIENCELAB_BASE_URL=sandbox.base_url)
+    run = run_process(["load", "--destination", "postgres"], env, cwd=work, timeout=120)
+    assert run.code == 2, run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1
+    assert "--destination postgres is not configured: dlt needs credentials." in run.stderr
+    assert "DESTINATION__POSTGRES__CREDENTIALS__" in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--destination", "duckbd"], "unknown dlt destination 'duckbd'; did you mean 'duckdb'?"),
+        (["--dataset", " "], "--dataset: give a name"),
+        (["--audience", ""], "--audience: give an audience ID"),
+        (["--pixel"], "No such option: --pixel"),
+    ],
+)
+def test_bad_flags_exit_2_with_one_clear_line(
+    cli: CLI, monkeypatch: pytest.MonkeyPatch, args: list[str], message: str
+) -> None:
+    monkeypatch.setenv("RUNTIME__DLTHUB_TELEMETRY", "false")
+    run = cli("load", *args)
+    assert run.code == 2
+    assert message in run.stderr
+    assert "Traceback" not in run.stderr
+    if args[0] != "--pixel":  # Typer's own usage errors come in a box
+        assert len(run.stderr.strip().splitlines()) == 1
+
+
+def test_without_the_extra_one_line_says_what_to_install(
+    cli: CLI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "dlt", None)  # `import dlt` now fails
+    monkeypatch.setenv("RUNTIME__DLTHUB_TELEMETRY", "false")
+    run = cli("load", "--audience", UNKNOWN_ID)
+    assert run.code == 1
+    assert (
+        run.stderr
+        == 'error: `audiencelab load` needs the dlt extra: pip install "audiencelab[dlt]"\n'
+    )
+    assert run.stdout == ""
+
+
+def test_help_names_the_destinations_and_flags(cli: CLI) -> None:
+    run = cli("load", "--help")
+    assert run.code == 0
+    for flag in ("--destination", "--dataset", "--audience", "--pixels", "--enrichments"):
+        assert flag in run.stdout
+    assert "duckdb" in run.stdout
