@@ -24,13 +24,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+import time
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from audiencelab._exceptions import InputProblem, InputValidationError
+from audiencelab._exceptions import AudienceNotReadyError, InputProblem, InputValidationError
 from audiencelab._export.formats import columns_of, text_or_null
 from audiencelab._export.runner import (
     DEFAULT_CONCURRENCY,
@@ -38,7 +39,7 @@ from audiencelab._export.runner import (
     MAX_CONCURRENCY,
     ordered_pages_sync,
 )
-from audiencelab._export.scheduler import PageScheduler
+from audiencelab._export.scheduler import PageScheduler, ReadinessProbe
 from audiencelab._logging import log
 from audiencelab._models import Page
 from audiencelab._operations import MAX_PAGE_SIZE, PagedSource
@@ -131,10 +132,15 @@ class BatchBuilder:
 class _Pages:
     """What both flavours share: the scheduler, and what each page says about the next ones."""
 
-    def __init__(self, pages: PagedSource, page_size: int, concurrency: int) -> None:
+    def __init__(
+        self, pages: PagedSource, page_size: int, concurrency: int, wait_timeout: float
+    ) -> None:
+        check_stream_options(page_size, concurrency, wait_timeout)
         self.pages = pages
         self.page_size = page_size
         self.scheduler = PageScheduler(1, concurrency)
+        # The first page is the readiness probe of an audience still being built, as in exports.
+        self.probe = ReadinessProbe(self.scheduler, wait_timeout, pages.wait_timed_out)
         self.builder = BatchBuilder(pages.source)
 
     def page_op(self, number: int) -> Any:
@@ -166,12 +172,9 @@ class ArrowPages(_Pages):
         page_size: int,
         concurrency: int,
         wait_timeout: float = 0.0,
-        ready: Callable[[], object] | None = None,
     ) -> None:
-        check_stream_options(page_size, concurrency, wait_timeout)
-        super().__init__(pages, page_size, concurrency)
+        super().__init__(pages, page_size, concurrency, wait_timeout)
         self.client = client
-        self.ready = ready if wait_timeout > 0 else None
 
     def _batches(self) -> Iterator[Any]:
         pages = ordered_pages_sync(
@@ -183,15 +186,18 @@ class ArrowPages(_Pages):
         )
         with contextlib.closing(pages):  # the pool stops even when the reader is dropped midway
             for number, chunks in pages:
-                batch = self.to_batch(number, b"".join(chunks))
+                try:
+                    batch = self.to_batch(number, b"".join(chunks))
+                except AudienceNotReadyError as not_ready:
+                    time.sleep(self.probe.not_ready(number, not_ready))
+                    continue
                 del chunks
                 if batch is not None:
                     yield batch
 
     def batches(self) -> RecordBatches:
-        """Wait until ready (if asked), read up to the first batch, and return the reader."""
-        if self.ready is not None:
-            self.ready()
+        """Read up to the first batch (waiting, if asked, for an audience still being built),
+        and return the reader."""
         batches = self._batches()
         first = next(batches, None)
         pa = self.builder.pa
@@ -211,12 +217,9 @@ class AsyncArrowPages(_Pages):
         page_size: int,
         concurrency: int,
         wait_timeout: float = 0.0,
-        ready: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
-        check_stream_options(page_size, concurrency, wait_timeout)
-        super().__init__(pages, page_size, concurrency)
+        super().__init__(pages, page_size, concurrency, wait_timeout)
         self.client = client
-        self.ready = ready if wait_timeout > 0 else None
 
     async def _round(self) -> None:
         """Fetch the pages the scheduler allows now, all of them, before returning."""
@@ -244,15 +247,17 @@ class AsyncArrowPages(_Pages):
 
     async def batches(self) -> AsyncRecordBatches:
         """Every batch, in page order (pages fetched ``concurrency`` at a time)."""
-        if self.ready is not None:
-            await self.ready()
         scheduler = self.scheduler
         while not scheduler.complete:
             await self._round()
             written = False
             for number, chunks in scheduler.writable():
                 written = True
-                batch = await anyio.to_thread.run_sync(self.to_batch, number, b"".join(chunks))
+                try:
+                    batch = await anyio.to_thread.run_sync(self.to_batch, number, b"".join(chunks))
+                except AudienceNotReadyError as not_ready:
+                    await anyio.sleep(self.probe.not_ready(number, not_ready))
+                    break
                 del chunks
                 if batch is not None:
                     yield batch

@@ -306,3 +306,19 @@ def test_an_export_that_does_not_wait_says_the_audience_is_building(
         with pytest.raises(WaitTimeoutError):
             c.audiences.export(audience_id, tmp_path / "out.csv", wait_timeout=0.2)
     assert list(tmp_path.glob("out.csv*")) == []  # nothing left behind
+
+
+def test_record_batches_probe_with_their_first_page_too(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with (
+        start_sandbox(tmp_path, build_seconds=1.5, max_audience_size=1_500) as sandbox,
+        AudienceLab(api_key=API_KEY, base_url=sandbox.base_url) as c,
+    ):
+        audience_id = c.audiences.create(name="building", filters=BROAD).audience_id
+        caplog.set_level(logging.DEBUG, logger="audiencelab")
+        table = c.audiences.record_batches(audience_id, page_size=1000).read_all()
+    assert table.num_rows == 1_500
+    asked = _responses(caplog)
+    assert len(asked) >= 3
+    assert all("page_size=1000" in m for m in asked)

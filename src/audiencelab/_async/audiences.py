@@ -244,15 +244,10 @@ class AsyncAudiences:
         logged). Waits up to ``wait_timeout`` seconds for an audience that is still being built
         (0: raise :class:`AudienceNotReadyError` at once).
         """
-
-        async def ready() -> None:
-            await self.wait_until_ready(audience_id, timeout=wait_timeout)
-
         return AsyncArrowPages(
             self._client,
             ops.audience_pages(audience_id),
             page_size=page_size,
             concurrency=concurrency,
             wait_timeout=wait_timeout,
-            ready=ready,
         ).batches()

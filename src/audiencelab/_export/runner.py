@@ -30,12 +30,11 @@ from audiencelab._exceptions import (
     PassArgument,
 )
 from audiencelab._export.formats import infer_format
-from audiencelab._export.scheduler import Chunks, PageScheduler
+from audiencelab._export.scheduler import Chunks, PageScheduler, ReadinessProbe
 from audiencelab._export.sink import ExportSink, ExportSummary
 from audiencelab._logging import log
 from audiencelab._models import Page
 from audiencelab._operations import MAX_PAGE_SIZE, PagedSource
-from audiencelab._polling import Poller
 from audiencelab._sansio import Operation
 from audiencelab._validate import check_positive_int, check_seconds
 
@@ -130,36 +129,22 @@ class ExportJob:
         concurrency: int,
         max_retries: int = DEFAULT_EXPORT_RETRIES,
         on_progress: Callable[[ExportProgress], None] | None = None,
-        waiting: tuple[Poller, Callable[[float], Exception]] | None = None,
+        wait_timeout: float = 0.0,
+        wait_timed_out: Callable[[float], Exception] | None = None,
         columns_if_empty: Sequence[str] = (),
     ) -> None:
         self.max_retries = max_retries
         self.columns_if_empty = columns_if_empty
-        self.waiting = waiting
         self.sink = sink
         self.page_op = page_op
         self.read_page = read_page
         self.on_progress = on_progress
         self.scheduler = PageScheduler(sink.next_page, concurrency)
+        self.probe = ReadinessProbe(self.scheduler, wait_timeout, wait_timed_out)
         self.started = time.perf_counter()
         self.first_page = sink.next_page
         self.total_records: int | None = None
         self.total_pages: int | None = None
-
-    def not_ready(self, number: int, error: AudienceNotReadyError) -> float:
-        """The first page came back "still being built": how long to wait before asking again.
-
-        The first page is the readiness probe, so a ready audience costs no extra request.
-        Raises ``error`` when the export does not wait, or the wait's timeout error.
-        """
-        if self.waiting is None or number != self.first_page:
-            raise error
-        poller, timed_out = self.waiting
-        delay = poller.next_delay()
-        if delay is None:
-            raise timed_out(poller.elapsed) from None
-        self.scheduler.again(number)
-        return delay
 
     def note_retry(self, status: int | None) -> None:
         """Told of every retry of a page read: a 429 makes the export slow down."""
@@ -233,9 +218,6 @@ def export_job(
         check_positive_int(max_retries, problems, "max_retries", minimum=0)
     if problems:
         raise InputValidationError(problems)
-    waiting = None
-    if wait_timeout > 0 and pages.wait_timed_out is not None:
-        waiting = (Poller(wait_timeout), pages.wait_timed_out)
     sink = ExportSink.open(
         path,
         infer_format(path, options.get("format")),
@@ -252,7 +234,8 @@ def export_job(
         concurrency=concurrency,
         max_retries=DEFAULT_EXPORT_RETRIES if max_retries is None else max_retries,
         on_progress=options.get("on_progress"),
-        waiting=waiting,
+        wait_timeout=wait_timeout,
+        wait_timed_out=pages.wait_timed_out,
         columns_if_empty=pages.columns,
     )
 
@@ -318,7 +301,7 @@ def export_sync(client: AudienceLab, job: ExportJob) -> ExportSummary:
                 job.write(number, payload)
             except AudienceNotReadyError as not_ready:
                 # The first page was the readiness probe: the scheduler takes it back.
-                time.sleep(job.not_ready(number, not_ready))
+                time.sleep(job.probe.not_ready(number, not_ready))
         return job.finish()
     except BaseException as exc:
         pages.close()
@@ -348,7 +331,7 @@ async def export_async(client: AsyncAudienceLab, job: ExportJob) -> ExportSummar
                     try:
                         await anyio.to_thread.run_sync(job.write, ready, data)
                     except AudienceNotReadyError as not_ready:
-                        await anyio.sleep(job.not_ready(ready, not_ready))
+                        await anyio.sleep(job.probe.not_ready(ready, not_ready))
                         break
             tasks.cancel_scope.cancel()  # fetches past a page that ended the export
     except BaseException as exc:

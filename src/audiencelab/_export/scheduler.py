@@ -7,11 +7,13 @@ the politeness to rate limits: halve the concurrency on a 429, grow it back one 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
+from audiencelab._exceptions import AudienceNotReadyError
 from audiencelab._logging import log
+from audiencelab._polling import Poller
 
-__all__ = ["Chunks", "PageScheduler"]
+__all__ = ["Chunks", "PageScheduler", "ReadinessProbe"]
 
 # A fetched page is kept as the chunks it arrived in (~64 KB each) until its turn to be written:
 # uniform small blocks are reused by the allocator, where whole ~2.5 MB pages would fragment the
@@ -102,3 +104,31 @@ class PageScheduler:
                 self.limit,
             )
         self._calm = 0
+
+
+class ReadinessProbe:
+    """The first page of a source that may still be building (a new audience) is its readiness
+    probe: a ready source costs no extra request, and one still building is asked again, with
+    the backoff of a :class:`Poller`, until ``wait_timeout`` seconds have passed."""
+
+    def __init__(
+        self,
+        scheduler: PageScheduler,
+        wait_timeout: float,
+        timed_out: Callable[[float], Exception] | None,
+    ) -> None:
+        self.scheduler = scheduler
+        self.first = scheduler.next_to_write
+        self.poller = Poller(wait_timeout) if wait_timeout > 0 and timed_out else None
+        self.timed_out = timed_out
+
+    def not_ready(self, number: int, error: AudienceNotReadyError) -> float:
+        """Page ``number`` said "still being built": how long to wait before it is fetched again
+        (the scheduler takes it back). Raises ``error`` when not waiting, or the timeout error."""
+        if self.poller is None or self.timed_out is None or number != self.first:
+            raise error
+        delay = self.poller.next_delay()
+        if delay is None:
+            raise self.timed_out(self.poller.elapsed) from None
+        self.scheduler.again(number)
+        return delay

@@ -242,15 +242,10 @@ class Audiences:
         logged). Waits up to ``wait_timeout`` seconds for an audience that is still being built
         (0: raise :class:`AudienceNotReadyError` at once).
         """
-
-        def ready() -> None:
-            self.wait_until_ready(audience_id, timeout=wait_timeout)
-
         return ArrowPages(
             self._client,
             ops.audience_pages(audience_id),
             page_size=page_size,
             concurrency=concurrency,
             wait_timeout=wait_timeout,
-            ready=ready,
         ).batches()
