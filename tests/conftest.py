@@ -26,6 +26,8 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPat
     cache = tmp_path_factory.mktemp("cache")
     monkeypatch.setenv("AUDIENCELAB_CACHE_DIR", str(cache))
     monkeypatch.setenv("XDG_CACHE_HOME", str(cache))  # for subprocesses that drop AUDIENCELAB_*
+    # dlt's pipelines (state) of tests in the test's folder, never ~/.dlt (or /var/dlt for root).
+    monkeypatch.setenv("DLT_DATA_DIR", str(tmp_path_factory.mktemp("dlt")))
 
 
 @pytest.fixture

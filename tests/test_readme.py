@@ -204,6 +204,8 @@ def test_readme_shell_examples_run_verbatim_in_one_folder(tmp_path: Path) -> Non
     env.update(
         AUDIENCELAB_SANDBOX_DIR=str(tmp_path / "sandbox-data"),
         AUDIENCELAB_SANDBOX_BUILD_SECONDS="0",
+        AUDIENCELAB_CACHE_DIR=str(tmp_path / "cache"),
+        DLT_DATA_DIR=str(tmp_path / "dlt"),  # root's dlt would share /var/dlt between runs
         HOME=str(tmp_path / "home"),
         NO_COLOR="1",
         PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}",

@@ -223,3 +223,23 @@ def test_help_names_the_destinations_and_flags(cli: CLI) -> None:
     for flag in ("--destination", "--dataset", "--audience", "--pixels", "--enrichments"):
         assert flag in run.stdout
     assert "duckdb" in run.stdout
+
+
+def test_load_uses_the_file_of_the_folder_it_runs_in(
+    cli: CLI, sandbox: Sandbox, tmp_path: Path, folders: tuple[Path, dict[str, str]]
+) -> None:
+    """The pipeline's state outlives a folder: a later run elsewhere loads into its own folder."""
+    import shutil
+
+    work, env = folders
+    env.update(AUDIENCELAB_API_KEY=KEY, AUDIENCELAB_BASE_URL=sandbox.base_url)
+    audience_id = create_audience(cli, "moved", "--city", "Denver")
+    first = run_process(["load", "--audience", audience_id], env, cwd=work, timeout=120)
+    assert first.code == 0, first.stderr
+    shutil.rmtree(work)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    second = run_process(["load", "--audience", audience_id], env, cwd=elsewhere, timeout=120)
+    assert second.code == 0, second.stderr
+    database = elsewhere / "audiencelab_load.duckdb"
+    assert count(database, "SELECT count(*) FROM audiencelab.audience_records") == [(1500,)]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -183,6 +184,10 @@ def load_command(
     if enrichments:
         resources += ["enrichment_jobs", "enrichment_results"]
     source = audiencelab_source(client=st.client(), audience_ids=ids or None)
+    if destination == "duckdb":
+        # Always the file in this folder: left to itself, dlt would go on using the file of the
+        # folder where the pipeline first ran, which may be gone.
+        target = dlt.destinations.duckdb(credentials=str(Path.cwd() / f"{name}.duckdb"))
     pipeline = dlt.pipeline(pipeline_name=name, destination=target, dataset_name=dataset)
     with st.out.status(f"Loading into {destination}..."):
         _run(pipeline, source.with_resources(*resources), destination)
