@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from audiencelab import __version__
+import audiencelab
 from audiencelab.cli._attributes import attributes_command
 from audiencelab.cli._audiences import audiences_app
 from audiencelab.cli._context import SANDBOX_ENV, State
@@ -122,7 +122,7 @@ app.command("load")(load_command)
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"audiencelab {__version__}")
+        typer.echo(f"audiencelab {audiencelab.__version__}")
         raise typer.Exit()
 
 
