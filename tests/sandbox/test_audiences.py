@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from audiencelab.sandbox import SandboxApp
-from audiencelab.sandbox._store import tenant_of
+from audiencelab.sandbox._backend import tenant_of
 from tests.golden import assert_same_shape, golden_bytes, load_golden
 
 from .conftest import KEY, Clock, make_client

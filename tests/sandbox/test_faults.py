@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from audiencelab.sandbox import Sandbox, SandboxApp, SandboxConfig, create_app
+from audiencelab.sandbox._backend import tenant_of
 from audiencelab.sandbox._faults import RateLimiter
-from audiencelab.sandbox._store import tenant_of
 
 from .conftest import KEY, OTHER_KEY, Clock, make_client
 
@@ -161,7 +161,7 @@ def test_some_drops_among_successes() -> None:
 async def test_rate_limit_answers_429_with_retry_after() -> None:
     app = app_with(rate_limit=3)
     clock = Clock(100.0)
-    app.limiter = RateLimiter(3, clock=clock)  # a clock the test controls
+    app.faults.limiter = RateLimiter(3, clock=clock)  # a clock the test controls
     async with make_client(app) as client, make_client(app, OTHER_KEY) as other:
         codes = [(await client.get("/audiences")).status_code for _ in range(5)]
         assert codes == [200, 200, 200, 429, 429]

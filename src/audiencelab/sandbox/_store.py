@@ -1,13 +1,13 @@
 """State of the sandbox in SQLite (standard library): audiences, custom topics, jobs, pixels.
 
-One connection guarded by a lock (``:memory:`` databases exist per connection), WAL mode for files.
+The store only persists: it decides nothing about the API (that is the backend's job). One
+connection guarded by a lock (``:memory:`` databases exist per connection), WAL mode for files.
 Every change is a single transaction, so a crash mid-request never leaves half-written state. Rows
-belong to a *tenant* (a hash of the API key); every read filters on it.
+belong to a *tenant* (an opaque string chosen by the backend); every read filters on it.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import secrets
 import sqlite3
@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Audience", "Job", "Pixel", "Store", "tenant_of"]
+__all__ = ["Audience", "Job", "Pixel", "Store"]
 
 SCHEMA_VERSION = 1
 
@@ -73,11 +73,6 @@ CREATE TABLE IF NOT EXISTS pixels (
 );
 CREATE INDEX IF NOT EXISTS pixels_tenant ON pixels (tenant, deleted_at, seq);
 """
-
-
-def tenant_of(api_key: str) -> str:
-    """Rows are keyed by a hash of the API key, never the key itself."""
-    return hashlib.sha256(b"audiencelab-sandbox\x00" + api_key.encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
