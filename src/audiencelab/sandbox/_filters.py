@@ -21,6 +21,7 @@ __all__ = [
     "AGE_MAX",
     "AGE_MIN",
     "FILTER_SCHEMA",
+    "STATE_BY_NAME",
     "Criteria",
     "build_criteria",
     "json_kind",
@@ -226,11 +227,12 @@ def parse_segments(value: Any, *, field_name: str = "segment") -> tuple[str, ...
 # ---------------------------------------------------------------------------------------------
 # Normalisation
 
-_STATE_BY_NAME: dict[str, str] = {}
+#: State names and codes (casefolded) -> two-letter code.
+STATE_BY_NAME: dict[str, str] = {}
 for _code, _name, *_ in _data.STATES:
-    _STATE_BY_NAME[_code.casefold()] = _code
-    _STATE_BY_NAME[_name.casefold()] = _code
-_STATE_BY_NAME.update({"washington dc": "DC", "washington d.c.": "DC", "d.c.": "DC"})
+    STATE_BY_NAME[_code.casefold()] = _code
+    STATE_BY_NAME[_name.casefold()] = _code
+STATE_BY_NAME.update({"washington dc": "DC", "washington d.c.": "DC", "d.c.": "DC"})
 
 _GENDERS = {"m": "M", "male": "M", "man": "M", "f": "F", "female": "F", "woman": "F"}
 _GENDERS.update({"u": "U", "unknown": "U"})
@@ -417,8 +419,8 @@ def build_criteria(
 
     # location
     hint = " (use two-letter codes such as 'CA', or full names such as 'California')"
-    state = b.enum(v, "state", _STATE_BY_NAME, "US state", hint)
-    personal = b.enum(v, "personalState", _STATE_BY_NAME, "US state", hint)
+    state = b.enum(v, "state", STATE_BY_NAME, "US state", hint)
+    personal = b.enum(v, "personalState", STATE_BY_NAME, "US state", hint)
     if state is not None and personal is not None:
         both = tuple(s for s in state if s in personal)
         if not both and state and personal:
