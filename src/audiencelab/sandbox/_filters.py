@@ -16,11 +16,12 @@ from typing import Any
 
 from audiencelab.sandbox import _data
 from audiencelab.sandbox._errors import validation_error
+from audiencelab.sandbox._fields import SEGMENT_PATTERN, Field
 
 __all__ = [
     "AGE_MAX",
     "AGE_MIN",
-    "FILTER_SCHEMA",
+    "FILTER_SPECS",
     "STATE_BY_NAME",
     "Criteria",
     "build_criteria",
@@ -28,10 +29,6 @@ __all__ = [
     "parse_filters",
     "parse_segments",
 ]
-
-STR_LIST = "string[]"
-NUMBER = "number"
-RANGE = "range"
 
 AGE_MIN = 18
 AGE_MAX = 85
@@ -54,23 +51,44 @@ _ATTRIBUTE_RANGES = (
     "home_purchase_year",
 )
 
-#: Every key of reference §3.1.1 with its JSON type; nested dicts are nested objects.
-FILTER_SCHEMA: dict[str, Any] = {
-    "age": {"minAge": NUMBER, "maxAge": NUMBER},
-    "city": STR_LIST,
-    "state": STR_LIST,
-    "personalState": STR_LIST,
-    "zip": STR_LIST,
-    "gender": STR_LIST,
-    "businessProfile": dict.fromkeys(_BUSINESS_KEYS, STR_LIST),
-    "profile": dict.fromkeys(_PROFILE_KEYS, STR_LIST),
-    "attributes": {
-        **dict.fromkeys(_ATTRIBUTE_LISTS, STR_LIST),
-        **dict.fromkeys(_ATTRIBUTE_RANGES, RANGE),
-    },
-    "notNulls": STR_LIST,
-    "nullOnly": STR_LIST,
-}
+
+def _list(key: str, description: str = "") -> Field:
+    return Field(key, "string[]", description)
+
+
+def _group(key: str, fields: tuple[Field, ...], description: str) -> Field:
+    return Field(key, "object", description, fields=fields)
+
+
+#: Every key of reference §3.1.1 with its JSON type (the table ``parse_filters`` checks and the
+#: OpenAPI document describes).
+FILTER_SPECS: tuple[Field, ...] = (
+    _group(
+        "age",
+        (
+            Field("minAge", "number", "Inclusive lower age."),
+            Field("maxAge", "number", "Inclusive upper age."),
+        ),
+        "Age range (AGE).",
+    ),
+    _list("city", "City names (PERSONAL_CITY)."),
+    _list("state", "Two-letter state codes or names (PERSONAL_STATE)."),
+    _list("personalState", "Two-letter state codes or names (PERSONAL_STATE)."),
+    _list("zip", "5-digit ZIP codes (PERSONAL_ZIP)."),
+    _list("gender", "M, F, U (or male, female, unknown)."),
+    _group("businessProfile", tuple(_list(k) for k in _BUSINESS_KEYS), "Job and employer."),
+    _group("profile", tuple(_list(k) for k in _PROFILE_KEYS), "Household and finances."),
+    _group(
+        "attributes",
+        (
+            *(_list(k) for k in _ATTRIBUTE_LISTS),
+            *(Field(k, "range", "{min, max}; either may be null.") for k in _ATTRIBUTE_RANGES),
+        ),
+        "Consumer attributes (snake_case keys).",
+    ),
+    _list("notNulls", "Record columns that must be non-empty."),
+    _list("nullOnly", "Record columns that must be empty."),
+)
 
 # Attributes without a record column: they only narrow the audience size (options in the dashboard).
 _OTHER_ATTRIBUTE_OPTIONS: dict[str, int] = {
@@ -89,7 +107,7 @@ _OTHER_ATTRIBUTE_OPTIONS: dict[str, int] = {
     "estimated_home_value": 19,
 }
 
-_SEGMENT_RE = re.compile(r"^(b2c|b2b)_[0-9]+$")
+_SEGMENT_RE = re.compile(SEGMENT_PATTERN)
 
 
 def json_kind(value: Any) -> str:
@@ -128,31 +146,38 @@ class ParsedFilters:
 
 
 def parse_filters(filters: Any, *, field_name: str = "filters") -> ParsedFilters:
-    """Type-check a ``filters`` object against :data:`FILTER_SCHEMA`."""
+    """Type-check a ``filters`` object against :data:`FILTER_SPECS`."""
     if not isinstance(filters, dict):
         raise validation_error(f"{field_name}: expected an object, got {_describe(filters)}")
     parsed = ParsedFilters()
-    _walk(filters, FILTER_SCHEMA, "", field_name, parsed)
+    _walk(filters, _BY_NAME, "", field_name, parsed)
     return parsed
 
 
+def _by_name(fields: tuple[Field, ...]) -> dict[str, Any]:
+    return {f.name: (_by_name(f.fields), f) if f.kind == "object" else f for f in fields}
+
+
+_BY_NAME = _by_name(FILTER_SPECS)
+
+
 def _walk(
-    obj: dict[str, Any], schema: dict[str, Any], prefix: str, root: str, out: ParsedFilters
+    obj: dict[str, Any], specs: dict[str, Any], prefix: str, root: str, out: ParsedFilters
 ) -> None:
     for key, value in obj.items():
         path = f"{prefix}{key}"
-        spec = schema.get(key)
+        spec = specs.get(key)
         if spec is None:
             out.ignored.append(path)
             continue
         where = f"{root}.{path}"
         if value is None:
             continue  # the dashboard sends nulls for unset fields
-        if isinstance(spec, dict):
+        if isinstance(spec, tuple):
             if not isinstance(value, dict):
                 raise validation_error(f"{where}: expected an object, got {_describe(value)}")
-            _walk(value, spec, f"{path}.", root, out)
-        elif spec == STR_LIST:
+            _walk(value, spec[0], f"{path}.", root, out)
+        elif spec.kind == "string[]":
             if not isinstance(value, list):
                 raise validation_error(
                     f"{where}: expected an array of strings, got {_describe(value)}"
@@ -164,13 +189,13 @@ def _walk(
                         f"{where}[{i}]: expected a string, got {_describe(item)}"
                     )
             out.values[path] = list(value)
-        elif spec == NUMBER:
+        elif spec.kind == "number":
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise validation_error(
                     f"{where}: expected a number or null, got {_describe(value)}"
                 )
             out.values[path] = value
-        else:  # RANGE
+        else:  # range
             if not isinstance(value, dict):
                 raise validation_error(
                     f"{where}: expected an object {{min, max}}, got {_describe(value)}"

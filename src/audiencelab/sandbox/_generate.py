@@ -13,7 +13,6 @@ in ``_workforce``, the weighted tables in ``_sampling``.
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 from collections.abc import Sequence
 from functools import lru_cache
@@ -29,6 +28,21 @@ from audiencelab.sandbox._columns import (
 )
 from audiencelab.sandbox._filters import AGE_MAX, AGE_MIN, Criteria
 from audiencelab.sandbox._geography import TOTAL_ADULTS, locations
+from audiencelab.sandbox._persons import (
+    AGE_RANGES,
+    AGE_STRINGS,
+    EDUCATION_STRINGS,
+    FIRST_F,
+    FIRST_M,
+    FIRST_U,
+    INTEREST_STRINGS,
+    LAST_NAMES,
+    STREETS,
+    TWO_DIGITS,
+    ZIP4,
+    age_range,
+    age_weight,
+)
 from audiencelab.sandbox._sampling import (
     BYTE_SLOTS,
     PERSONAL_DOMAINS,
@@ -36,7 +50,6 @@ from audiencelab.sandbox._sampling import (
     TEST_NETS,
     TWO_BYTE_SLOTS,
     slots,
-    slug,
     stable_int,
     with_absent,
 )
@@ -67,11 +80,6 @@ HOMEOWNER_WEIGHTS = (60, 30, 10)
 MARRIED_WEIGHTS = (52, 48)
 #: With children at home (Y) / without (N) (chosen: about 40 % of adults).
 CHILDREN_WEIGHTS = (40, 60)
-#: Age weight: flat to 64, then 3.5 % fewer people per year of age, never below a quarter
-#: (chosen to follow the shape of the Census age pyramid of adults).
-AGE_FLAT_UNTIL = 64
-AGE_DECLINE_PER_YEAR = 0.035
-AGE_MIN_WEIGHT = 0.25
 #: Share of people who speak one given language, or have one given ethnic code, when that filter
 #: is set (chosen: 5 % per value listed).
 LANGUAGE_SHARE = 0.05
@@ -83,84 +91,6 @@ SEGMENT_SHARE = 0.004
 #: from 7 days on (chosen: the dashboard's default window is 7 days, reference §3.1).
 DAYS_BACK_BASE = 0.3
 DAYS_BACK_PER_DAY = 0.1
-
-
-def age_range(age: int) -> str:
-    """The ``AGE_RANGE`` bucket of an age (the dashboard's buckets)."""
-    if age < 25:
-        return "18-24"
-    if age < 35:
-        return "25-34"
-    if age < 45:
-        return "35-44"
-    if age < 55:
-        return "45-54"
-    if age < 65:
-        return "55-64"
-    return "65 and older"
-
-
-# ---------------------------------------------------------------------------------------------
-# Static per-person tables
-
-Name = tuple[str, str]  # name, email-safe lowercase slug
-
-_FIRST_M: list[Name] = slots(
-    [(n, slug(n)) for n in _data.FIRST_NAMES_M], [1.0] * len(_data.FIRST_NAMES_M), BYTE_SLOTS
-)
-_FIRST_F: list[Name] = slots(
-    [(n, slug(n)) for n in _data.FIRST_NAMES_F], [1.0] * len(_data.FIRST_NAMES_F), BYTE_SLOTS
-)
-_FIRST_U: list[Name] = [n for pair in zip(_FIRST_M[::2], _FIRST_F[::2], strict=True) for n in pair]
-_LAST: list[Name] = slots(
-    [(n, slug(n)) for n in _data.LAST_NAMES], [1.0] * len(_data.LAST_NAMES), TEN_BIT_SLOTS
-)
-_AGE_RANGES = [age_range(a) if a >= AGE_MIN else "" for a in range(AGE_MAX + 1)]
-_AGE_STR = [str(a) for a in range(AGE_MAX + 1)]
-_TWO = [f"{i:02d}" for i in range(100)]
-# ZIP+4 suffixes by two random bytes: 7919 (a prime) spreads them over 0000-9999.
-_ZIP4 = [f"{(i * 7919) % 10000:04d}" for i in range(TWO_BYTE_SLOTS)]
-_STREET_T: list[str] = slots(list(_data.STREETS), [1.0] * len(_data.STREETS), BYTE_SLOTS)
-
-
-def _age_weight(age: int) -> float:
-    if age <= AGE_FLAT_UNTIL:
-        return 1.0
-    return max(AGE_MIN_WEIGHT, 1.0 - (age - AGE_FLAT_UNTIL) * AGE_DECLINE_PER_YEAR)
-
-
-#: Variants of the education history per level (chosen: 6 bits of a row's byte pick one).
-EDUCATION_VARIANTS = 64
-
-
-def _education_strings() -> list[list[str]]:
-    rng = random.Random(20240601)  # any fixed seed: the tables must be the same in every process
-    out: list[list[str]] = []
-    for level in range(len(_data.EDUCATION_LEVELS)):
-        variants = []
-        for _ in range(EDUCATION_VARIANTS):
-            if level == 0:
-                items = [("High School Diploma", rng.choice(_data.HIGH_SCHOOLS))]
-            else:
-                schools = rng.sample(_data.SCHOOLS, 3)
-                items = [
-                    (_data.EDUCATION_LEVELS[lv][2], schools[i])
-                    for i, lv in enumerate(range(level, 0, -1))
-                ]
-            variants.append(json.dumps([{"degree": d, "school": s} for d, s in items]))
-        out.append(variants)
-    return out
-
-
-_EDUCATION_STR = _education_strings()
-
-
-def _interest_strings() -> list[str]:
-    rng = random.Random(7)  # any fixed seed
-    return [", ".join(rng.sample(_data.INTERESTS, rng.randint(2, 4))) for _ in range(BYTE_SLOTS)]
-
-
-_INTEREST_STR = _interest_strings()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -203,8 +133,8 @@ class Plan:
         g_w = GENDER_WEIGHTS
         sel *= sum(g_w[g] for g in genders) / sum(g_w.values())
         ages = list(range(c.min_age, c.max_age + 1))
-        all_w = sum(_age_weight(a) for a in range(AGE_MIN, AGE_MAX + 1))
-        sel *= sum(_age_weight(a) for a in ages) / all_w
+        all_w = sum(age_weight(a) for a in range(AGE_MIN, AGE_MAX + 1))
+        sel *= sum(age_weight(a) for a in ages) / all_w
         locs = locations(c)
         if not locs and not reasons:
             reasons.append("filters: no place matches the location filters (city, state, zip)")
@@ -246,7 +176,7 @@ class Plan:
         self.married_t = values("married", ("Y", "N"), MARRIED_WEIGHTS, c.married)
         self.children_t = values("children", ("Y", "N"), CHILDREN_WEIGHTS, c.children)
         self.interests_t = with_absent(
-            _INTEREST_STR, [1.0] * len(_INTEREST_STR), self.present["interests"], ""
+            INTEREST_STRINGS, [1.0] * len(INTEREST_STRINGS), self.present["interests"], ""
         )
         self.zip4_t = with_absent([True], [1.0], self.present["zip4"], False)
         levels = list(range(len(_data.EDUCATION_LEVELS)))
@@ -303,7 +233,7 @@ class Plan:
             self.gender_t: list[str] = []
             return
         self.gender_t = slots(list(genders), [g_w[g] for g in genders], BYTE_SLOTS)
-        self.age_t = slots(ages, [_age_weight(a) for a in ages], TEN_BIT_SLOTS)
+        self.age_t = slots(ages, [age_weight(a) for a in ages], TEN_BIT_SLOTS)
         self.loc_t = slots([loc for loc, _w in locs], [w for _l, w in locs], TWO_BYTE_SLOTS)
         self.job_t = slots([j for j, _w in jobs], [w for _j, w in jobs], BYTE_SLOTS) if jobs else []
         self.company_t = (
@@ -388,9 +318,15 @@ class Plan:
             thr["st_landline"],
             thr["st_b2b"],
         )
-        first_m, first_f, first_u, last_t = _FIRST_M, _FIRST_F, _FIRST_U, _LAST
-        age_ranges, age_str, two, zip4s, streets = _AGE_RANGES, _AGE_STR, _TWO, _ZIP4, _STREET_T
-        edu_str = _EDUCATION_STR
+        first_m, first_f, first_u, last_t = FIRST_M, FIRST_F, FIRST_U, LAST_NAMES
+        age_ranges, age_str, two, zip4s, streets = (
+            AGE_RANGES,
+            AGE_STRINGS,
+            TWO_DIGITS,
+            ZIP4,
+            STREETS,
+        )
+        edu_str = EDUCATION_STRINGS
         pdomains, nets = PERSONAL_DOMAINS, TEST_NETS
         sha256 = hashlib.sha256
         out: list[dict[str, str]] = []

@@ -20,9 +20,8 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from audiencelab.sandbox import _data
 from audiencelab.sandbox._backend import Backend, FilterNotes, Page, tenant_of
-from audiencelab.sandbox._errors import ApiError, error_body, not_found, validation_error
+from audiencelab.sandbox._errors import ApiError, error_body, not_found
 from audiencelab.sandbox._faults import API_KEY_SCOPE
 from audiencelab.sandbox._openapi import openapi_document
 from audiencelab.sandbox._store import Pixel
@@ -30,6 +29,7 @@ from audiencelab.sandbox._validate import (
     parse_audience,
     parse_custom,
     parse_enrich,
+    parse_event_type,
     parse_job,
     parse_json,
     parse_paging,
@@ -304,12 +304,7 @@ class Routes:
 
     async def pixel_events(self, request: Request) -> Response:
         page, size = parse_paging(request.query_params)
-        event_type = request.query_params.get("event_type")
-        if event_type is not None and event_type not in _data.PIXEL_EVENT_TYPES:
-            raise validation_error(
-                f"event_type: unknown event type {event_type[:40]!r} "
-                f"(use {', '.join(_data.PIXEL_EVENT_TYPES)})"
-            )
+        event_type = parse_event_type(request.query_params)
         events = self.backend.pixel_events(
             self.tenant(request), request.path_params["pixel_id"], page, size, event_type
         )
