@@ -9,7 +9,6 @@ import logging
 import signal
 import socket
 import sqlite3
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -284,11 +283,3 @@ class Sandbox:
     def __repr__(self) -> str:
         state = self.base_url if self._thread is not None else "stopped"
         return f"<Sandbox {state}>"
-
-
-def _main() -> None:  # pragma: no cover - ``python -m audiencelab.sandbox``
-    try:
-        serve()
-    except SandboxStartError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        raise SystemExit(1) from None
