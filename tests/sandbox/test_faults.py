@@ -159,9 +159,10 @@ def test_some_drops_among_successes() -> None:
 
 
 async def test_rate_limit_answers_429_with_retry_after() -> None:
-    app = app_with(rate_limit=3)
-    clock = Clock(100.0)
-    app.faults.limiter = RateLimiter(3, clock=clock)  # a clock the test controls
+    clock = Clock(100.0)  # the rate limiter's buckets follow the app's clock
+    app = create_app(
+        SandboxConfig(api_keys=(KEY, OTHER_KEY), build_seconds=0, rate_limit=3), clock=clock
+    )
     async with make_client(app) as client, make_client(app, OTHER_KEY) as other:
         codes = [(await client.get("/audiences")).status_code for _ in range(5)]
         assert codes == [200, 200, 200, 429, 429]
@@ -178,11 +179,16 @@ async def test_rate_limit_answers_429_with_retry_after() -> None:
 
 
 def test_rate_limit_against_a_real_server() -> None:
-    with Sandbox(SandboxConfig(port=0, api_keys=(KEY,), rate_limit=2)) as sb, sb.client() as client:
-        codes = [client.get("/audiences").status_code for _ in range(12)]
-        limited = [r for r in (client.get("/audiences") for _ in range(3)) if r.status_code == 429]
-    assert 429 in codes or limited
-    for r in limited:
+    clock = Clock(50.0)  # frozen unless the test moves it: no refill between requests
+    config = SandboxConfig(port=0, api_keys=(KEY,), rate_limit=2)
+    with Sandbox(config, clock=clock) as sb, sb.client() as client:
+        first = [client.get("/audiences") for _ in range(6)]
+        clock.advance(1.0)  # one second refills two tokens
+        second = [client.get("/audiences") for _ in range(3)]
+    assert [r.status_code for r in first] == [200, 200, 429, 429, 429, 429]
+    assert [r.status_code for r in second] == [200, 200, 429]
+    for r in first[2:] + second[2:]:
+        assert r.json()["error"]["code"] == "RATE_LIMITED"
         assert int(r.headers["Retry-After"]) >= 1
 
 

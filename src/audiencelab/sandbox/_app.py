@@ -33,7 +33,7 @@ class SandboxApp:
             routes=Routes(self.backend).table(), exception_handlers=error_handlers()
         )
         self.starlette.router.redirect_slashes = False
-        self.faults = FaultMiddleware(self.starlette, config)
+        self.faults = FaultMiddleware(self.starlette, config, clock)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.faults(scope, receive, send)
@@ -53,7 +53,7 @@ def create_app(
 ) -> SandboxApp:
     """The sandbox as an ASGI app (use it with uvicorn, or in-process with ``httpx.ASGITransport``).
 
-    ``clock`` replaces ``time.time`` for the audience and job lifecycles (tests use it to move time
-    forward without sleeping).
+    ``clock`` replaces ``time.time`` for the audience and job lifecycles and the rate limiter's
+    buckets (tests use it to move time forward without sleeping).
     """
     return SandboxApp(config or SandboxConfig(), clock)

@@ -137,13 +137,17 @@ def _dropped_error() -> Exception:
 class FaultMiddleware:
     """Auth, rate limiting and injected faults for every API route."""
 
-    def __init__(self, app: ASGIApp, config: SandboxConfig) -> None:
+    def __init__(
+        self, app: ASGIApp, config: SandboxConfig, clock: Callable[[], float] | None = None
+    ) -> None:
         self.app = app
         self.config = config
         self.keys = frozenset(config.api_keys)
         self.latency = config.latency_ms / 1000.0
         self.faults = FaultPlan(config)
-        self.limiter = RateLimiter(config.rate_limit) if config.rate_limit else None
+        self.limiter = (
+            RateLimiter(config.rate_limit, clock or time.monotonic) if config.rate_limit else None
+        )
         #: counters, handy in tests and for the curious
         self.stats: dict[str, int] = {"requests": 0, "dropped": 0, "failed": 0, "limited": 0}
 

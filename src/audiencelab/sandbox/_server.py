@@ -109,9 +109,9 @@ def _url(sock: socket.socket) -> str:
     return f"http://{host}:{port}"
 
 
-def _open_app(config: SandboxConfig) -> SandboxApp:
+def _open_app(config: SandboxConfig, clock: Callable[[], float] | None = None) -> SandboxApp:
     try:
-        return create_app(config)
+        return create_app(config, clock=clock)
     except (sqlite3.Error, RuntimeError, OSError) as exc:
         raise SandboxStartError(f"cannot open the database {config.db}: {exc}") from None
 
@@ -190,11 +190,16 @@ class Sandbox:
 
     ``with Sandbox(SandboxConfig(build_seconds=0)) as sb: ...`` then use ``sb.base_url`` and
     ``sb.api_key`` with any HTTP client. Without a config it listens on an ephemeral port.
+    ``clock`` replaces ``time.time`` as in :func:`create_app` (audience builds, jobs, the rate
+    limit), so tests can move time forward without sleeping.
     Start and stop take a fraction of a second; it can be started many times per process.
     """
 
-    def __init__(self, config: SandboxConfig | None = None) -> None:
+    def __init__(
+        self, config: SandboxConfig | None = None, *, clock: Callable[[], float] | None = None
+    ) -> None:
         self.config = config or SandboxConfig(port=0)
+        self.clock = clock
         self.app: SandboxApp | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -224,7 +229,7 @@ class Sandbox:
             ) from None
         self.base_url = _url(self._sock)
         try:
-            self.app = _open_app(self.config)
+            self.app = _open_app(self.config, self.clock)
         except SandboxStartError:
             self.stop()
             raise
