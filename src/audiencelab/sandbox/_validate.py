@@ -89,7 +89,40 @@ def parse_json(raw: bytes) -> dict[str, Any]:
         raise validation_error(f"body: malformed JSON ({exc})") from None
     if not isinstance(value, dict):
         raise validation_error(f"body: expected a JSON object, got {_describe(value)}")
+    if _MAYBE_SURROGATE.search(text):
+        _refuse_lone_surrogates(value, "")
     return value
+
+
+#: A JSON escape of a UTF-16 surrogate; paired ones decode to one character, lone ones do not.
+_MAYBE_SURROGATE = re.compile(r"\\u[dD][89abcdefABCDEF]")
+
+
+def _has_lone_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _refuse_lone_surrogates(value: Any, path: str) -> None:
+    """A 400 naming the first string (or key) that holds a lone surrogate: such text cannot be
+    stored, encoded as UTF-8, or sent back (reference §1: bodies are UTF-8 JSON)."""
+    problem = "contains a lone surrogate (invalid Unicode)"
+    if isinstance(value, str):
+        if _has_lone_surrogate(value):
+            raise validation_error(f"{path or 'body'}: {problem}")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else key
+            if _has_lone_surrogate(key):
+                shown = key.encode("utf-8", "backslashreplace").decode("ascii")
+                raise validation_error(f"{path or 'body'}: the key {shown!r} {problem}")
+            _refuse_lone_surrogates(item, where)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _refuse_lone_surrogates(item, f"{path}[{i}]")
 
 
 # ---------------------------------------------------------------------------------------------
