@@ -129,3 +129,76 @@ def test_paired_surrogates_are_a_character(server: Sandbox) -> None:
         assert r.status_code == 200, r.text
         listing = client.get("/audiences", params={"page_size": 1000}).json()["data"]
         assert any(a["name"] == "\U0001f600" for a in listing)
+
+
+# ---------------------------------------------------------------------------------------------
+# 3. Result-file tokens: non-ASCII, tenant, expiry
+
+
+JOB = {"name": "j", "records": [{"email": "someone@example.com", "first_name": "Ann"}]}
+
+
+def _job_url(client: httpx.Client, job_id: str) -> str:
+    listing = client.get("/enrichments", params={"page_size": 1000}).json()["data"]
+    return str(next(j for j in listing if j["id"] == job_id)["csv_url"])
+
+
+def test_a_non_ascii_or_malformed_token_is_a_404(server: Sandbox) -> None:
+    with server.client(timeout=10) as client:
+        job_id = client.post("/enrichments", json=JOB).json()["jobId"]
+        path = f"/_sandbox/files/enrichments/{job_id}.csv"
+        good = _job_url(client, job_id)
+        assert httpx.get(good).status_code == 200
+        token = good.split("token=", 1)[1]
+        bad_tokens = (
+            "é",
+            "ü" + token,
+            token + "é",
+            "",
+            "1.2.3",
+            "x" * 5000,
+            "9" * 40 + ".ab",
+            "².a",
+        )
+        for bad in bad_tokens:
+            r = client.get(path, params={"token": bad})
+            assert r.status_code == 404, (bad[:20], r.text)
+            assert r.json()["error"]["code"] == "NOT_FOUND"
+
+
+def test_tokens_expire_and_listing_hands_out_fresh_ones() -> None:
+    from .conftest import Clock
+
+    clock = Clock()
+    config = SandboxConfig(port=0, build_seconds=0, api_keys=(KEY,))
+    with Sandbox(config, clock=clock) as sb, sb.client(timeout=10) as client:
+        job_id = client.post("/enrichments", json=JOB).json()["jobId"]
+        url = _job_url(client, job_id)
+        clock.advance(3599)
+        assert httpx.get(url).status_code == 200  # still valid after 59 min 59 s
+        clock.advance(2)
+        expired = httpx.get(url)
+        assert expired.status_code == 403
+        assert expired.json()["error"]["code"] == "URL_EXPIRED"
+        assert "GET /enrichments hands out a fresh one" in expired.json()["error"]["message"]
+        fresh = _job_url(client, job_id)
+        assert fresh != url
+        assert httpx.get(fresh).status_code == 200
+
+
+def test_tokens_are_signed_for_the_tenant_of_the_job(server: Sandbox) -> None:
+    import dataclasses
+
+    from audiencelab.sandbox._backend import tenant_of
+
+    assert server.app is not None
+    backend = server.app.backend
+    with server.client(timeout=10) as client:
+        job_id = client.post("/enrichments", json=JOB).json()["jobId"]
+        job = backend.store.get_job(job_id)
+        assert job is not None
+        own = backend.result_url(job, server.base_url)
+        other = backend.result_url(dataclasses.replace(job, tenant=tenant_of(OTHER_KEY)), "")
+        assert httpx.get(own).status_code == 200
+        forged = own.split("?")[0] + "?" + other.split("?")[1]
+        assert httpx.get(forged).status_code == 404

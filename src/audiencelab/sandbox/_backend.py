@@ -13,17 +13,19 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import threading
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any, Generic, TypeVar
 
 from audiencelab.sandbox import _data
 from audiencelab.sandbox._config import SandboxConfig
 from audiencelab.sandbox._enrich import csv_chunks, enrich_contact
-from audiencelab.sandbox._errors import not_found
+from audiencelab.sandbox._errors import ApiError, not_found
 from audiencelab.sandbox._filters import Criteria, build_criteria, parse_filters
 from audiencelab.sandbox._generate import Plan, field_coverage, plan_for, stable_int
 from audiencelab.sandbox._pixels import event_count, event_indices, v3_event, v4_event
@@ -39,9 +41,11 @@ from audiencelab.sandbox._validate import (
 
 __all__ = [
     "ATTRIBUTE_NAMES",
+    "RESULT_URL_SECONDS",
     "Backend",
     "Page",
     "Pending",
+    "iso_time",
     "tenant_of",
 ]
 
@@ -59,6 +63,14 @@ SEGMENT_MIN_SIZE = 50
 SEGMENT_SIZE_SPREAD = 20_000
 #: Enrichment jobs wait in the queue for this share of their duration, then are "PROCESSING".
 JOB_QUEUED_SHARE = 0.25
+#: How long a result file's ``csv_url`` works after ``GET /enrichments`` hands it out (chosen: one
+#: hour, a common lifetime for signed download URLs); every listing hands out a fresh one.
+RESULT_URL_SECONDS = 3600
+
+
+def iso_time(ts: float) -> str:
+    """A timestamp as the API writes them (``created_at``): ISO 8601, UTC, microseconds."""
+    return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="microseconds")
 
 
 def tenant_of(api_key: str) -> str:
@@ -295,24 +307,40 @@ class Backend:
         views = []
         for job in jobs:
             status = self.job_status(job)
-            url = None
-            if status == "COMPLETED":
-                url = (
-                    f"{base_url}/_sandbox/files/enrichments/{job.id}.csv"
-                    f"?token={self._csv_token(job.id)}"
-                )
+            url = self.result_url(job, base_url) if status == "COMPLETED" else None
             views.append(JobView(job, status, url))
         return Page(views, total, page, size)
 
-    def _csv_token(self, job_id: str) -> str:
-        secret = self.store.secret.encode()
-        return hmac.new(secret, job_id.encode(), hashlib.sha256).hexdigest()[:32]
+    def result_url(self, job: Job, base_url: str) -> str:
+        """A fresh ``csv_url`` for a job's result file: signed for the job's tenant, and valid
+        for :data:`RESULT_URL_SECONDS` from now."""
+        expires = int(self.clock()) + RESULT_URL_SECONDS
+        token = f"{expires}.{self._signature(job.tenant, job.id, expires)}"
+        return f"{base_url}/_sandbox/files/enrichments/{job.id}.csv?token={token}"
+
+    def _signature(self, tenant: str, job_id: str, expires: int) -> str:
+        message = f"{tenant}\x00{job_id}\x00{expires}".encode()
+        return hmac.new(self.store.secret.encode(), message, hashlib.sha256).hexdigest()[:32]
 
     def job_file(self, job_id: str, token: str) -> Iterator[str]:
         """The result CSV of a completed job, for the holder of its ``csv_url`` (no API key)."""
         job = self.store.get_job(job_id)
-        if job is None or not hmac.compare_digest(token, self._csv_token(job_id)):
+        expires_text, _, signature = token.partition(".")
+        if (
+            job is None
+            or not re.fullmatch(r"[0-9]{1,12}", expires_text)
+            or not hmac.compare_digest(
+                signature.encode(), self._signature(job.tenant, job.id, int(expires_text)).encode()
+            )
+        ):
             raise not_found("no such file")
+        if self.clock() > int(expires_text):
+            raise ApiError(
+                403,
+                "URL_EXPIRED",
+                f"this csv_url expired at {iso_time(int(expires_text))} (result URLs work for "
+                f"{RESULT_URL_SECONDS // 60} minutes); GET /enrichments hands out a fresh one",
+            )
         if self.job_status(job) != "COMPLETED":
             raise not_found("the job has not completed yet")
         records = self.store.job_records(job_id)

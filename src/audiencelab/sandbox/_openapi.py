@@ -262,6 +262,7 @@ def _document() -> dict[str, Any]:
                 ],
                 "responses": {
                     "200": {"description": "CSV", "content": {"text/csv": {"schema": _STRING}}},
+                    "403": _error("The csv_url expired: GET /enrichments hands out a fresh one."),
                     "404": _error("Unknown file, bad token, or job not completed."),
                 },
             }

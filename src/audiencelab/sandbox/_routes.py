@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import math
 import uuid
-from datetime import datetime, timezone
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -17,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from audiencelab.sandbox._backend import Backend, FilterNotes, Page, tenant_of
+from audiencelab.sandbox._backend import Backend, FilterNotes, Page, iso_time, tenant_of
 from audiencelab.sandbox._errors import ApiError, error_body, not_found
 from audiencelab.sandbox._faults import API_KEY_SCOPE
 from audiencelab.sandbox._http import header_list, json_response
@@ -60,10 +59,6 @@ WRONG_PATHS = {
 }
 
 
-def _iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="microseconds")
-
-
 def filter_headers(notes: FilterNotes) -> dict[str, str]:
     """The sandbox's own headers on a create or preview: unknown filter keys, useless values."""
     headers: dict[str, str] = {}
@@ -92,8 +87,8 @@ def _pixel_json(pixel: Pixel, base: str) -> dict[str, Any]:
         "install_url": f"{base}/_sandbox/pixels/{pixel.id}/p.js",
         "webhook_url": pixel.webhook_url,
         "version": pixel.version,
-        "created_at": _iso(pixel.created_at),
-        "last_sync": _iso(pixel.created_at),
+        "created_at": iso_time(pixel.created_at),
+        "last_sync": iso_time(pixel.created_at),
     }
 
 
@@ -237,7 +232,7 @@ class Routes:
                 "status": view.status,
                 "csv_url": view.csv_url,
                 "total": view.job.total,
-                "created_at": _iso(view.job.created_at),
+                "created_at": iso_time(view.job.created_at),
             }
             for view in listing.items
         ]
