@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from audiencelab.sandbox._columns import CSV_COLUMNS, RECORD_COLUMNS
-from audiencelab.sandbox._filters import Criteria, build_criteria, parse_filters, parse_segments
+from audiencelab.sandbox._criteria import Criteria, build_criteria
+from audiencelab.sandbox._filters import parse_filters, parse_segments
 from audiencelab.sandbox._generate import TOTAL_ADULTS, Plan, field_coverage, plan_for
 
 from .helpers import row_problems

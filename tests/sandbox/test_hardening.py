@@ -202,3 +202,62 @@ def test_tokens_are_signed_for_the_tenant_of_the_job(server: Sandbox) -> None:
         assert httpx.get(own).status_code == 200
         forged = own.split("?")[0] + "?" + other.split("?")[1]
         assert httpx.get(forged).status_code == 404
+
+
+# ---------------------------------------------------------------------------------------------
+# 4. Numbers are range-checked before any arithmetic
+
+HUGE = "9" * 400
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        (
+            "/audiences",
+            f'{{"name":"n","filters":{{}},"segment":["b2c_1"],"days_back":{HUGE}}}',
+            "days_back",
+        ),
+        (
+            "/audiences",
+            '{"name":"n","filters":{},"segment":["b2c_1"],"days_back":1e308}',
+            "days_back",
+        ),
+        ("/audiences/preview", f'{{"days_back":{HUGE}}}', "days_back"),
+        ("/audiences/preview", f'{{"days_back":3,"limit":{HUGE}}}', "limit"),
+        (
+            "/audiences",
+            f'{{"name":"n","filters":{{"age":{{"minAge":{HUGE}}}}}}}',
+            "filters.age.minAge",
+        ),
+        ("/audiences", '{"name":"n","filters":{"age":{"maxAge":1e400}}}', "filters.age.maxAge"),
+        ("/audiences", '{"name":"n","filters":{"age":{"minAge":-1e308}}}', "filters.age.minAge"),
+        (
+            "/audiences",
+            f'{{"name":"n","filters":{{"attributes":{{"home_year_built":{{"min":{HUGE}}}}}}}}}',
+            "filters.attributes.home_year_built.min",
+        ),
+        (
+            "/audiences",
+            '{"name":"n","filters":{"attributes":{"mortgage_amount":{"max":1e400}}}}',
+            "filters.attributes.mortgage_amount.max",
+        ),
+        ("/enrichments", f'{{"name":"j","records":[{{"phone":{HUGE}}}]}}', "records[0].phone"),
+        ("/enrichments", '{"name":"j","records":[{"phone":1e400}]}', "records[0].phone"),
+    ],
+)
+def test_out_of_range_numbers_are_a_400_naming_the_field(
+    server: Sandbox, path: str, body: str, field: str
+) -> None:
+    with server.client(timeout=10) as client:
+        r = client.post(path, content=body.encode())
+        assert r.status_code == 400, r.text
+        assert r.json()["error"]["message"].startswith(f"{field}: "), r.text
+
+
+def test_huge_query_numbers_are_a_400(server: Sandbox) -> None:
+    with server.client(timeout=10) as client:
+        for query in (f"page={HUGE}", f"page_size={HUGE}", "page=1e3", "page_size=-0"):
+            r = client.get(f"/audiences?{query}")
+            assert r.status_code == 400, query
+            assert r.json()["error"]["code"] == "VALIDATION_ERROR"

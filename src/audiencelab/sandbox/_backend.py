@@ -24,9 +24,10 @@ from typing import Any, Generic, TypeVar
 
 from audiencelab.sandbox import _data
 from audiencelab.sandbox._config import SandboxConfig
+from audiencelab.sandbox._criteria import Criteria, build_criteria
 from audiencelab.sandbox._enrich import csv_chunks, enrich_contact
 from audiencelab.sandbox._errors import ApiError, not_found
-from audiencelab.sandbox._filters import Criteria, build_criteria, parse_filters
+from audiencelab.sandbox._filters import parse_filters
 from audiencelab.sandbox._generate import Plan, field_coverage, plan_for, stable_int
 from audiencelab.sandbox._pixels import event_count, event_indices, v3_event, v4_event
 from audiencelab.sandbox._store import Audience, Job, Pixel, Store

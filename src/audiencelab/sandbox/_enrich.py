@@ -8,7 +8,7 @@ import io
 from collections.abc import Iterator, Sequence
 
 from audiencelab.sandbox._columns import CSV_COLUMNS
-from audiencelab.sandbox._filters import STATE_BY_NAME, Criteria
+from audiencelab.sandbox._criteria import STATE_BY_NAME, Criteria
 from audiencelab.sandbox._generate import plan_for
 from audiencelab.sandbox._sampling import email_domain, slug, stable_int
 

@@ -23,9 +23,11 @@ __all__ = [
     "ENRICH_MATCH_KEYS",
     "EVENT_TYPE",
     "JOB_COLUMNS",
+    "MAX_DAYS_BACK",
     "MAX_JOB_RECORDS",
     "MAX_PAGE",
     "MAX_PAGE_SIZE",
+    "MAX_RECORD_NUMBER",
     "PAGE",
     "PAGE_SIZE",
     "PREVIEW_AUDIENCE",
@@ -41,6 +43,11 @@ Kind = Literal["string", "integer", "number", "boolean", "object", "string[]", "
 MAX_PAGE_SIZE = 1000
 MAX_PAGE = 1_000_000_000
 MAX_JOB_RECORDS = 100_000
+#: ``days_back`` of ``POST /audiences``: the reference gives no range (§3.1); ten years is chosen
+#: as a bound no real request reaches, so that no number is too large to compute with.
+MAX_DAYS_BACK = 3650
+#: Numbers in enrichment records are turned into text; beyond this they are not identifiers.
+MAX_RECORD_NUMBER = 10**15
 SEGMENT_PATTERN = r"^(b2c|b2b)_[0-9]+$"
 
 #: ``filter`` match keys of ``POST /enrich`` (reference §4.1).
@@ -150,6 +157,7 @@ CREATE_AUDIENCE = Body(
             "integer",
             "Days of intent data a segment draws from (no documented range).",
             minimum=1,
+            maximum=MAX_DAYS_BACK,
         ),
     ),
 )
@@ -228,7 +236,7 @@ CREATE_ENRICHMENT_JOB = Body(
         Field(
             "records",
             "object[]",
-            "Rows with lowercase snake_case keys.",
+            "Rows with lowercase snake_case keys; values are strings (or numbers below 1e15).",
             required=True,
             min_items=1,
             max_items=MAX_JOB_RECORDS,

@@ -26,7 +26,8 @@ from audiencelab.sandbox._columns import (
     NULL_ONLY_GROUPS,
     RECORD_COLUMNS,
 )
-from audiencelab.sandbox._filters import AGE_MAX, AGE_MIN, Criteria
+from audiencelab.sandbox._criteria import Criteria
+from audiencelab.sandbox._filters import AGE_MAX, AGE_MIN
 from audiencelab.sandbox._geography import TOTAL_ADULTS, locations
 from audiencelab.sandbox._persons import (
     AGE_RANGES,

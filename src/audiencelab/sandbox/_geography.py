@@ -8,7 +8,7 @@ number of adults; the generator draws each person's place from that list.
 from __future__ import annotations
 
 from audiencelab.sandbox import _data
-from audiencelab.sandbox._filters import Criteria
+from audiencelab.sandbox._criteria import Criteria
 from audiencelab.sandbox._sampling import stable_int
 
 __all__ = [

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from audiencelab.sandbox import _data
-from audiencelab.sandbox._filters import Criteria
+from audiencelab.sandbox._criteria import Criteria
 from audiencelab.sandbox._generate import plan_for
 from audiencelab.sandbox._sampling import BYTE_SLOTS, slots, stable_int
 

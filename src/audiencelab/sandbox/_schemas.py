@@ -17,6 +17,7 @@ from audiencelab.sandbox._fields import (
     CREATE_ENRICHMENT_JOB,
     CREATE_PIXEL,
     ENRICH,
+    MAX_RECORD_NUMBER,
     PREVIEW_AUDIENCE,
     Body,
     Field,
@@ -91,8 +92,11 @@ def field_schema(field: Field) -> Schema:
         props = {f.name: field_schema(f) for f in field.fields}
         schema = {"type": "object", "properties": props}
         schema["additionalProperties"] = field.extra != "reject"
-    else:  # object[]
-        value: Schema = {"type": "string", "nullable": True}
+    else:  # object[]: records whose values are strings, or numbers below MAX_RECORD_NUMBER
+        limit = float(MAX_RECORD_NUMBER)
+        number: Schema = {"type": "number", "minimum": -limit, "maximum": limit,
+                          "exclusiveMinimum": True, "exclusiveMaximum": True}  # fmt: skip
+        value: Schema = {"anyOf": [{"type": "string"}, number], "nullable": True}
         item_schema: Schema = {"type": "object", "additionalProperties": value}
         schema = {"type": "array", "items": item_schema}
     if field.kind in ("string[]", "object[]"):

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from audiencelab.sandbox._columns import RECORD_COLUMNS
+from audiencelab.sandbox._criteria import Criteria, build_criteria
 from audiencelab.sandbox._errors import validation_error
 from audiencelab.sandbox._fields import (
     CREATE_AUDIENCE,
@@ -27,19 +28,14 @@ from audiencelab.sandbox._fields import (
     ENRICH_MATCH_KEYS,
     EVENT_TYPE,
     JOB_COLUMNS,
+    MAX_RECORD_NUMBER,
     PAGE,
     PAGE_SIZE,
     PREVIEW_AUDIENCE,
     Body,
     Field,
 )
-from audiencelab.sandbox._filters import (
-    Criteria,
-    build_criteria,
-    json_kind,
-    parse_filters,
-    parse_segments,
-)
+from audiencelab.sandbox._filters import json_kind, parse_filters, parse_segments
 
 __all__ = [
     "AudienceRequest",
@@ -430,6 +426,11 @@ def parse_job(body: dict[str, Any]) -> JobRequest:
             if isinstance(value, bool) or not isinstance(value, (str, int, float)):
                 raise validation_error(
                     f"records[{i}].{key}: expected a string, got {_describe(value)}"
+                )
+            if not isinstance(value, str) and not abs(value) < MAX_RECORD_NUMBER:
+                raise validation_error(
+                    f"records[{i}].{key}: numbers must be below 1e15 (send identifiers as "
+                    f"strings; got {_describe(value)})"
                 )
             row[key] = str(value)
         clean.append(row)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from audiencelab.sandbox import _data
 from audiencelab.sandbox._columns import GROUP_PROBABILITY
-from audiencelab.sandbox._filters import Criteria
+from audiencelab.sandbox._criteria import Criteria
 from audiencelab.sandbox._geography import TOTAL_ADULTS, Loc
 from audiencelab.sandbox._sampling import email_domain, slug
 
