@@ -255,3 +255,17 @@ def test_random_filter_combinations_are_satisfied(filters: dict[str, Any]) -> No
     assert len(rows) >= 1
     for row in rows:
         assert row_problems(row, filters) == []
+
+
+def test_zip_codes_times_cities_stay_bounded() -> None:
+    """1,000 ZIP codes and 1,000 cities made a million places (and a 5-second audience)."""
+    from audiencelab.sandbox._geography import MAX_CITIES_PER_ZIP, locations
+
+    zips = [f"{75000 + i:05d}" for i in range(1000)]
+    cities = ["Dallas"] + [f"Town{i}" for i in range(999)]
+    criteria = build_criteria(parse_filters({"zip": zips, "city": cities}))
+    places = locations(criteria)
+    assert 1000 <= len(places) <= 1000 * MAX_CITIES_PER_ZIP
+    p = plan({"zip": zips, "city": cities})
+    for row in p.rows(0, 200):
+        assert row_problems(row, {"zip": zips, "city": cities}) == []

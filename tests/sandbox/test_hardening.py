@@ -261,3 +261,130 @@ def test_huge_query_numbers_are_a_400(server: Sandbox) -> None:
             r = client.get(f"/audiences?{query}")
             assert r.status_code == 400, query
             assert r.json()["error"]["code"] == "VALIDATION_ERROR"
+
+
+# ---------------------------------------------------------------------------------------------
+# 5. One request stalls every client
+
+
+def _big_job_body(megabytes: int = 12) -> bytes:
+    """A valid POST /enrichments body of about ``megabytes`` MB (~135 bytes a record)."""
+    record = (
+        '{"email":"someone.%06d@example.com","first_name":"Firstname","last_name":"Lastname",'
+        '"phone":"+14155550100","company":"Example Co"}'
+    )
+    n = megabytes * 1024 * 1024 // (len(record) + 1)
+    records = ",".join(record % i for i in range(n))
+    return f'{{"name":"big","operator":"OR","records":[{records}]}}'.encode()
+
+
+def _worst_health_latency_while(server: Sandbox, post: Any) -> tuple[float, int, httpx.Response]:
+    """Post in a thread; meanwhile another client polls /healthz. Returns the slowest health
+    check, how many were answered while the post was in flight, and the post's response."""
+    import threading
+    import time
+
+    result: dict[str, httpx.Response] = {}
+    started = threading.Event()
+
+    def send() -> None:
+        with httpx.Client(base_url=server.base_url, headers={"X-Api-Key": KEY}, timeout=120) as c:
+            started.set()
+            result["r"] = post(c)
+
+    thread = threading.Thread(target=send)
+    worst, answered = 0.0, 0
+    with httpx.Client(base_url=server.base_url, timeout=120) as other:
+        other.get("/healthz")
+        thread.start()
+        started.wait()
+        while thread.is_alive():
+            t0 = time.perf_counter()
+            assert other.get("/healthz").status_code == 200
+            worst = max(worst, time.perf_counter() - t0)
+            answered += thread.is_alive()
+            time.sleep(0.005)
+    thread.join()
+    return worst, answered, result["r"]
+
+
+def test_a_12_mb_body_does_not_stall_other_clients(server: Sandbox) -> None:
+    body = _big_job_body(12)
+    assert len(body) > 11 * 1024 * 1024
+    worst, answered, r = _worst_health_latency_while(
+        server, lambda c: c.post("/enrichments", content=body)
+    )
+    print(f"\n12 MB job: slowest /healthz {worst * 1000:.0f} ms, {answered} answered meanwhile")
+    assert r.status_code == 202, r.text
+    assert answered >= 3  # the other client kept being served while the big body was handled
+    assert worst < 1.0  # 0.7 s before (19 s for a 900k-value filter); typically ~0.15 s
+
+
+def test_a_12_mb_filter_list_is_refused_quickly_without_stalling(server: Sandbox) -> None:
+    cities = [f"City{i}" for i in range(900_000)]
+    body = httpx.Request("POST", "/", json={"name": "big", "filters": {"city": cities}}).read()
+    worst, _answered, r = _worst_health_latency_while(
+        server, lambda c: c.post("/audiences", content=body)
+    )
+    print(f"\n900k cities: slowest /healthz {worst * 1000:.0f} ms")
+    assert r.status_code == 400
+    assert r.json()["error"]["message"] == "filters.city: at most 1000 values (got 900000)"
+    assert worst < 1.5
+
+
+def test_paging_builds_an_audience_once_whatever_its_filter_lists(
+    server: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from audiencelab.sandbox import _backend
+
+    built: list[object] = []
+
+    class CountingPlan(_backend.Plan):
+        def __init__(self, criteria: Any) -> None:
+            built.append(criteria)
+            super().__init__(criteria)
+
+    monkeypatch.setattr(_backend, "Plan", CountingPlan)
+    filters = {
+        "city": [f"Town{i}" for i in range(999)] + ["Austin"],
+        "businessProfile": {"jobTitle": [f"Title {i}" for i in range(1000)]},
+        "junk": {"ignored": ["x" * 100] * 10_000},
+    }
+    with server.client(timeout=30) as client:
+        audience_id = client.post("/audiences", json={"name": "wide", "filters": filters}).json()[
+            "audienceId"
+        ]
+        pages = [
+            client.get(f"/audiences/{audience_id}", params={"page": n, "page_size": 50})
+            for n in range(1, 6)
+        ]
+    assert all(p.status_code == 200 for p in pages)
+    assert len(built) == 1  # the plan is built for the first page and reused for the others
+    assert server.app is not None
+    stored = server.app.store.get_audience(_backend.tenant_of(KEY), audience_id)
+    assert stored is not None
+    assert "junk" not in stored.request["filters"]  # ignored keys are not stored
+
+
+@pytest.mark.parametrize(
+    ("filters", "message"),
+    [
+        ({"zip": ["78701"] * 1001}, "filters.zip: at most 1000 values (got 1001)"),
+        (
+            {"businessProfile": {"jobTitle": ["x"] * 1001}},
+            "filters.businessProfile.jobTitle: at most 1000 values (got 1001)",
+        ),
+        ({"city": ["Austin", "x" * 201]}, "filters.city[1]: at most 200 characters per value"),
+    ],
+)
+def test_filter_lists_have_a_documented_limit(
+    server: Sandbox, filters: dict[str, Any], message: str
+) -> None:
+    with server.client(timeout=10) as client:
+        r = client.post("/audiences", json={"name": "n", "filters": filters})
+        assert r.status_code == 400
+        assert r.json()["error"]["message"] == message
+        r = client.post(
+            "/audiences", json={"name": "n", "segment": ["b2c_1"] * 1001, "filters": {}}
+        )
+        assert r.json()["error"]["message"] == "segment: at most 1000 values (got 1001)"

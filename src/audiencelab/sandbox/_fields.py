@@ -24,6 +24,8 @@ __all__ = [
     "EVENT_TYPE",
     "JOB_COLUMNS",
     "MAX_DAYS_BACK",
+    "MAX_FILTER_VALUES",
+    "MAX_FILTER_VALUE_CHARS",
     "MAX_JOB_RECORDS",
     "MAX_PAGE",
     "MAX_PAGE_SIZE",
@@ -46,6 +48,12 @@ MAX_JOB_RECORDS = 100_000
 #: ``days_back`` of ``POST /audiences``: the reference gives no range (§3.1); ten years is chosen
 #: as a bound no real request reaches, so that no number is too large to compute with.
 MAX_DAYS_BACK = 3650
+#: Values in one filter list (``city``, ``businessProfile.jobTitle``, ``segment``...): chosen so that
+#: the costliest combination of full lists still builds an audience in well under a second (the
+#: sandbox compares every job title with every exclusion, every ZIP code with every city).
+MAX_FILTER_VALUES = 1000
+#: Characters in one filter value (a city, a job title, a keyword): far above any real one.
+MAX_FILTER_VALUE_CHARS = 200
 #: Numbers in enrichment records are turned into text; beyond this they are not identifiers.
 MAX_RECORD_NUMBER = 10**15
 SEGMENT_PATTERN = r"^(b2c|b2b)_[0-9]+$"
@@ -138,6 +146,7 @@ _SEGMENT = Field(
     "string[]",
     "Segment IDs with the current taxonomy prefix, b2c_<n> or b2b_<n> (reference §3.1).",
     pattern=SEGMENT_PATTERN,
+    max_items=MAX_FILTER_VALUES,
 )
 
 CREATE_AUDIENCE = Body(
@@ -214,6 +223,7 @@ ENRICH = Body(
             "string[]",
             "Output fields: lowercase names or record columns.",
             enum=(*sorted(ENRICH_FIELDS), *RECORD_COLUMNS),
+            max_items=MAX_FILTER_VALUES,
         ),
         Field("request_id", "string", "Echoed back.", min_length=1, max_length=200),
         Field("is_or_match", "boolean", "OR instead of AND across the match keys.", default=False),
@@ -232,7 +242,13 @@ CREATE_ENRICHMENT_JOB = Body(
             default="OR",
             enum=("AND", "OR"),
         ),
-        Field("columns", "string[]", "UPPER_SNAKE columns present in records.", enum=JOB_COLUMNS),
+        Field(
+            "columns",
+            "string[]",
+            "UPPER_SNAKE columns present in records.",
+            enum=JOB_COLUMNS,
+            max_items=MAX_FILTER_VALUES,
+        ),
         Field(
             "records",
             "object[]",

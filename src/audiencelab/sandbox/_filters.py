@@ -14,7 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from audiencelab.sandbox._errors import validation_error
-from audiencelab.sandbox._fields import SEGMENT_PATTERN, Field
+from audiencelab.sandbox._fields import (
+    MAX_FILTER_VALUE_CHARS,
+    MAX_FILTER_VALUES,
+    SEGMENT_PATTERN,
+    Field,
+)
 
 __all__ = [
     "AGE_LIMIT",
@@ -24,6 +29,7 @@ __all__ = [
     "FILTER_SPECS",
     "RANGE_LIMIT",
     "ParsedFilters",
+    "check_list_size",
     "json_kind",
     "parse_filters",
     "parse_segments",
@@ -57,7 +63,13 @@ ATTRIBUTE_RANGES = (
 
 
 def _list(key: str, description: str = "") -> Field:
-    return Field(key, "string[]", description)
+    return Field(
+        key,
+        "string[]",
+        description,
+        max_items=MAX_FILTER_VALUES,
+        max_length=MAX_FILTER_VALUE_CHARS,
+    )
 
 
 def _group(key: str, fields: tuple[Field, ...], description: str) -> Field:
@@ -98,6 +110,7 @@ FILTER_SPECS: tuple[Field, ...] = (
 )
 
 _SEGMENT_RE = re.compile(SEGMENT_PATTERN)
+_SEGMENTS = Field("segment", "string[]", max_items=MAX_FILTER_VALUES)
 
 
 def json_kind(value: Any) -> str:
@@ -133,6 +146,20 @@ class ParsedFilters:
 
     values: dict[str, Any] = field(default_factory=dict)
     ignored: list[str] = field(default_factory=list)
+
+    def known(self) -> dict[str, Any]:
+        """The known keys only, nested again: what an audience stores of its filters (the
+        ignored keys, however large, are not kept)."""
+        out: dict[str, Any] = {}
+        for path, value in self.values.items():
+            *parents, key = path.split(".")
+            target = out
+            for parent in parents:
+                target = target.setdefault(parent, {})
+            if isinstance(value, tuple):
+                value = {"min": value[0], "max": value[1]}
+            target[key] = value
+        return out
 
 
 def parse_filters(filters: Any, *, field_name: str = "filters") -> ParsedFilters:
@@ -173,10 +200,15 @@ def _walk(
                     f"{where}: expected an array of strings, got {_describe(value)}"
                     + (" (send an array even for a single value)" if isinstance(value, str) else "")
                 )
+            check_list_size(value, spec, where)
             for i, item in enumerate(value):
                 if not isinstance(item, str):
                     raise validation_error(
                         f"{where}[{i}]: expected a string, got {_describe(item)}"
+                    )
+                if spec.max_length is not None and len(item) > spec.max_length:
+                    raise validation_error(
+                        f"{where}[{i}]: at most {spec.max_length} characters per value"
                     )
             out.values[path] = list(value)
         elif spec.kind == "number":
@@ -207,6 +239,12 @@ def _walk(
             out.values[path] = (bounds[0], bounds[1])
 
 
+def check_list_size(value: list[Any], spec: Field, where: str) -> None:
+    """Long lists are refused before anything looks at their items."""
+    if spec.max_items is not None and len(value) > spec.max_items:
+        raise validation_error(f"{where}: at most {spec.max_items} values (got {len(value)})")
+
+
 def _check_range(value: float, spec: Field, where: str) -> None:
     """Numbers are range-checked before any arithmetic (a 400-digit number is not an age)."""
     low, high = spec.minimum, spec.maximum
@@ -227,6 +265,7 @@ def parse_segments(value: Any, *, field_name: str = "segment") -> tuple[str, ...
         raise validation_error(
             f"{field_name}: expected an array of strings, got {_describe(value)}{hint}"
         )
+    check_list_size(value, _SEGMENTS, field_name)
     out: list[str] = []
     for i, item in enumerate(value):
         where = f"{field_name}[{i}]"

@@ -42,6 +42,10 @@ CITY_MIN_ZIPS = 3
 CITY_MAX_ZIPS = 60
 #: ZIP codes given to an unlisted town (chosen: a handful, all in one three-digit prefix).
 TOWN_ZIPS = 8
+#: With both ``zip`` and ``city``, each ZIP code is shared by at most this many of the cities
+#: (the first ones listed): without a bound, 1,000 ZIP codes times 1,000 cities made a million
+#: places (chosen: more cities than any real ZIP code spans).
+MAX_CITIES_PER_ZIP = 16
 
 STATE_CODES: tuple[str, ...] = tuple(sorted(s[0] for s in _data.STATES))
 
@@ -109,6 +113,8 @@ def locations(c: Criteria) -> list[tuple[Loc, float]]:
             if cities is not None:
                 matches: list[tuple[str, str]] = []
                 for city in cities:
+                    if len(matches) >= MAX_CITIES_PER_ZIP:
+                        break
                     known = [
                         loc for loc, _ in _CITIES_BY_NAME.get(city.casefold(), ()) if loc[1] == st
                     ]

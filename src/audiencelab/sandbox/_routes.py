@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 import math
 import uuid
+from collections.abc import Callable
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
@@ -20,6 +22,7 @@ from audiencelab.sandbox._backend import Backend, FilterNotes, Page, iso_time, t
 from audiencelab.sandbox._errors import ApiError, error_body, not_found
 from audiencelab.sandbox._faults import API_KEY_SCOPE
 from audiencelab.sandbox._http import header_list, json_response
+from audiencelab.sandbox._memory import LARGE_BODY_BYTES, release_memory
 from audiencelab.sandbox._openapi import openapi_document
 from audiencelab.sandbox._store import Pixel
 from audiencelab.sandbox._validate import (
@@ -105,7 +108,8 @@ class Routes:
         return tenant_of(request.scope[API_KEY_SCOPE])
 
     @staticmethod
-    async def body(request: Request) -> dict[str, Any]:
+    async def read_body(request: Request) -> bytes:
+        """The raw body, at most MAX_BODY_BYTES (413 beyond)."""
         length = request.headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > MAX_BODY_BYTES:
             raise ApiError(413, "PAYLOAD_TOO_LARGE", f"body: larger than {MAX_BODY_BYTES} bytes")
@@ -118,7 +122,28 @@ class Routes:
                     413, "PAYLOAD_TOO_LARGE", f"body: larger than {MAX_BODY_BYTES} bytes"
                 )
             chunks.append(chunk)
-        return parse_json(b"".join(chunks))
+        return b"".join(chunks)
+
+    async def with_body(
+        self, request: Request, work: Callable[[dict[str, Any]], Response]
+    ) -> Response:
+        """Read the body here, then parse, validate, prepare, answer and commit in a worker thread:
+        a large body must not stall the other clients (the event loop only waits)."""
+        raw = await self.read_body(request)
+
+        def run() -> Response:
+            try:
+                return work(parse_json(raw))
+            finally:
+                if len(raw) >= LARGE_BODY_BYTES:
+                    release_memory()
+
+        return await run_in_threadpool(run)
+
+    @staticmethod
+    async def offload(work: Callable[[], Response]) -> Response:
+        """Build a response that costs real work (pages of people) in a worker thread."""
+        return await run_in_threadpool(work)
 
     @staticmethod
     def base_url(request: Request) -> str:
@@ -127,12 +152,16 @@ class Routes:
     # audiences -------------------------------------------------------------------------------
 
     async def create_audience(self, request: Request) -> Response:
-        req = parse_audience(await self.body(request))
-        pending = self.backend.prepare_audience(self.tenant(request), req)
-        audience, notes = pending.result
-        response = json_response({"audienceId": audience.id}, headers=filter_headers(notes))
-        pending.commit()
-        return response
+        tenant = self.tenant(request)
+
+        def work(body: dict[str, Any]) -> Response:
+            pending = self.backend.prepare_audience(tenant, parse_audience(body))
+            audience, notes = pending.result
+            response = json_response({"audienceId": audience.id}, headers=filter_headers(notes))
+            pending.commit()
+            return response
+
+        return await self.with_body(request, work)
 
     async def list_audiences(self, request: Request) -> Response:
         page, size = parse_paging(request.query_params)
@@ -153,10 +182,15 @@ class Routes:
     async def get_audience(self, request: Request) -> Response:
         page, size = parse_paging(request.query_params)
         audience_id = request.path_params["audience_id"]
-        records = self.backend.audience_records(self.tenant(request), audience_id, page, size)
-        if records is None:
-            return json_response({"status": "no data"})
-        return json_response(_envelope(records))
+        tenant = self.tenant(request)
+
+        def work() -> Response:
+            records = self.backend.audience_records(tenant, audience_id, page, size)
+            if records is None:
+                return json_response({"status": "no data"})
+            return json_response(_envelope(records))
+
+        return await self.offload(work)
 
     async def delete_audience(self, request: Request) -> Response:
         audience_id = request.path_params["audience_id"]
@@ -164,21 +198,29 @@ class Routes:
         return json_response({"success": True, "id": audience_id})
 
     async def create_custom_audience(self, request: Request) -> Response:
-        topic, description = parse_custom(await self.body(request))
-        pending = self.backend.prepare_custom_audience(self.tenant(request), topic, description)
-        response = json_response({"status": "processing"})
-        pending.commit()
-        return response
+        tenant = self.tenant(request)
+
+        def work(body: dict[str, Any]) -> Response:
+            topic, description = parse_custom(body)
+            pending = self.backend.prepare_custom_audience(tenant, topic, description)
+            response = json_response({"status": "processing"})
+            pending.commit()
+            return response
+
+        return await self.with_body(request, work)
 
     async def preview_audience(self, request: Request) -> Response:
-        preview = self.backend.preview(parse_preview(await self.body(request)))
-        body = {
-            "job_id": str(uuid.uuid4()),
-            "count": preview.count,
-            "result": preview.rows,
-            "field_coverage": preview.coverage,
-        }
-        return json_response(body, headers=filter_headers(preview.notes))
+        def work(body: dict[str, Any]) -> Response:
+            preview = self.backend.preview(parse_preview(body))
+            answer = {
+                "job_id": str(uuid.uuid4()),
+                "count": preview.count,
+                "result": preview.rows,
+                "field_coverage": preview.coverage,
+            }
+            return json_response(answer, headers=filter_headers(preview.notes))
+
+        return await self.with_body(request, work)
 
     async def attributes(self, request: Request) -> Response:
         attribute = request.path_params["attribute"]
@@ -189,38 +231,50 @@ class Routes:
 
     async def segment(self, request: Request) -> Response:
         page, size = parse_paging(request.query_params)
-        segment = self.backend.segment(request.path_params["segment_id"], page, size)
-        body = _envelope(segment.page)
-        body.update(
-            {
-                "segment_id": segment.segment_id,
-                "segment_name": segment.name,
-                "has_more": page * size < segment.page.total,
-            }
-        )
-        return json_response(body)
+        segment_id = request.path_params["segment_id"]
+
+        def work() -> Response:
+            segment = self.backend.segment(segment_id, page, size)
+            body = _envelope(segment.page)
+            body.update(
+                {
+                    "segment_id": segment.segment_id,
+                    "segment_name": segment.name,
+                    "has_more": page * size < segment.page.total,
+                }
+            )
+            return json_response(body)
+
+        return await self.offload(work)
 
     # enrichment ------------------------------------------------------------------------------
 
     async def enrich(self, request: Request) -> Response:
-        req = parse_enrich(await self.body(request))
-        result = self.backend.enrich(req)
-        return json_response(
-            {
-                "request_id": req.request_id or str(uuid.uuid4()),
-                "timestamp": int(self.backend.clock() * 1000),
-                "found": len(result),
-                "result": result,
-            }
-        )
+        def work(body: dict[str, Any]) -> Response:
+            req = parse_enrich(body)
+            result = self.backend.enrich(req)
+            return json_response(
+                {
+                    "request_id": req.request_id or str(uuid.uuid4()),
+                    "timestamp": int(self.backend.clock() * 1000),
+                    "found": len(result),
+                    "result": result,
+                }
+            )
+
+        return await self.with_body(request, work)
 
     async def create_job(self, request: Request) -> Response:
-        pending = self.backend.prepare_job(
-            self.tenant(request), parse_job(await self.body(request))
-        )
-        response = json_response({"jobId": pending.result.id, "status": "IN_QUEUE"}, status=202)
-        pending.commit()
-        return response
+        tenant = self.tenant(request)
+
+        def work(body: dict[str, Any]) -> Response:
+            pending = self.backend.prepare_job(tenant, parse_job(body))
+            answer = {"jobId": pending.result.id, "status": "IN_QUEUE"}
+            response = json_response(answer, status=202)
+            pending.commit()
+            return response
+
+        return await self.with_body(request, work)
 
     async def list_jobs(self, request: Request) -> Response:
         page, size = parse_paging(request.query_params)
@@ -247,6 +301,7 @@ class Routes:
     async def job_csv(self, request: Request) -> Response:
         job_id = request.path_params["job_id"]
         chunks = self.backend.job_file(job_id, request.query_params.get("token", ""))
+        # a sync iterator: Starlette produces each chunk in a worker thread
         return StreamingResponse(
             chunks,
             media_type="text/csv; charset=utf-8",
@@ -256,25 +311,28 @@ class Routes:
     # pixels ----------------------------------------------------------------------------------
 
     async def create_pixel(self, request: Request) -> Response:
-        pending = self.backend.prepare_pixel(
-            self.tenant(request), parse_pixel(await self.body(request))
-        )
-        pixel = pending.result
-        info = _pixel_json(pixel, self.base_url(request))
-        response = json_response(
-            {
-                "pixel_id": pixel.id,
-                "install_url": info["install_url"],
-                "script": f'<script src="{info["install_url"]}" async></script>',
-                "website_name": pixel.website_name,
-                "website_url": pixel.website_url,
-                "webhook_url": pixel.webhook_url,
-                "version": pixel.version,
-                "created_at": info["created_at"],
-            }
-        )
-        pending.commit()
-        return response
+        tenant, base = self.tenant(request), self.base_url(request)
+
+        def work(body: dict[str, Any]) -> Response:
+            pending = self.backend.prepare_pixel(tenant, parse_pixel(body))
+            pixel = pending.result
+            info = _pixel_json(pixel, base)
+            response = json_response(
+                {
+                    "pixel_id": pixel.id,
+                    "install_url": info["install_url"],
+                    "script": f'<script src="{info["install_url"]}" async></script>',
+                    "website_name": pixel.website_name,
+                    "website_url": pixel.website_url,
+                    "webhook_url": pixel.webhook_url,
+                    "version": pixel.version,
+                    "created_at": info["created_at"],
+                }
+            )
+            pending.commit()
+            return response
+
+        return await self.with_body(request, work)
 
     async def list_pixels(self, request: Request) -> Response:
         page, size = parse_paging(request.query_params)

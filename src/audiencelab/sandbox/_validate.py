@@ -35,7 +35,13 @@ from audiencelab.sandbox._fields import (
     Body,
     Field,
 )
-from audiencelab.sandbox._filters import json_kind, parse_filters, parse_segments
+from audiencelab.sandbox._filters import (
+    ParsedFilters,
+    check_list_size,
+    json_kind,
+    parse_filters,
+    parse_segments,
+)
 
 __all__ = [
     "AudienceRequest",
@@ -231,6 +237,7 @@ def read_string_list(body: Mapping[str, Any], field: Field) -> list[str] | None:
         raise validation_error(
             f"{field.name}: expected an array of strings, got {_describe(value)}"
         )
+    check_list_size(value, field, field.name)
     for i, item in enumerate(value):
         if not isinstance(item, str):
             raise validation_error(f"{field.name}[{i}]: expected a string, got {_describe(item)}")
@@ -275,10 +282,10 @@ class AudienceRequest:
 
 def _criteria(
     filters: Any, segment: Any, *, days_back: int | None
-) -> tuple[Criteria, tuple[str, ...]]:
+) -> tuple[Criteria, ParsedFilters]:
     parsed = parse_filters(filters)
     segments = parse_segments(segment)
-    return build_criteria(parsed, segments, days_back), tuple(parsed.ignored)
+    return build_criteria(parsed, segments, days_back), parsed
 
 
 def parse_audience(body: dict[str, Any]) -> AudienceRequest:
@@ -288,14 +295,14 @@ def parse_audience(body: dict[str, Any]) -> AudienceRequest:
     assert name is not None
     days_back = read_integer(body, spec["days_back"])
     filters = _given(body, spec["filters"])
-    criteria, ignored = _criteria(filters, body.get("segment"), days_back=days_back)
+    criteria, parsed = _criteria(filters, body.get("segment"), days_back=days_back)
     stored = {
         "name": name,
-        "filters": filters,
+        "filters": parsed.known(),
         "segment": body.get("segment") or [],
         "days_back": days_back,
     }
-    return AudienceRequest(name, criteria, ignored, stored)
+    return AudienceRequest(name, criteria, tuple(parsed.ignored), stored)
 
 
 def criteria_from_stored(stored: dict[str, Any]) -> Criteria:
@@ -320,10 +327,10 @@ def parse_preview(body: dict[str, Any]) -> PreviewRequest:
     read_boolean(body, spec["score"])
     read_boolean(body, spec["include_dnc"])
     filters = _given(body, spec["filters"])
-    criteria, ignored = _criteria(
+    criteria, parsed = _criteria(
         {} if filters is None else filters, body.get("segment"), days_back=days_back
     )
-    return PreviewRequest(criteria, ignored, limit)
+    return PreviewRequest(criteria, tuple(parsed.ignored), limit)
 
 
 def parse_custom(body: dict[str, Any]) -> tuple[str, str]:
