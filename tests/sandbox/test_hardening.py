@@ -388,3 +388,39 @@ def test_filter_lists_have_a_documented_limit(
             "/audiences", json={"name": "n", "segment": ["b2c_1"] * 1001, "filters": {}}
         )
         assert r.json()["error"]["message"] == "segment: at most 1000 values (got 1001)"
+
+
+# ---------------------------------------------------------------------------------------------
+# 6. Kept-alive requests without Nagle's 40 ms
+
+
+def test_accepted_connections_have_tcp_nodelay(server: Sandbox) -> None:
+    import socket
+
+    assert server._server is not None
+    with httpx.Client(base_url=server.base_url) as client:
+        assert client.get("/healthz").status_code == 200
+        flags = [
+            conn.transport.get_extra_info("socket").getsockopt(
+                socket.IPPROTO_TCP, socket.TCP_NODELAY
+            )
+            for conn in list(server._server.server_state.connections)
+        ]
+    assert flags
+    assert all(flags), flags
+
+
+def test_a_kept_alive_request_costs_milliseconds_not_the_delayed_ack(server: Sandbox) -> None:
+    import statistics
+    import time
+
+    with httpx.Client(base_url=server.base_url) as client:
+        client.get("/healthz")
+        times = []
+        for _ in range(50):
+            t0 = time.perf_counter()
+            client.get("/healthz")
+            times.append(time.perf_counter() - t0)
+    median = statistics.median(times)
+    print(f"\nkept-alive /healthz: median {median * 1000:.2f} ms")
+    assert median < 0.025  # 44 ms before (the delayed-ACK floor); ~1 ms now

@@ -86,10 +86,17 @@ def _make_server(app: SandboxApp, config: SandboxConfig) -> uvicorn.Server:
 
 
 def _bind(host: str, port: int) -> socket.socket:
-    """Bind the listening socket ourselves, so port 0 gives a known ephemeral port."""
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    """Bind the listening socket ourselves, so port 0 gives a known ephemeral port.
+
+    The socket is created with ``proto=IPPROTO_TCP``: accepted connections inherit it, and asyncio
+    only sets ``TCP_NODELAY`` on sockets whose proto says TCP. With ``proto=0`` every response on
+    a kept-alive connection waited for the client's delayed ACK (Nagle): ~40 ms per request.
+    """
+    infos = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP, flags=socket.AI_PASSIVE
+    )
     family, _type, _proto, _name, address = infos[0]
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(address)
