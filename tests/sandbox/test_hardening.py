@@ -197,8 +197,8 @@ def test_tokens_are_signed_for_the_tenant_of_the_job(server: Sandbox) -> None:
         job_id = client.post("/enrichments", json=JOB).json()["jobId"]
         job = backend.store.get_job(job_id)
         assert job is not None
-        own = backend.result_url(job, server.base_url)
-        other = backend.result_url(dataclasses.replace(job, tenant=tenant_of(OTHER_KEY)), "")
+        own = backend.result_url(job)
+        other = backend.result_url(dataclasses.replace(job, tenant=tenant_of(OTHER_KEY)))
         assert httpx.get(own).status_code == 200
         forged = own.split("?")[0] + "?" + other.split("?")[1]
         assert httpx.get(forged).status_code == 404
@@ -424,3 +424,51 @@ def test_a_kept_alive_request_costs_milliseconds_not_the_delayed_ack(server: San
     median = statistics.median(times)
     print(f"\nkept-alive /healthz: median {median * 1000:.2f} ms")
     assert median < 0.025  # 44 ms before (the delayed-ACK floor); ~1 ms now
+
+
+# ---------------------------------------------------------------------------------------------
+# 7. Links come from the sandbox's own address, never from the Host header
+
+
+def test_links_ignore_the_host_header(server: Sandbox) -> None:
+    forged = {
+        "Host": "attacker.example",
+        "X-Forwarded-Host": "attacker.example",
+        "X-Forwarded-Proto": "https",
+    }
+    with server.client(timeout=10) as client:
+        pixel = client.post(
+            "/pixels", json={"websiteName": "s", "websiteUrl": "https://s.example"}, headers=forged
+        ).json()
+        listed = client.get("/pixels", params={"page_size": 1000}, headers=forged).json()["data"]
+        job_id = client.post("/enrichments", json=JOB, headers=forged).json()["jobId"]
+        jobs = client.get("/enrichments", params={"page_size": 1000}, headers=forged).json()
+    csv_url = next(j["csv_url"] for j in jobs["data"] if j["id"] == job_id)
+    links = [pixel["install_url"], pixel["script"], csv_url] + [p["install_url"] for p in listed]
+    assert all("attacker" not in link for link in links), links
+    assert pixel["install_url"].startswith(f"{server.base_url}/_sandbox/pixels/")
+    assert pixel["script"] == f'<script src="{pixel["install_url"]}" async></script>'
+    assert csv_url.startswith(f"{server.base_url}/_sandbox/files/enrichments/")
+    assert httpx.get(csv_url).status_code == 200
+
+
+def test_public_url_is_used_for_links() -> None:
+    config = SandboxConfig(
+        port=0, build_seconds=0, api_keys=(KEY,), public_url="https://sandbox.example.com/al/"
+    )
+    assert config.public_url == "https://sandbox.example.com/al"
+    with Sandbox(config) as sb, sb.client(timeout=10) as client:
+        pixel = client.post("/pixels", json={"websiteName": "s", "websiteUrl": "https://s.example"})
+    assert pixel.json()["install_url"].startswith("https://sandbox.example.com/al/_sandbox/")
+
+
+@pytest.mark.parametrize(
+    "url", ["ftp://x.example", "https://", "https://x.example/?a=1", "x.example", "https://a b"]
+)
+def test_bad_public_urls_are_refused(url: str) -> None:
+    from audiencelab.sandbox import config_from_flags
+
+    with pytest.raises(ValueError, match="public_url must be an http"):
+        SandboxConfig(public_url=url)
+    with pytest.raises(ValueError, match=r"^--public-url must be an http"):
+        config_from_flags({"public-url": url})

@@ -64,6 +64,13 @@ def serve_command(
         metavar="N",
     ),
     seed: str = typer.Option("", "--seed", help="Make injected faults reproducible.", metavar="N"),
+    public_url: str = typer.Option(
+        "",
+        "--public-url",
+        help="URL clients use to reach the sandbox (behind a proxy); links it hands out start "
+        "with it.",
+        metavar="URL",
+    ),
 ) -> None:
     """Start the sandbox and serve until Ctrl-C."""
     try:
@@ -88,6 +95,7 @@ def serve_command(
         "drop-rate": drop_rate,
         "rate-limit": rate_limit,
         "seed": seed,
+        "public-url": public_url,
     }
     try:
         config = config_from_flags(flags)

@@ -303,21 +303,21 @@ class Backend:
             return "PROCESSING"
         return "COMPLETED"
 
-    def list_jobs(self, tenant: str, page: int, size: int, base_url: str) -> Page[JobView]:
+    def list_jobs(self, tenant: str, page: int, size: int) -> Page[JobView]:
         total, jobs = self.store.list_jobs(tenant, size, (page - 1) * size)
         views = []
         for job in jobs:
             status = self.job_status(job)
-            url = self.result_url(job, base_url) if status == "COMPLETED" else None
+            url = self.result_url(job) if status == "COMPLETED" else None
             views.append(JobView(job, status, url))
         return Page(views, total, page, size)
 
-    def result_url(self, job: Job, base_url: str) -> str:
+    def result_url(self, job: Job) -> str:
         """A fresh ``csv_url`` for a job's result file: signed for the job's tenant, and valid
         for :data:`RESULT_URL_SECONDS` from now."""
         expires = int(self.clock()) + RESULT_URL_SECONDS
         token = f"{expires}.{self._signature(job.tenant, job.id, expires)}"
-        return f"{base_url}/_sandbox/files/enrichments/{job.id}.csv?token={token}"
+        return f"{self.config.base_url}/_sandbox/files/enrichments/{job.id}.csv?token={token}"
 
     def _signature(self, tenant: str, job_id: str, expires: int) -> str:
         message = f"{tenant}\x00{job_id}\x00{expires}".encode()
@@ -390,6 +390,10 @@ class Backend:
     def delete_pixel(self, tenant: str, pixel_id: str) -> None:
         if not self.store.delete_pixel(tenant, pixel_id, self.clock()):
             raise not_found(f"pixel {pixel_id} not found")
+
+    def install_url(self, pixel: Pixel) -> str:
+        """Where a pixel's (inert) script is served: the sandbox's own public address."""
+        return f"{self.config.base_url}/_sandbox/pixels/{pixel.id}/p.js"
 
     def installed_pixel(self, pixel_id: str) -> Pixel:
         """The pixel behind an ``install_url`` (a public script: any tenant's pixel)."""

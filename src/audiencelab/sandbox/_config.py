@@ -7,7 +7,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["DEFAULT_API_KEY", "MAX_AUDIENCE_SIZE_LIMIT", "SandboxConfig"]
+__all__ = [
+    "DEFAULT_API_KEY",
+    "MAX_AUDIENCE_SIZE_LIMIT",
+    "SandboxConfig",
+    "is_loopback_host",
+    "listening_url",
+]
 
 #: The key the sandbox accepts when none is configured. It is a *test* key on purpose: the sandbox
 #: never accepts anything that looks like a live AudienceLab key.
@@ -19,6 +25,7 @@ MAX_AUDIENCE_SIZE_LIMIT = 5_000_000
 
 _LIVE_KEY = re.compile(r"^sk_live_", re.IGNORECASE)
 _KEY_CHARS = re.compile(r"^[\x21-\x7e]+$")  # printable ASCII without spaces: a valid header value
+_URL_CHARS = _KEY_CHARS
 
 
 def _is_number(value: Any) -> bool:
@@ -47,6 +54,9 @@ class SandboxConfig:
     rate_limit: float | None = None
     seed: int | None = None
     enrichment_seconds: float | None = None
+    #: where clients reach the sandbox (behind a proxy, say); the sandbox builds the URLs it
+    #: hands out (``csv_url``, ``install_url``) from this, never from the request's ``Host``
+    public_url: str | None = None
     #: extra uvicorn log output (the CLI keeps it quiet)
     log_level: str = field(default="warning", compare=False)
 
@@ -120,6 +130,8 @@ class SandboxConfig:
             isinstance(self.seed, bool) or not isinstance(self.seed, int)
         ):
             raise ValueError(f"seed must be an integer (got {self.seed!r})")
+        if self.public_url is not None:
+            object.__setattr__(self, "public_url", _check_public_url(self.public_url))
         if self.log_level not in ("critical", "error", "warning", "info", "debug", "trace"):
             raise ValueError(f"log_level {self.log_level!r} is not a uvicorn log level")
 
@@ -138,6 +150,45 @@ class SandboxConfig:
     @property
     def is_loopback(self) -> bool:
         return is_loopback_host(self.host)
+
+    @property
+    def base_url(self) -> str:
+        """The URL the sandbox puts in the links it hands out: ``public_url`` if set, else its own
+        listening address (a wildcard address such as 0.0.0.0 becomes loopback)."""
+        if self.public_url is not None:
+            return self.public_url
+        return listening_url(self.host, self.port)
+
+
+def listening_url(host: str, port: int) -> str:
+    """``http://host:port``, with IPv6 addresses in brackets and wildcards as loopback."""
+    name = host.strip().strip("[]")
+    if name in ("0.0.0.0", ""):
+        name = "127.0.0.1"
+    elif name == "::":
+        name = "::1"
+    if ":" in name:
+        name = f"[{name}]"
+    return f"http://{name}:{port}"
+
+
+def _check_public_url(url: Any) -> str:
+    from urllib.parse import urlsplit
+
+    rule = (
+        "public_url must be an http(s) URL without query or fragment, such as "
+        f"'https://sandbox.example.com' (got {url!r})"
+    )
+    if not isinstance(url, str) or not _URL_CHARS.match(url):
+        raise ValueError(rule)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError:
+        raise ValueError(rule) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ValueError(rule)
+    return url.rstrip("/")
 
 
 def is_loopback_host(host: str) -> bool:

@@ -33,7 +33,7 @@ class Flag:
     help: str
     #: the default as typed on the command line ("" means "not given")
     default: str
-    kind: Literal["text", "integer", "number", "keys"]
+    kind: Literal["text", "integer", "number", "keys", "url"]
     low: float = 0
     high: float = 0
 
@@ -117,6 +117,14 @@ SERVE_FLAGS: tuple[Flag, ...] = (
         1_000_000,
     ),
     Flag("seed", "seed", "N", "Make injected faults reproducible.", "", "integer", 0, 2**63 - 1),
+    Flag(
+        "public-url",
+        "public_url",
+        "URL",
+        "URL clients use to reach the sandbox (behind a proxy); links it hands out start with it.",
+        "",
+        "url",
+    ),
 )
 
 
@@ -146,6 +154,8 @@ def config_from_flags(values: Mapping[str, Any]) -> SandboxConfig:
         if flag.kind == "keys":
             keys: Sequence[str] = raw or ()
             settings[flag.field] = tuple(keys) or (DEFAULT_API_KEY,)
+        elif flag.kind == "url":
+            settings[flag.field] = str(raw).strip() or None
         elif flag.kind == "text":
             if not str(raw).strip():
                 what = "a file path (or :memory:)" if flag.name == "db" else "a non-empty string"
@@ -157,7 +167,14 @@ def config_from_flags(values: Mapping[str, Any]) -> SandboxConfig:
             settings[flag.field] = None
     if settings["fail_rate"] + settings["drop_rate"] > 1:
         raise ValueError("--fail-rate plus --drop-rate must not exceed 1")
-    return SandboxConfig(**settings)
+    try:
+        return SandboxConfig(**settings)
+    except ValueError as exc:
+        message = str(exc)
+        for flag in SERVE_FLAGS:  # "public_url must be ..." -> "--public-url must be ..."
+            if message.startswith(f"{flag.field} "):
+                message = flag.option + message[len(flag.field) :]
+        raise ValueError(message) from None
 
 
 def startup_warnings(config: SandboxConfig) -> list[str]:

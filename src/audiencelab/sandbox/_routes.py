@@ -82,12 +82,12 @@ def _envelope(page: Page[Any], items: list[Any] | None = None, key: str = "data"
     }
 
 
-def _pixel_json(pixel: Pixel, base: str) -> dict[str, Any]:
+def _pixel_json(pixel: Pixel, install_url: str) -> dict[str, Any]:
     return {
         "id": pixel.id,
         "website_name": pixel.website_name,
         "website_url": pixel.website_url,
-        "install_url": f"{base}/_sandbox/pixels/{pixel.id}/p.js",
+        "install_url": install_url,
         "webhook_url": pixel.webhook_url,
         "version": pixel.version,
         "created_at": iso_time(pixel.created_at),
@@ -144,10 +144,6 @@ class Routes:
     async def offload(work: Callable[[], Response]) -> Response:
         """Build a response that costs real work (pages of people) in a worker thread."""
         return await run_in_threadpool(work)
-
-    @staticmethod
-    def base_url(request: Request) -> str:
-        return str(request.base_url).rstrip("/")
 
     # audiences -------------------------------------------------------------------------------
 
@@ -278,7 +274,7 @@ class Routes:
 
     async def list_jobs(self, request: Request) -> Response:
         page, size = parse_paging(request.query_params)
-        listing = self.backend.list_jobs(self.tenant(request), page, size, self.base_url(request))
+        listing = self.backend.list_jobs(self.tenant(request), page, size)
         data = [
             {
                 "id": view.job.id,
@@ -311,12 +307,12 @@ class Routes:
     # pixels ----------------------------------------------------------------------------------
 
     async def create_pixel(self, request: Request) -> Response:
-        tenant, base = self.tenant(request), self.base_url(request)
+        tenant = self.tenant(request)
 
         def work(body: dict[str, Any]) -> Response:
             pending = self.backend.prepare_pixel(tenant, parse_pixel(body))
             pixel = pending.result
-            info = _pixel_json(pixel, base)
+            info = _pixel_json(pixel, self.backend.install_url(pixel))
             response = json_response(
                 {
                     "pixel_id": pixel.id,
@@ -337,8 +333,8 @@ class Routes:
     async def list_pixels(self, request: Request) -> Response:
         page, size = parse_paging(request.query_params)
         listing = self.backend.list_pixels(self.tenant(request), page, size)
-        base = self.base_url(request)
-        return json_response(_envelope(listing, [_pixel_json(p, base) for p in listing.items]))
+        pixels = [_pixel_json(p, self.backend.install_url(p)) for p in listing.items]
+        return json_response(_envelope(listing, pixels))
 
     async def pixel_events(self, request: Request) -> Response:
         page, size = parse_paging(request.query_params)

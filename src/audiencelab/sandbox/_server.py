@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import functools
 import logging
 import signal
@@ -16,7 +17,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from audiencelab.sandbox._app import SandboxApp, create_app
-from audiencelab.sandbox._config import DEFAULT_API_KEY, SandboxConfig
+from audiencelab.sandbox._config import DEFAULT_API_KEY, SandboxConfig, listening_url
 
 if TYPE_CHECKING:
     import httpx
@@ -111,9 +112,13 @@ def _bind(host: str, port: int) -> socket.socket:
 
 def _url(sock: socket.socket) -> str:
     host, port = sock.getsockname()[:2]
-    if ":" in host:
-        host = f"[{host}]"
-    return f"http://{host}:{port}"
+    return listening_url(host, port)
+
+
+def _with_address(config: SandboxConfig, sock: socket.socket) -> SandboxConfig:
+    """The config with the port actually bound (port 0 picks one), so that the links the sandbox
+    hands out use it; an explicit ``public_url`` is kept."""
+    return dataclasses.replace(config, port=int(sock.getsockname()[1]))
 
 
 def _open_app(config: SandboxConfig, clock: Callable[[], float] | None = None) -> SandboxApp:
@@ -175,6 +180,7 @@ def serve(
         raise SandboxStartError(
             f"cannot listen on {config.host}:{config.port}: {exc.strerror or exc}"
         ) from None
+    config = _with_address(config, sock)
     try:
         app = _open_app(config)
     except SandboxStartError:
@@ -236,7 +242,7 @@ class Sandbox:
             ) from None
         self.base_url = _url(self._sock)
         try:
-            self.app = _open_app(self.config, self.clock)
+            self.app = _open_app(_with_address(self.config, self._sock), self.clock)
         except SandboxStartError:
             self.stop()
             raise
