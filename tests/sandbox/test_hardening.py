@@ -472,3 +472,47 @@ def test_bad_public_urls_are_refused(url: str) -> None:
         SandboxConfig(public_url=url)
     with pytest.raises(ValueError, match=r"^--public-url must be an http"):
         config_from_flags({"public-url": url})
+
+
+# ---------------------------------------------------------------------------------------------
+# 8. A non-loopback address needs keys of its own; 9. [::1] binds like ::1
+
+
+def test_serve_refuses_a_public_address_with_the_published_key() -> None:
+    import subprocess
+
+    from .conftest import audiencelab_command
+
+    try:
+        done = subprocess.run(
+            [*audiencelab_command(), "sandbox", "serve", "--host", "0.0.0.0", "--port", "0"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise AssertionError("the sandbox started on 0.0.0.0 with the published key") from None
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("error: --host 0.0.0.0 is not a loopback address")
+    assert "--api-key" in lines[0]
+
+
+def test_a_public_address_with_own_keys_starts() -> None:
+    config = SandboxConfig(host="0.0.0.0", port=0, api_keys=(KEY,))
+    with Sandbox(config) as sb, sb.client(timeout=10) as client:
+        assert sb.base_url.startswith("http://127.0.0.1:")
+        assert client.get("/audiences").status_code == 200
+        r = httpx.get(f"{sb.base_url}/audiences", headers={"X-Api-Key": "sk_test_sandbox"})
+        assert r.status_code == 401
+
+
+@pytest.mark.parametrize("host", ["[::1]", "::1"])
+def test_ipv6_loopback_with_or_without_brackets(host: str) -> None:
+    with Sandbox(SandboxConfig(host=host, port=0, build_seconds=0)) as sb, sb.client() as client:
+        assert sb.base_url.startswith("http://[::1]:")
+        assert client.get("/healthz").status_code == 200
+        pixel = client.post("/pixels", json={"websiteName": "s", "websiteUrl": "https://s.example"})
+        assert pixel.json()["install_url"].startswith(f"{sb.base_url}/_sandbox/")

@@ -98,6 +98,12 @@ class SandboxConfig:
                 )
         if len(set(self.api_keys)) != len(self.api_keys):
             raise ValueError("api_keys contains the same key twice")
+        if not is_loopback_host(self.host) and DEFAULT_API_KEY in self.api_keys:
+            raise ValueError(
+                f"host {self.host} is not a loopback address, so other machines could reach the "
+                f"sandbox with the published default key {DEFAULT_API_KEY}: give it keys of "
+                "your own (--api-key / api_keys), or use 127.0.0.1"
+            )
         self._check_seconds("build_seconds", self.build_seconds)
         if self.enrichment_seconds is not None:
             self._check_seconds("enrichment_seconds", self.enrichment_seconds)
@@ -150,6 +156,14 @@ class SandboxConfig:
     @property
     def is_loopback(self) -> bool:
         return is_loopback_host(self.host)
+
+    @property
+    def bind_host(self) -> str:
+        """The host to bind: IPv6 addresses may be written in brackets (``[::1]``)."""
+        host = self.host.strip()
+        if host.startswith("[") and host.endswith("]"):
+            return host[1:-1]
+        return host
 
     @property
     def base_url(self) -> str:

@@ -175,7 +175,7 @@ def serve(
     """
     config = config or SandboxConfig()
     try:
-        sock = _bind(config.host, config.port)
+        sock = _bind(config.bind_host, config.port)
     except OSError as exc:
         raise SandboxStartError(
             f"cannot listen on {config.host}:{config.port}: {exc.strerror or exc}"
@@ -235,7 +235,7 @@ class Sandbox:
         if self._thread is not None:
             raise RuntimeError("the sandbox is already running")
         try:
-            self._sock = _bind(self.config.host, self.config.port)
+            self._sock = _bind(self.config.bind_host, self.config.port)
         except OSError as exc:
             raise SandboxStartError(
                 f"cannot listen on {self.config.host}:{self.config.port}: {exc.strerror or exc}"
