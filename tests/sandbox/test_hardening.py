@@ -516,3 +516,97 @@ def test_ipv6_loopback_with_or_without_brackets(host: str) -> None:
         assert client.get("/healthz").status_code == 200
         pixel = client.post("/pixels", json={"websiteName": "s", "websiteUrl": "https://s.example"})
         assert pixel.json()["install_url"].startswith(f"{sb.base_url}/_sandbox/")
+
+
+# ---------------------------------------------------------------------------------------------
+# 10. Incomplete requests do not hold connections forever
+
+
+def _closed_within(sock: Any, seconds: float) -> float | None:
+    """Seconds until the server closed ``sock`` (reading EOF), or None if it did not."""
+    import time
+
+    sock.settimeout(seconds)
+    t0 = time.monotonic()
+    try:
+        while sock.recv(4096):
+            pass
+    except TimeoutError:
+        return None
+    except ConnectionResetError:
+        pass
+    return time.monotonic() - t0
+
+
+def test_incomplete_requests_are_closed_after_their_deadline() -> None:
+    import socket
+
+    config = SandboxConfig(
+        port=0, build_seconds=0, api_keys=(KEY,), header_timeout=1.0, body_timeout=1.5
+    )
+    with Sandbox(config) as sb:
+        host, port = "127.0.0.1", sb.port
+        half_headers = b"GET /healthz HTTP/1.1\r\nHost: x\r\n"
+        half_body = (
+            b"POST /audiences HTTP/1.1\r\nHost: x\r\nX-Api-Key: " + KEY.encode()
+            + b"\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"name\""
+        )  # fmt: skip
+        sockets = []
+        for payload in [b"", half_headers, half_body] * 40:  # 120 stalled connections
+            s = socket.create_connection((host, port))
+            if payload:
+                s.sendall(payload)
+            sockets.append(s)
+        waits = [_closed_within(s, 10) for s in sockets]
+        for s in sockets:
+            s.close()
+        assert all(w is not None for w in waits), waits.count(None)
+        assert max(w for w in waits if w is not None) < 8
+        with sb.client(timeout=10) as client:  # the server is fine afterwards
+            assert client.get("/audiences").status_code == 200
+
+
+def test_a_slow_but_timely_request_is_answered() -> None:
+    import socket
+    import time
+
+    config = SandboxConfig(port=0, api_keys=(KEY,), header_timeout=2.0, body_timeout=2.0)
+    with Sandbox(config) as sb:
+        s = socket.create_connection(("127.0.0.1", sb.port))
+        for piece in (b"GET /healthz HTTP/1.1\r\n", b"Host: x\r\n", b"\r\n"):
+            s.sendall(piece)
+            time.sleep(0.2)
+        s.settimeout(10)
+        assert s.recv(4096).startswith(b"HTTP/1.1 200")
+        s.close()
+
+
+def test_timeouts_default_and_bounds() -> None:
+    assert (SandboxConfig().header_timeout, SandboxConfig().body_timeout) == (10.0, 30.0)
+    with pytest.raises(ValueError, match="header_timeout must be a number of seconds"):
+        SandboxConfig(header_timeout=0)
+
+
+def test_deadlines_do_not_cut_kept_alive_connections_or_slow_answers() -> None:
+    import socket
+    import time
+
+    config = SandboxConfig(
+        port=0, api_keys=(KEY,), header_timeout=1.0, body_timeout=1.0, latency_ms=1500
+    )
+    request = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+    with Sandbox(config) as sb:
+        s = socket.create_connection(("127.0.0.1", sb.port))
+        s.settimeout(10)
+        for _ in range(3):  # 1.8 s on one connection, each request complete and answered
+            s.sendall(request)
+            answer = b""
+            while not answer.endswith(b'{"status":"ok"}'):
+                chunk = s.recv(4096)
+                assert chunk, answer  # the server closed the kept-alive connection
+                answer += chunk
+            assert answer.startswith(b"HTTP/1.1 200")
+            time.sleep(0.6)
+        s.close()
+        with sb.client(timeout=10) as client:  # an answer slower than both deadlines
+            assert client.get("/audiences").status_code == 200

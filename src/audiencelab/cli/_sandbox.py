@@ -64,6 +64,18 @@ def serve_command(
         metavar="N",
     ),
     seed: str = typer.Option("", "--seed", help="Make injected faults reproducible.", metavar="N"),
+    header_timeout: str = typer.Option(
+        "10",
+        "--header-timeout",
+        help="Seconds a request's headers may take to arrive before the connection is closed.",
+        metavar="S",
+    ),
+    body_timeout: str = typer.Option(
+        "30",
+        "--body-timeout",
+        help="Seconds a request's body may take after its headers before the connection is closed.",
+        metavar="S",
+    ),
     public_url: str = typer.Option(
         "",
         "--public-url",
@@ -95,6 +107,8 @@ def serve_command(
         "drop-rate": drop_rate,
         "rate-limit": rate_limit,
         "seed": seed,
+        "header-timeout": header_timeout,
+        "body-timeout": body_timeout,
         "public-url": public_url,
     }
     try:

@@ -57,6 +57,11 @@ class SandboxConfig:
     #: where clients reach the sandbox (behind a proxy, say); the sandbox builds the URLs it
     #: hands out (``csv_url``, ``install_url``) from this, never from the request's ``Host``
     public_url: str | None = None
+    #: seconds a request's headers may take to arrive (from the connection opening, or from its
+    #: first byte on a kept-alive connection), and its body after the headers; then the
+    #: connection is closed (slow or stalled clients cannot hold connections forever)
+    header_timeout: float = 10.0
+    body_timeout: float = 30.0
     #: extra uvicorn log output (the CLI keeps it quiet)
     log_level: str = field(default="warning", compare=False)
 
@@ -136,6 +141,12 @@ class SandboxConfig:
             isinstance(self.seed, bool) or not isinstance(self.seed, int)
         ):
             raise ValueError(f"seed must be an integer (got {self.seed!r})")
+        for name in ("header_timeout", "body_timeout"):
+            value = getattr(self, name)
+            if not _is_number(value) or not math.isfinite(value) or not 0.1 <= value <= 3600:
+                raise ValueError(
+                    f"{name} must be a number of seconds between 0.1 and 3600 (got {value!r})"
+                )
         if self.public_url is not None:
             object.__setattr__(self, "public_url", _check_public_url(self.public_url))
         if self.log_level not in ("critical", "error", "warning", "info", "debug", "trace"):
@@ -169,6 +180,12 @@ class SandboxConfig:
     def base_url(self) -> str:
         """The URL the sandbox puts in the links it hands out: ``public_url`` if set, else its own
         listening address (a wildcard address such as 0.0.0.0 becomes loopback)."""
+        for name in ("header_timeout", "body_timeout"):
+            value = getattr(self, name)
+            if not _is_number(value) or not math.isfinite(value) or not 0.1 <= value <= 3600:
+                raise ValueError(
+                    f"{name} must be a number of seconds between 0.1 and 3600 (got {value!r})"
+                )
         if self.public_url is not None:
             return self.public_url
         return listening_url(self.host, self.port)

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from audiencelab.sandbox._config import SandboxConfig
@@ -216,6 +217,8 @@ class FaultMiddleware:
             if not started:
                 await _shutting_down(send)
             raise
+        except ClientDisconnect:
+            return  # the client left (or missed its deadline) before its body arrived
         except Exception:
             if not complete:
                 raise

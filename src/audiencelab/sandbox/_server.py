@@ -70,11 +70,13 @@ def _make_server(app: SandboxApp, config: SandboxConfig) -> uvicorn.Server:
 
     logging.getLogger("uvicorn.error").addFilter(_SHUTDOWN_FILTER)  # idempotent
 
+    from audiencelab.sandbox._protocol import protocol_with_deadlines
+
     uv_config = uvicorn.Config(
         app,
         host=config.host,
         port=config.port,
-        http="h11",
+        http=protocol_with_deadlines(config.header_timeout, config.body_timeout),
         loop="asyncio",
         lifespan="off",
         access_log=False,
