@@ -610,3 +610,60 @@ def test_deadlines_do_not_cut_kept_alive_connections_or_slow_answers() -> None:
         s.close()
         with sb.client(timeout=10) as client:  # an answer slower than both deadlines
             assert client.get("/audiences").status_code == 200
+
+
+# ---------------------------------------------------------------------------------------------
+# 11. Two different API keys in one request
+
+
+def test_two_different_api_keys_are_a_400(server: Sandbox) -> None:
+    both = [("X-Api-Key", KEY), ("x-api-key", OTHER_KEY)]
+    for headers in (both, both[::-1]):
+        r = httpx.get(f"{server.base_url}/audiences", headers=headers)
+        assert r.status_code == 400
+        assert r.json()["error"]["code"] == "VALIDATION_ERROR"
+        assert r.json()["error"]["message"].startswith("X-Api-Key: sent 2 times")
+        r = httpx.post(
+            f"{server.base_url}/audiences", headers=headers, json={"name": "n", "filters": {}}
+        )
+        assert r.status_code == 400
+    same = [("X-Api-Key", KEY), ("X-Api-Key", KEY)]
+    assert httpx.get(f"{server.base_url}/audiences", headers=same).status_code == 200
+    unknown = [("X-Api-Key", KEY), ("X-Api-Key", "sk_test_nobody")]
+    assert httpx.get(f"{server.base_url}/audiences", headers=unknown).status_code == 400
+
+
+# ---------------------------------------------------------------------------------------------
+# 12. 405 lists every method; /audiences/attributes is a path, not an audience id
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("PATCH", "/audiences", "GET, HEAD, POST"),
+        ("PUT", "/audiences/abc", "DELETE, GET, HEAD"),
+        ("POST", "/pixels/abc", "DELETE, GET, HEAD"),
+        ("DELETE", "/enrichments", "GET, HEAD, POST"),
+        ("GET", "/enrich", "POST"),
+        ("GET", "/audiences/preview", "POST"),
+    ],
+)
+def test_405_allow_lists_every_method_of_the_path(
+    server: Sandbox, method: str, path: str, allow: str
+) -> None:
+    r = httpx.request(method, f"{server.base_url}{path}", headers={"X-Api-Key": KEY})
+    assert r.status_code == 405
+    assert r.headers["Allow"] == allow
+    assert r.json()["error"]["code"] == "METHOD_NOT_ALLOWED"
+
+
+def test_audiences_attributes_without_a_name_points_to_the_right_path(server: Sandbox) -> None:
+    for method in ("GET", "DELETE"):
+        r = httpx.request(
+            method, f"{server.base_url}/audiences/attributes", headers={"X-Api-Key": KEY}
+        )
+        assert r.status_code == 404
+        message = r.json()["error"]["message"]
+        assert "use GET /audiences/attributes/{name}" in message, message
+    r = httpx.get(f"{server.base_url}/enrich/contact", headers={"X-Api-Key": KEY})
+    assert "(use POST /enrich)" in r.json()["error"]["message"]

@@ -103,6 +103,15 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
+def _headers(scope: Scope, name: bytes) -> list[str]:
+    """Every value of a header (HTTP allows a header to be sent more than once)."""
+    return [
+        str(value.decode("latin-1"))
+        for key, value in scope.get("headers", ())
+        if key.lower() == name
+    ]
+
+
 async def send_json(
     send: Send, status: int, code: str, message: str, headers: dict[str, str] | None = None
 ) -> None:
@@ -163,7 +172,17 @@ class FaultMiddleware:
             except asyncio.CancelledError:  # the server is stopping
                 await _shutting_down(send)
                 raise
-        key = _header(scope, b"x-api-key")
+        keys = _headers(scope, b"x-api-key")
+        if len(set(keys)) > 1:
+            # taking the first (or the last) would let a proxy's header decide the tenant
+            await send_json(
+                send,
+                400,
+                "VALIDATION_ERROR",
+                f"X-Api-Key: sent {len(keys)} times with different values; send one key",
+            )
+            return
+        key = keys[0] if keys else None
         if key is None or key not in self.keys:
             if key is None:
                 message = "Missing API key: send it in the X-Api-Key header"

@@ -58,6 +58,7 @@ def _responses(
     for code in errors:
         out[code] = _error(messages[code])
     if auth:
+        out.setdefault("400", _error("X-Api-Key sent twice with different values."))
         out["401"] = _error("Missing or unknown X-Api-Key.")
         out["429"] = _error("Rate limited (--rate-limit).", _RETRY_AFTER)
         out["500"] = _error("Injected failure (--fail-rate).")

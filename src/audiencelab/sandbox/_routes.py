@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import math
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -59,6 +59,9 @@ WRONG_PATHS = {
     "/usage/v1/stats": "the API has no usage endpoint",
     "/v1/status": "the API has no status endpoint and no /v1 prefix",
     "/user/credits": "the API has no credits endpoint",
+    "/audiences/attributes": (
+        "use GET /audiences/attributes/{name}, e.g. /audiences/attributes/industries"
+    ),
 }
 
 
@@ -93,6 +96,10 @@ def _pixel_json(pixel: Pixel, install_url: str) -> dict[str, Any]:
         "created_at": iso_time(pixel.created_at),
         "last_sync": iso_time(pixel.created_at),
     }
+
+
+#: Words under /audiences/ that are paths of their own, never audience ids.
+_NOT_IDS = frozenset({"attributes", "custom", "preview"})
 
 
 class Routes:
@@ -176,8 +183,10 @@ class Routes:
         return json_response(_envelope(listing, data))
 
     async def get_audience(self, request: Request) -> Response:
-        page, size = parse_paging(request.query_params)
         audience_id = request.path_params["audience_id"]
+        if audience_id in _NOT_IDS:
+            raise wrong_path(request)
+        page, size = parse_paging(request.query_params)
         tenant = self.tenant(request)
 
         def work() -> Response:
@@ -190,6 +199,8 @@ class Routes:
 
     async def delete_audience(self, request: Request) -> Response:
         audience_id = request.path_params["audience_id"]
+        if audience_id in _NOT_IDS:
+            raise wrong_path(request)
         self.backend.delete_audience(self.tenant(request), audience_id)
         return json_response({"success": True, "id": audience_id})
 
@@ -372,30 +383,51 @@ class Routes:
         return json_response(openapi_document())
 
     def table(self) -> list[Route]:
-        """Every endpoint with its path and method."""
+        """Every path once, with all its methods (so that a 405 lists them all in ``Allow``)."""
         return [
-            Route("/healthz", self.health, methods=["GET"]),
-            Route("/openapi.json", self.openapi, methods=["GET"]),
-            Route("/audiences", self.create_audience, methods=["POST"]),
-            Route("/audiences", self.list_audiences, methods=["GET"]),
-            Route("/audiences/custom", self.create_custom_audience, methods=["POST"]),
-            Route("/audiences/preview", self.preview_audience, methods=["POST"]),
-            Route("/audiences/attributes/{attribute}", self.attributes, methods=["GET"]),
-            Route("/audiences/{audience_id}", self.get_audience, methods=["GET"]),
-            Route("/audiences/{audience_id}", self.delete_audience, methods=["DELETE"]),
-            Route("/segments/{segment_id}", self.segment, methods=["GET"]),
-            Route("/enrich", self.enrich, methods=["POST"]),
-            Route("/enrichments", self.create_job, methods=["POST"]),
-            Route("/enrichments", self.list_jobs, methods=["GET"]),
-            Route("/enrichments/{job_id}", self.get_job, methods=["GET"]),
-            Route("/pixels", self.create_pixel, methods=["POST"]),
-            Route("/pixels", self.list_pixels, methods=["GET"]),
-            Route("/pixels/{pixel_id}", self.pixel_events, methods=["GET"]),
-            Route("/pixels/{pixel_id}", self.delete_pixel, methods=["DELETE"]),
-            Route("/pixels/{pixel_id}/v4", self.pixel_events_v4, methods=["GET"]),
-            Route("/_sandbox/files/enrichments/{job_id}.csv", self.job_csv, methods=["GET"]),
-            Route("/_sandbox/pixels/{pixel_id}/p.js", self.pixel_script, methods=["GET"]),
+            _route("/healthz", GET=self.health),
+            _route("/openapi.json", GET=self.openapi),
+            _route("/audiences", GET=self.list_audiences, POST=self.create_audience),
+            _route("/audiences/custom", POST=self.create_custom_audience),
+            _route("/audiences/preview", POST=self.preview_audience),
+            _route("/audiences/attributes/{attribute}", GET=self.attributes),
+            _route("/audiences/{audience_id}", GET=self.get_audience, DELETE=self.delete_audience),
+            _route("/segments/{segment_id}", GET=self.segment),
+            _route("/enrich", POST=self.enrich),
+            _route("/enrichments", GET=self.list_jobs, POST=self.create_job),
+            _route("/enrichments/{job_id}", GET=self.get_job),
+            _route("/pixels", GET=self.list_pixels, POST=self.create_pixel),
+            _route("/pixels/{pixel_id}", GET=self.pixel_events, DELETE=self.delete_pixel),
+            _route("/pixels/{pixel_id}/v4", GET=self.pixel_events_v4),
+            _route("/_sandbox/files/enrichments/{job_id}.csv", GET=self.job_csv),
+            _route("/_sandbox/pixels/{pixel_id}/p.js", GET=self.pixel_script),
         ]
+
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def _route(path: str, **handlers: Endpoint) -> Route:
+    """One route for ``path`` that dispatches on the method (HEAD is answered as GET)."""
+
+    async def dispatch(request: Request) -> Response:
+        method = "GET" if request.method == "HEAD" else request.method
+        return await handlers[method](request)
+
+    return Route(path, dispatch, methods=list(handlers))
+
+
+def wrong_path(request: Request) -> Exception:
+    """A JSON 404 for an unknown path, with a hint when it is a known mistake (reference §9)."""
+    if request.url.path.rstrip("/") in ("/audiences/custom", "/audiences/preview"):
+        return HTTPException(405, headers={"Allow": "POST"})  # a POST-only path, not an id
+    return not_found(_no_such_endpoint(request))
+
+
+def _no_such_endpoint(request: Request) -> str:
+    path = request.url.path
+    hint = WRONG_PATHS.get(path.rstrip("/"))
+    return f"No such endpoint: {request.method} {path}" + (f" ({hint})" if hint else "")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -413,14 +445,16 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     path = request.url.path
     if exc.status_code == 404:
-        hint = WRONG_PATHS.get(path.rstrip("/"))
-        message = f"No such endpoint: {request.method} {path}" + (f" ({hint})" if hint else "")
-        return Response(error_body("NOT_FOUND", message), 404, media_type="application/json")
+        return await _api_error(request, not_found(_no_such_endpoint(request)))
     if exc.status_code == 405:
+        allowed = sorted((exc.headers or {}).get("Allow", "").replace(" ", "").split(","))
         return Response(
-            error_body("METHOD_NOT_ALLOWED", f"{request.method} is not allowed on {path}"),
+            error_body(
+                "METHOD_NOT_ALLOWED",
+                f"{request.method} is not allowed on {path} (use {', '.join(allowed)})",
+            ),
             405,
-            dict(exc.headers or {}),
+            {"Allow": ", ".join(allowed)},
             media_type="application/json",
         )
     return Response(
