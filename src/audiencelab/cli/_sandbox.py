@@ -52,7 +52,7 @@ def serve_command(
         "0", "--latency", help="Delay added to every API response.", metavar="MS"
     ),
     fail_rate: str = typer.Option(
-        "0", "--fail-rate", help="Share of requests answered 500/502/503.", metavar="P"
+        "0", "--fail-rate", help="Share of requests answered 500/502/503/504.", metavar="P"
     ),
     drop_rate: str = typer.Option(
         "0", "--drop-rate", help="Share of connections closed without a response.", metavar="P"
@@ -64,6 +64,28 @@ def serve_command(
         metavar="N",
     ),
     seed: str = typer.Option("", "--seed", help="Make injected faults reproducible.", metavar="N"),
+    fail_after_commit_rate: str = typer.Option(
+        "0",
+        "--fail-after-commit-rate",
+        help="Share of successful writes committed, then answered 502/503/504 or dropped.",
+        metavar="P",
+    ),
+    error_style: str = typer.Option(
+        "object",
+        "--error-style",
+        help='Error bodies: object {"error": {"code", "message"}}, string {"error": "..."}, '
+        'or message {"message": "..."}.',
+        metavar="STYLE",
+    ),
+    list_total_key: str = typer.Option(
+        "total_records",
+        "--list-total-key",
+        help="The total of list envelopes: total_records or total.",
+        metavar="KEY",
+    ),
+    job_fail_rate: str = typer.Option(
+        "0", "--job-fail-rate", help="Share of enrichment jobs that end FAILED.", metavar="P"
+    ),
     header_timeout: str = typer.Option(
         "10",
         "--header-timeout",
@@ -107,6 +129,10 @@ def serve_command(
         "drop-rate": drop_rate,
         "rate-limit": rate_limit,
         "seed": seed,
+        "fail-after-commit-rate": fail_after_commit_rate,
+        "error-style": error_style,
+        "list-total-key": list_total_key,
+        "job-fail-rate": job_fail_rate,
         "header-timeout": header_timeout,
         "body-timeout": body_timeout,
         "public-url": public_url,

@@ -30,7 +30,8 @@ class SandboxApp:
         self.store = Store(config.db)
         self.backend = Backend(config, self.store, clock or time.time)
         self.starlette = Starlette(
-            routes=Routes(self.backend).table(), exception_handlers=error_handlers()
+            routes=Routes(self.backend).table(),
+            exception_handlers=error_handlers(config.error_style),
         )
         self.starlette.router.redirect_slashes = False
         self.faults = FaultMiddleware(self.starlette, config, clock)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import random
 import re
 import threading
 import uuid
@@ -25,7 +26,7 @@ from typing import Any, Generic, TypeVar
 from audiencelab.sandbox import _data
 from audiencelab.sandbox._config import SandboxConfig
 from audiencelab.sandbox._criteria import Criteria, build_criteria
-from audiencelab.sandbox._enrich import csv_chunks, enrich_contact
+from audiencelab.sandbox._enrich import any_record_matches, csv_chunks, enrich_contact
 from audiencelab.sandbox._errors import ApiError, not_found
 from audiencelab.sandbox._filters import parse_filters
 from audiencelab.sandbox._generate import Plan, field_coverage, plan_for, stable_int
@@ -146,6 +147,8 @@ class Backend:
         self.clock = clock
         self._plans: OrderedDict[str, Plan] = OrderedDict()
         self._plans_lock = threading.Lock()
+        self._job_draws = random.Random(config.seed)
+        self._jobs_lock = threading.Lock()
 
     # audiences -------------------------------------------------------------------------------
 
@@ -279,9 +282,20 @@ class Backend:
         return enrich_contact(req.match, req.fields, is_or=req.is_or_match)
 
     def prepare_job(self, tenant: str, req: JobRequest) -> Pending[Job]:
-        """``POST /enrichments``: queued, then processing, then completed (from timestamps)."""
+        """``POST /enrichments``: queued, then processing, then its outcome (from timestamps).
+
+        The outcome is decided now and stored: ``NO_DATA`` when none of the records can match
+        anyone, else ``FAILED`` for a share ``job_fail_rate`` of jobs (drawn in creation order
+        from the seed), else ``COMPLETED``.
+        """
         now = self.clock()
         seconds = self.config.job_seconds
+        with self._jobs_lock:
+            fails = self._job_draws.random() < self.config.job_fail_rate
+        if not any_record_matches(req.records, req.columns, req.operator):
+            outcome = "NO_DATA"
+        else:
+            outcome = "FAILED" if fails else "COMPLETED"
         job = Job(
             id=str(uuid.uuid4()),
             tenant=tenant,
@@ -292,6 +306,7 @@ class Backend:
             created_at=now,
             started_at=now + seconds * JOB_QUEUED_SHARE,
             ready_at=now + seconds,
+            outcome=outcome,
         )
         return Pending(job, lambda: self.store.add_job(job, req.records))
 
@@ -301,7 +316,7 @@ class Backend:
             return "IN_QUEUE"
         if now < job.ready_at:
             return "PROCESSING"
-        return "COMPLETED"
+        return job.outcome
 
     def list_jobs(self, tenant: str, page: int, size: int) -> Page[JobView]:
         total, jobs = self.store.list_jobs(tenant, size, (page - 1) * size)
@@ -342,8 +357,14 @@ class Backend:
                 f"this csv_url expired at {iso_time(int(expires_text))} (result URLs work for "
                 f"{RESULT_URL_SECONDS // 60} minutes); GET /enrichments hands out a fresh one",
             )
-        if self.job_status(job) != "COMPLETED":
-            raise not_found("the job has not completed yet")
+        status = self.job_status(job)
+        if status != "COMPLETED":
+            done = status in ("NO_DATA", "FAILED")
+            raise not_found(
+                f"the job ended {status}: it has no result file"
+                if done
+                else "the job has not completed yet"
+            )
         records = self.store.job_records(job_id)
         return csv_chunks(records, job.columns, job.operator)
 

@@ -7,8 +7,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from audiencelab.sandbox._errors import ERROR_STYLES
+
 __all__ = [
     "DEFAULT_API_KEY",
+    "LIST_TOTAL_KEYS",
     "MAX_AUDIENCE_SIZE_LIMIT",
     "SandboxConfig",
     "is_loopback_host",
@@ -22,6 +25,9 @@ DEFAULT_API_KEY = "sk_test_sandbox"
 #: Largest audience the sandbox builds (an unverified "5,000,000 records per audience" claim in the
 #: reference, §3.1.3).
 MAX_AUDIENCE_SIZE_LIMIT = 5_000_000
+
+#: The key of the total in list envelopes (reference §10: some clients saw ``total``).
+LIST_TOTAL_KEYS = ("total_records", "total")
 
 _LIVE_KEY = re.compile(r"^sk_live_", re.IGNORECASE)
 _KEY_CHARS = re.compile(r"^[\x21-\x7e]+$")  # printable ASCII without spaces: a valid header value
@@ -54,6 +60,15 @@ class SandboxConfig:
     rate_limit: float | None = None
     seed: int | None = None
     enrichment_seconds: float | None = None
+    #: share of successful writes that are committed and then answered 502/503/504 or dropped
+    fail_after_commit_rate: float = 0.0
+    #: shape of error bodies: "object" {"error": {"code", "message"}}, "string" {"error": "..."},
+    #: "message" {"message": "..."} (reference §1: clients read all three)
+    error_style: str = "object"
+    #: key of the total in list envelopes: "total_records" or "total" (reference §10)
+    list_total_key: str = "total_records"
+    #: share of enrichment jobs that end FAILED (decided when a job is created; seeded)
+    job_fail_rate: float = 0.0
     #: where clients reach the sandbox (behind a proxy, say); the sandbox builds the URLs it
     #: hands out (``csv_url``, ``install_url``) from this, never from the request's ``Host``
     public_url: str | None = None
@@ -123,12 +138,21 @@ class SandboxConfig:
             raise ValueError(f"latency_ms must be a number (got {self.latency_ms!r})")
         if not 0 <= self.latency_ms <= 60_000:
             raise ValueError(f"latency_ms must be between 0 and 60000 (got {self.latency_ms})")
-        for name in ("fail_rate", "drop_rate"):
+        for name in ("fail_rate", "drop_rate", "fail_after_commit_rate", "job_fail_rate"):
             value = getattr(self, name)
             if not _is_number(value) or not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be a probability between 0 and 1 (got {value!r})")
         if self.fail_rate + self.drop_rate > 1.0:
             raise ValueError("fail_rate + drop_rate must not exceed 1")
+        if self.error_style not in ERROR_STYLES:
+            raise ValueError(
+                f"error_style must be one of {', '.join(ERROR_STYLES)} (got {self.error_style!r})"
+            )
+        if self.list_total_key not in LIST_TOTAL_KEYS:
+            raise ValueError(
+                "list_total_key must be one of "
+                f"{', '.join(LIST_TOTAL_KEYS)} (got {self.list_total_key!r})"
+            )
         if self.rate_limit is not None and (
             not _is_number(self.rate_limit)
             or not math.isfinite(self.rate_limit)

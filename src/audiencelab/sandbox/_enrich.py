@@ -12,7 +12,13 @@ from audiencelab.sandbox._criteria import STATE_BY_NAME, Criteria
 from audiencelab.sandbox._generate import plan_for
 from audiencelab.sandbox._sampling import email_domain, slug, stable_int
 
-__all__ = ["JOB_COLUMN_KEYS", "csv_chunks", "enrich_contact", "enrich_record"]
+__all__ = [
+    "JOB_COLUMN_KEYS",
+    "any_record_matches",
+    "csv_chunks",
+    "enrich_contact",
+    "enrich_record",
+]
 
 #: Share of well-formed lookups that find no one (per cent), by operator (chosen: match rates of
 #: contact-data vendors are commonly quoted at 60-80 %; OR matches more than AND).
@@ -55,14 +61,23 @@ def _identifiable(m: dict[str, str], is_or: bool) -> bool:
     return strong or (named and any(k in m for k in ("address", "zip", "company", "city")))
 
 
-def enrich_record(match: dict[str, str], *, is_or: bool) -> dict[str, str] | None:
-    """The person a set of match keys resolves to, or ``None`` for a miss. Deterministic."""
+def _lookup(match: dict[str, str], is_or: bool) -> tuple[dict[str, str], int] | None:
+    """The cleaned match keys and their hash, or ``None`` when the lookup finds no one."""
     m = {k: v.strip() for k, v in match.items() if v and v.strip()}
     if not m or not _identifiable(m, is_or):
         return None
     h = stable_int("enrich", *sorted((k, _norm(v)) for k, v in m.items()))
     if h % 100 < MISS_PERCENT["OR" if is_or else "AND"]:
         return None
+    return m, h
+
+
+def enrich_record(match: dict[str, str], *, is_or: bool) -> dict[str, str] | None:
+    """The person a set of match keys resolves to, or ``None`` for a miss. Deterministic."""
+    found = _lookup(match, is_or)
+    if found is None:
+        return None
+    m, h = found
     plan = plan_for(_EMPLOYED if ("company" in m or h & 256) else _ANYONE)
     row = plan.rows(h >> 24, (h >> 24) + 1)[0]
     return _apply(row, m)
@@ -169,6 +184,17 @@ def _miss_row(m: dict[str, str]) -> dict[str, str]:
         if key in m:
             row[col] = m[key]
     return row
+
+
+def any_record_matches(
+    records: Sequence[dict[str, str]], columns: Sequence[str], operator: str
+) -> bool:
+    """Whether a bulk job finds anyone (cheap: no profile is built; stops at the first match)."""
+    for record in records:
+        m = _record_match(record, columns)
+        if m and _lookup(m, operator == "OR") is not None:
+            return True
+    return False
 
 
 def csv_chunks(

@@ -33,7 +33,7 @@ class Flag:
     help: str
     #: the default as typed on the command line ("" means "not given")
     default: str
-    kind: Literal["text", "integer", "number", "keys", "url"]
+    kind: Literal["text", "integer", "number", "keys", "url", "choice"]
     low: float = 0
     high: float = 0
 
@@ -90,7 +90,7 @@ SERVE_FLAGS: tuple[Flag, ...] = (
         "fail-rate",
         "fail_rate",
         "P",
-        "Share of requests answered 500/502/503.",
+        "Share of requests answered 500/502/503/504.",
         "0",
         "number",
         0,
@@ -117,6 +117,43 @@ SERVE_FLAGS: tuple[Flag, ...] = (
         1_000_000,
     ),
     Flag("seed", "seed", "N", "Make injected faults reproducible.", "", "integer", 0, 2**63 - 1),
+    Flag(
+        "fail-after-commit-rate",
+        "fail_after_commit_rate",
+        "P",
+        "Share of successful writes committed, then answered 502/503/504 or dropped.",
+        "0",
+        "number",
+        0,
+        1,
+    ),
+    Flag(
+        "error-style",
+        "error_style",
+        "STYLE",
+        'Error bodies: object {"error": {"code", "message"}}, string {"error": "..."}, '
+        'or message {"message": "..."}.',
+        "object",
+        "choice",
+    ),
+    Flag(
+        "list-total-key",
+        "list_total_key",
+        "KEY",
+        "The total of list envelopes: total_records or total.",
+        "total_records",
+        "choice",
+    ),
+    Flag(
+        "job-fail-rate",
+        "job_fail_rate",
+        "P",
+        "Share of enrichment jobs that end FAILED.",
+        "0",
+        "number",
+        0,
+        1,
+    ),
     Flag(
         "header-timeout",
         "header_timeout",
@@ -174,6 +211,8 @@ def config_from_flags(values: Mapping[str, Any]) -> SandboxConfig:
         if flag.kind == "keys":
             keys: Sequence[str] = raw or ()
             settings[flag.field] = tuple(keys) or (DEFAULT_API_KEY,)
+        elif flag.kind == "choice":
+            settings[flag.field] = str(raw).strip()
         elif flag.kind == "url":
             settings[flag.field] = str(raw).strip() or None
         elif flag.kind == "text":

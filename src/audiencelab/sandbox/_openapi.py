@@ -11,6 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 from audiencelab.sandbox._backend import ATTRIBUTE_NAMES
+from audiencelab.sandbox._config import SandboxConfig
 from audiencelab.sandbox._fields import EVENT_TYPE, PAGE, PAGE_SIZE, TOKEN, Field
 from audiencelab.sandbox._schemas import Schema, component_schemas, field_schema
 from audiencelab.sandbox._schemas import ref as _ref
@@ -18,6 +19,13 @@ from audiencelab.sandbox._schemas import ref as _ref
 __all__ = ["openapi_document"]
 
 _STRING: Schema = {"type": "string"}
+
+
+_ERROR_SHAPES = {
+    "object": "{error: {code, message}}",
+    "string": "{error: message}",
+    "message": "{message: message}",
+}
 
 
 def _json_content(schema: Schema) -> dict[str, Any]:
@@ -62,8 +70,11 @@ def _responses(
         out["401"] = _error("Missing or unknown X-Api-Key.")
         out["429"] = _error("Rate limited (--rate-limit).", _RETRY_AFTER)
         out["500"] = _error("Injected failure (--fail-rate).")
-        out["502"] = _error("Injected failure (--fail-rate).")
-        out["503"] = _error("Injected failure (--fail-rate).", _RETRY_AFTER)
+        out["502"] = _error("Injected failure (--fail-rate, --fail-after-commit-rate).")
+        out["503"] = _error(
+            "Injected failure (--fail-rate, --fail-after-commit-rate).", _RETRY_AFTER
+        )
+        out["504"] = _error("Injected failure (--fail-rate, --fail-after-commit-rate).")
     return out
 
 
@@ -103,8 +114,8 @@ def _path(name: str, schema: Schema | None = None) -> dict[str, Any]:
     return {"name": name, "in": "path", "required": True, "schema": schema or _STRING}
 
 
-@lru_cache(maxsize=1)
-def _document() -> dict[str, Any]:
+@lru_cache(maxsize=8)
+def _document(style: str, total: str) -> dict[str, Any]:
     paging = [_PAGE, _PAGE_SIZE]
     audience_id = _path("audience_id")
     pixel_id = _path("pixel_id")
@@ -299,18 +310,20 @@ def _document() -> dict[str, Any]:
             "version": "1.0.0",
             "description": (
                 "What the audiencelab sandbox implements of the AudienceLab REST API. "
-                "Errors are {error: {code, message}}."
+                f"Errors are {_ERROR_SHAPES[style]}; list envelopes carry their total as "
+                f"{total!r} (this sandbox's --error-style and --list-total-key)."
             ),
         },
         "security": [{"ApiKey": []}],
         "paths": paths,
         "components": {
             "securitySchemes": {"ApiKey": {"type": "apiKey", "in": "header", "name": "X-Api-Key"}},
-            "schemas": component_schemas(),
+            "schemas": component_schemas(style, total),
         },
     }
 
 
-def openapi_document() -> dict[str, Any]:
+def openapi_document(config: SandboxConfig | None = None) -> dict[str, Any]:
     """A fresh copy of the OpenAPI document."""
-    return copy.deepcopy(_document())
+    config = config or SandboxConfig()
+    return copy.deepcopy(_document(config.error_style, config.list_total_key))

@@ -75,16 +75,6 @@ def filter_headers(notes: FilterNotes) -> dict[str, str]:
     return headers
 
 
-def _envelope(page: Page[Any], items: list[Any] | None = None, key: str = "data") -> dict[str, Any]:
-    return {
-        "total_records": page.total,
-        "page_size": page.size,
-        "page": page.page,
-        "total_pages": math.ceil(page.total / page.size),
-        key: page.items if items is None else items,
-    }
-
-
 def _pixel_json(pixel: Pixel, install_url: str) -> dict[str, Any]:
     return {
         "id": pixel.id,
@@ -107,6 +97,19 @@ class Routes:
 
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
+        self.config = backend.config
+
+    def envelope(
+        self, page: Page[Any], items: list[Any] | None = None, key: str = "data"
+    ) -> dict[str, Any]:
+        """A list page: the total (under ``total_records`` or ``total``), paging, the items."""
+        return {
+            self.config.list_total_key: page.total,
+            "page_size": page.size,
+            "page": page.page,
+            "total_pages": math.ceil(page.total / page.size),
+            key: page.items if items is None else items,
+        }
 
     # request helpers -------------------------------------------------------------------------
 
@@ -180,7 +183,7 @@ class Routes:
             }
             for a in listing.items
         ]
-        return json_response(_envelope(listing, data))
+        return json_response(self.envelope(listing, data))
 
     async def get_audience(self, request: Request) -> Response:
         audience_id = request.path_params["audience_id"]
@@ -193,7 +196,7 @@ class Routes:
             records = self.backend.audience_records(tenant, audience_id, page, size)
             if records is None:
                 return json_response({"status": "no data"})
-            return json_response(_envelope(records))
+            return json_response(self.envelope(records))
 
         return await self.offload(work)
 
@@ -242,7 +245,7 @@ class Routes:
 
         def work() -> Response:
             segment = self.backend.segment(segment_id, page, size)
-            body = _envelope(segment.page)
+            body = self.envelope(segment.page)
             body.update(
                 {
                     "segment_id": segment.segment_id,
@@ -297,7 +300,7 @@ class Routes:
             }
             for view in listing.items
         ]
-        return json_response(_envelope(listing, data))
+        return json_response(self.envelope(listing, data))
 
     async def get_job(self, request: Request) -> Response:
         raise not_found(
@@ -345,7 +348,7 @@ class Routes:
         page, size = parse_paging(request.query_params)
         listing = self.backend.list_pixels(self.tenant(request), page, size)
         pixels = [_pixel_json(p, self.backend.install_url(p)) for p in listing.items]
-        return json_response(_envelope(listing, pixels))
+        return json_response(self.envelope(listing, pixels))
 
     async def pixel_events(self, request: Request) -> Response:
         page, size = parse_paging(request.query_params)
@@ -353,14 +356,14 @@ class Routes:
         events = self.backend.pixel_events(
             self.tenant(request), request.path_params["pixel_id"], page, size, event_type
         )
-        return json_response(_envelope(events, key="events"))
+        return json_response(self.envelope(events, key="events"))
 
     async def pixel_events_v4(self, request: Request) -> Response:
         page, size = parse_paging(request.query_params)
         events = self.backend.pixel_events_v4(
             self.tenant(request), request.path_params["pixel_id"], page, size
         )
-        return json_response(_envelope(events, key="events"))
+        return json_response(self.envelope(events, key="events"))
 
     async def delete_pixel(self, request: Request) -> Response:
         self.backend.delete_pixel(self.tenant(request), request.path_params["pixel_id"])
@@ -380,7 +383,7 @@ class Routes:
         return json_response({"status": "ok"})
 
     async def openapi(self, request: Request) -> Response:
-        return json_response(openapi_document())
+        return json_response(openapi_document(self.config))
 
     def table(self) -> list[Route]:
         """Every path once, with all its methods (so that a 405 lists them all in ``Allow``)."""
@@ -434,42 +437,33 @@ def _no_such_endpoint(request: Request) -> str:
 # Errors as JSON
 
 
-async def _api_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, ApiError)
-    return Response(
-        error_body(exc.code, exc.message), exc.status, exc.headers, media_type="application/json"
-    )
+def error_handlers(style: str = "object") -> dict[Any, Any]:
+    """Starlette exception handlers: every error is a JSON body, in the configured style."""
 
-
-async def _http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
-    path = request.url.path
-    if exc.status_code == 404:
-        return await _api_error(request, not_found(_no_such_endpoint(request)))
-    if exc.status_code == 405:
-        allowed = sorted((exc.headers or {}).get("Allow", "").replace(" ", "").split(","))
+    def body(
+        status: int, code: str, message: str, headers: dict[str, str] | None = None
+    ) -> Response:
         return Response(
-            error_body(
-                "METHOD_NOT_ALLOWED",
-                f"{request.method} is not allowed on {path} (use {', '.join(allowed)})",
-            ),
-            405,
-            {"Allow": ", ".join(allowed)},
-            media_type="application/json",
+            error_body(code, message, style), status, headers, media_type="application/json"
         )
-    return Response(
-        error_body("HTTP_ERROR", str(exc.detail)), exc.status_code, media_type="application/json"
-    )
 
+    async def api_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ApiError)
+        return body(exc.status, exc.code, exc.message, exc.headers)
 
-async def _server_error(request: Request, exc: Exception) -> Response:
-    return Response(
-        error_body("INTERNAL_ERROR", f"Internal server error ({type(exc).__name__})"),
-        500,
-        media_type="application/json",
-    )
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        path = request.url.path
+        if exc.status_code == 404:
+            return body(404, "NOT_FOUND", _no_such_endpoint(request))
+        if exc.status_code == 405:
+            allowed = sorted((exc.headers or {}).get("Allow", "").replace(" ", "").split(","))
+            message = f"{request.method} is not allowed on {path} (use {', '.join(allowed)})"
+            return body(405, "METHOD_NOT_ALLOWED", message, {"Allow": ", ".join(allowed)})
+        return body(exc.status_code, "HTTP_ERROR", str(exc.detail))
 
+    async def server_error(request: Request, exc: Exception) -> Response:
+        message = f"Internal server error ({type(exc).__name__})"
+        return body(500, "INTERNAL_ERROR", message)
 
-def error_handlers() -> dict[Any, Any]:
-    """Starlette exception handlers: every error is a JSON body."""
-    return {ApiError: _api_error, HTTPException: _http_error, Exception: _server_error}
+    return {ApiError: api_error, HTTPException: http_error, Exception: server_error}

@@ -130,20 +130,30 @@ def _filters_schema() -> Schema:
     return schema
 
 
-def _envelope(item: Schema, key: str = "data") -> Schema:
+def _error_schema(style: str) -> Schema:
+    """The error body of the configured ``error_style``."""
+    if style == "string":
+        return _obj({"error": _STRING}, ["error"], extra=False)
+    if style == "message":
+        return _obj({"message": _STRING}, ["message"], extra=False)
     return _obj(
-        {
-            "total_records": {"type": "integer", "minimum": 0},
-            "page_size": {"type": "integer", "minimum": 1},
-            "page": {"type": "integer", "minimum": 1},
-            "total_pages": {"type": "integer", "minimum": 0},
-            key: {"type": "array", "items": item},
-        },
-        ["total_records", "page_size", "page", "total_pages", key],
+        {"error": _obj({"code": _STRING, "message": _STRING}, ["code", "message"])}, ["error"]
     )
 
 
-def _responses() -> dict[str, Schema]:
+def _responses(style: str, total: str) -> dict[str, Schema]:
+    def _envelope(item: Schema, key: str = "data") -> Schema:
+        return _obj(
+            {
+                total: {"type": "integer", "minimum": 0},
+                "page_size": {"type": "integer", "minimum": 1},
+                "page": {"type": "integer", "minimum": 1},
+                "total_pages": {"type": "integer", "minimum": 0},
+                key: {"type": "array", "items": item},
+            },
+            [total, "page_size", "page", "total_pages", key],
+        )
+
     record: Schema = {
         "type": "object",
         "description": "A person: UPPER_SNAKE columns (reference §8), all strings, '' when missing.",
@@ -152,9 +162,7 @@ def _responses() -> dict[str, Schema]:
     }
     nullable_string: Schema = {"type": "string", "nullable": True}
     return {
-        "Error": _obj(
-            {"error": _obj({"code": _STRING, "message": _STRING}, ["code", "message"])}, ["error"]
-        ),
+        "Error": _error_schema(style),
         "Record": record,
         "AudienceCreated": _obj(
             {"audienceId": {"type": "string", "format": "uuid"}}, ["audienceId"], extra=False
@@ -228,7 +236,7 @@ def _responses() -> dict[str, Schema]:
                 "data",
                 "segment_id",
                 "segment_name",
-                "total_records",
+                total,
                 "total_pages",
                 "page",
                 "page_size",
@@ -337,8 +345,8 @@ def _responses() -> dict[str, Schema]:
     }
 
 
-def component_schemas() -> dict[str, Schema]:
-    """Every schema under ``components/schemas``."""
+def component_schemas(style: str = "object", total: str = "total_records") -> dict[str, Schema]:
+    """Every schema under ``components/schemas``, for an error style and a list total key."""
     requests = {
         body.schema: body_schema(body)
         for body in (
@@ -346,4 +354,4 @@ def component_schemas() -> dict[str, Schema]:
             CREATE_ENRICHMENT_JOB, CREATE_PIXEL,
         )
     }  # fmt: skip
-    return {"Filters": _filters_schema(), **requests, **_responses()}
+    return {"Filters": _filters_schema(), **requests, **_responses(style, total)}
