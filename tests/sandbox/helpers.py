@@ -12,6 +12,7 @@ from typing import Any
 STATE_CODES = {
     "california": "CA", "texas": "TX", "new york": "NY", "florida": "FL", "washington": "WA",
     "illinois": "IL", "colorado": "CO", "ohio": "OH", "georgia": "GA", "massachusetts": "MA",
+    "oregon": "OR",
 }  # fmt: skip
 GENDER = {"m": "M", "male": "M", "f": "F", "female": "F", "u": "U", "unknown": "U"}
 SENIORITY = {

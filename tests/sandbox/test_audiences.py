@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from audiencelab.sandbox import SandboxApp
-from audiencelab.sandbox._store import tenant_of
+from audiencelab.sandbox._backend import tenant_of
 from tests.golden import assert_same_shape, golden_bytes, load_golden
 
 from .conftest import KEY, Clock, make_client
@@ -215,7 +215,14 @@ BAD_BODIES: list[tuple[Any, str]] = [
         {"name": "x", "filters": {}, "days_back": True},
         "days_back: expected an integer, got boolean",
     ),
-    ({"name": "x", "filters": {}, "days_back": 0}, "days_back: must be an integer >= 1"),
+    (
+        {"name": "x", "filters": {}, "days_back": 0},
+        "days_back: must be an integer between 1 and 3650",
+    ),
+    (
+        {"name": "x", "filters": {}, "days_back": 3651},
+        "days_back: must be an integer between 1 and",
+    ),
     ({"name": "x", "filters": {}, "days_back": 2.5}, "days_back: expected an integer"),
     ({"name": "x", "filters": {}, "days_back": "7"}, "days_back: expected an integer, got string"),
 ]

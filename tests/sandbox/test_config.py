@@ -74,4 +74,19 @@ def test_loopback_hosts(host: str) -> None:
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "example.com", "::"])
 def test_non_loopback_hosts(host: str) -> None:
-    assert not SandboxConfig(host=host).is_loopback
+    assert not SandboxConfig(host=host, api_keys=("sk_test_mine",)).is_loopback
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "example.com", "::", "[::]"])
+def test_non_loopback_hosts_refuse_the_published_key(host: str) -> None:
+    with pytest.raises(ValueError, match="published default key sk_test_sandbox"):
+        SandboxConfig(host=host)
+    with pytest.raises(ValueError, match="not a loopback address"):
+        SandboxConfig(host=host, api_keys=("sk_test_mine", DEFAULT_API_KEY))
+
+
+@pytest.mark.parametrize(
+    ("host", "bind"), [("[::1]", "::1"), ("::1", "::1"), (" localhost ", "localhost")]
+)
+def test_bind_host_drops_ipv6_brackets(host: str, bind: str) -> None:
+    assert SandboxConfig(host=host).bind_host == bind

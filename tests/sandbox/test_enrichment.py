@@ -186,7 +186,7 @@ async def test_job_lifecycle_and_csv_download(
     assert done["status"] == "COMPLETED"
     assert_same_shape((await client.get("/enrichments")).json(), "list_enrichments.response")
     url = done["csv_url"]
-    assert url.startswith("http://sandbox.test/_sandbox/files/enrichments/")
+    assert url.startswith(f"{app.config.base_url}/_sandbox/files/enrichments/")
     async with make_client(app, None) as anyone:  # a plain GET, no API key (like a signed URL)
         r = await anyone.get(url)
         assert r.status_code == 200

@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from audiencelab.sandbox._columns import CSV_COLUMNS, RECORD_COLUMNS
-from audiencelab.sandbox._filters import Criteria, build_criteria, parse_filters, parse_segments
+from audiencelab.sandbox._criteria import Criteria, build_criteria
+from audiencelab.sandbox._filters import parse_filters, parse_segments
 from audiencelab.sandbox._generate import TOTAL_ADULTS, Plan, field_coverage, plan_for
 
 from .helpers import row_problems
@@ -195,50 +196,76 @@ def test_page_generation_is_fast() -> None:
     assert best < 0.25
 
 
-_VALUES = {
-    "city": st.lists(
-        st.sampled_from(["Austin", "Boston", "Portland", "Springfield", "Gotham"]), max_size=3
-    ),
-    "state": st.lists(st.sampled_from(["TX", "California", "ma", "OR", "Illinois"]), max_size=3),
-    "gender": st.lists(st.sampled_from(["M", "F", "female", "unknown"]), max_size=2),
-    "zip": st.lists(st.sampled_from(["78701", "02108", "97201", "60601", "99999"]), max_size=2),
-}
+#: Places whose city, state and ZIP code agree: any mix of their cities, states (as codes or
+#: names) and ZIP codes is satisfiable.
+PLACES = [
+    ("Austin", ("TX", "Texas"), "78701"),
+    ("Boston", ("MA", "massachusetts"), "02108"),
+    ("Portland", ("OR", "Oregon"), "97201"),
+    ("Chicago", ("IL", "Illinois"), "60601"),
+    ("Denver", ("CO", "colorado"), "80202"),
+]
+LOCATION_KEYS = [(), ("city",), ("state",), ("zip",), ("city", "state"), ("city", "zip"),
+                 ("state", "zip"), ("city", "state", "zip")]  # fmt: skip
+SENIORITIES = ["cxo", "vp", "director", "manager", "staff"]
+#: Exclusion terms, and the seniority whose every title they would exclude (if any).
+EXCLUSIONS = {"manager": "manager", "director": "director", "engineer": None, "sales": None}
+EDUCATION_LEVELS = ["high school", "bachelor's", "master's", "doctorate"]
 
 
-@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
-@given(
-    city=_VALUES["city"],
-    state=_VALUES["state"],
-    gender=_VALUES["gender"],
-    zip_codes=_VALUES["zip"],
-    ages=st.tuples(st.integers(10, 90), st.integers(10, 95)),
-    seniority=st.lists(st.sampled_from(["cxo", "vp", "director", "manager", "staff"]), max_size=2),
-    exclude=st.lists(st.sampled_from(["manager", "engineer", "director", "sales"]), max_size=2),
-    education=st.lists(
-        st.sampled_from(["high school", "bachelor's", "master's", "doctorate"]), max_size=2
-    ),
-)
-def test_random_filter_combinations_are_satisfied(
-    city: list[str],
-    state: list[str],
-    gender: list[str],
-    zip_codes: list[str],
-    ages: tuple[int, int],
-    seniority: list[str],
-    exclude: list[str],
-    education: list[str],
-) -> None:
-    filters: dict[str, Any] = {
-        "city": city,
-        "state": state,
-        "gender": gender,
-        "zip": zip_codes,
-        "age": {"minAge": ages[0], "maxAge": ages[1]},
-        "businessProfile": {"seniority": seniority, "excludeJobTitle": exclude},
-        "attributes": {"education": education},
+@st.composite
+def satisfiable_filters(draw: st.DrawFn) -> dict[str, Any]:
+    """Random combinations of location, age, gender, job and education filters that some people
+    match by construction (so that every example checks rows)."""
+    places = draw(st.lists(st.sampled_from(PLACES), min_size=1, max_size=3, unique=True))
+    filters: dict[str, Any] = {}
+    keys = draw(st.sampled_from(LOCATION_KEYS))  # each mix of the three equally often
+    if "city" in keys:
+        filters["city"] = [city for city, _, _ in places]
+    if "state" in keys:
+        filters["state"] = [draw(st.sampled_from(names)) for _, names, _ in places]
+    if "zip" in keys:
+        filters["zip"] = [zip_code for _, _, zip_code in places]
+    low = draw(st.integers(10, 85))
+    high = draw(st.integers(max(low, 18), 95))
+    filters["age"] = {"minAge": low, "maxAge": high}
+    filters["gender"] = draw(st.lists(st.sampled_from(["M", "F", "female", "unknown"]), max_size=2))
+    seniority = draw(st.lists(st.sampled_from(SENIORITIES), max_size=2, unique=True))
+    usable = [
+        term
+        for term, only in EXCLUSIONS.items()
+        if only is None or not seniority or any(s != only for s in seniority)
+    ]
+    exclude = draw(st.lists(st.sampled_from(usable), max_size=2, unique=True))
+    filters["businessProfile"] = {"seniority": seniority, "excludeJobTitle": exclude}
+    filters["attributes"] = {
+        "education": draw(st.lists(st.sampled_from(EDUCATION_LEVELS), max_size=2))
     }
+    return filters
+
+
+@settings(
+    max_examples=100, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
+)
+@given(filters=satisfiable_filters())
+def test_random_filter_combinations_are_satisfied(filters: dict[str, Any]) -> None:
     p = plan(filters)
-    for row in p.rows(0, 60):
+    assert p.population > 0, (filters, p.reasons)
+    rows = p.rows(0, min(60, p.population))  # as an audience of that size would serve them
+    assert len(rows) >= 1
+    for row in rows:
         assert row_problems(row, filters) == []
-    if p.population:
-        assert ages[0] <= ages[1] or ages[1] < 18
+
+
+def test_zip_codes_times_cities_stay_bounded() -> None:
+    """1,000 ZIP codes and 1,000 cities made a million places (and a 5-second audience)."""
+    from audiencelab.sandbox._geography import MAX_CITIES_PER_ZIP, locations
+
+    zips = [f"{75000 + i:05d}" for i in range(1000)]
+    cities = ["Dallas"] + [f"Town{i}" for i in range(999)]
+    criteria = build_criteria(parse_filters({"zip": zips, "city": cities}))
+    places = locations(criteria)
+    assert 1000 <= len(places) <= 1000 * MAX_CITIES_PER_ZIP
+    p = plan({"zip": zips, "city": cities})
+    for row in p.rows(0, 200):
+        assert row_problems(row, {"zip": zips, "city": cities}) == []

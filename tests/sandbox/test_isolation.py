@@ -35,6 +35,22 @@ def test_the_sandbox_imports_nothing_from_the_sdk() -> None:
     assert offenders == []
 
 
+def test_sibling_modules_share_only_public_names() -> None:
+    """A module's underscore names are its own: what siblings share is a public name of its owner."""
+    offenders = []
+    for path in sorted(SANDBOX_DIR.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+                "audiencelab.sandbox"
+            ):
+                private = [a.name for a in node.names if a.name.startswith("_")]
+                # importing a sibling *module* (``from audiencelab.sandbox import _data``) is fine
+                if node.module != "audiencelab.sandbox" and private:
+                    offenders.append(f"{path.name}:{node.lineno}: {node.module} {private}")
+    assert offenders == []
+
+
 def _modules_after(statement: str, before: str = "pass") -> set[str]:
     """Modules that ``statement`` imports, in a fresh interpreter, beyond those of ``before``."""
     code = (
@@ -69,3 +85,13 @@ def test_public_api() -> None:
         assert hasattr(sandbox, name)
     assert sandbox.DEFAULT_API_KEY == "sk_test_sandbox"
     assert not sandbox.DEFAULT_API_KEY.startswith("sk_live_")
+
+
+def test_no_sandbox_module_is_longer_than_600_lines() -> None:
+    """Modules stay readable; only the pure data tables (``_data.py``) may be longer."""
+    lengths = {
+        path.name: len(path.read_text(encoding="utf-8").splitlines())
+        for path in SANDBOX_DIR.glob("*.py")
+        if path.name != "_data.py"
+    }
+    assert {name: n for name, n in lengths.items() if n > 600} == {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import httpx
@@ -72,3 +73,119 @@ def test_api_conforms_to_its_own_description(case: schemathesis.Case) -> None:
         if isinstance(value, str) and len(value) % 2 == 0:  # about half of the cases
             params[name] = known
     case.call_and_validate(headers={"X-Api-Key": KEY}, checks=CHECKS)
+
+
+# ---------------------------------------------------------------------------------------------
+# The document and the validator agree: every documented limit is the enforced limit
+
+BASE_BODIES: dict[str, dict[str, Any]] = {
+    "CreateAudience": {"name": "n", "filters": {}},
+    "PreviewAudience": {"days_back": 3},
+    "CreateCustomAudience": {"topic": "t", "description": "d"},
+    "Enrich": {"filter": {"email": "a@example.com"}},
+    "CreateEnrichmentJob": {"name": "j", "records": [{"email": "a@example.com"}]},
+    "CreatePixel": {"websiteName": "w", "websiteUrl": "https://w.example"},
+}
+
+
+def _resolve(schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema or "allOf" in schema:
+        if "allOf" in schema:
+            schema = schema["allOf"][0]
+        else:
+            schema = DOCUMENT["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    return schema
+
+
+DOCUMENT: dict[str, Any] = schema.raw_schema
+
+
+def _operations() -> dict[str, str]:
+    """Request schema name -> the path that takes it (all are POST)."""
+    found = {}
+    for path, item in DOCUMENT["paths"].items():
+        body = item.get("post", {}).get("requestBody")
+        if body:
+            found[body["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]] = path
+    return found
+
+
+def _cases(props: dict[str, Any], prefix: str = "") -> list[tuple[str, Any, bool]]:
+    """(dotted field, value, documented as valid) at the edges of each documented limit."""
+    cases: list[tuple[str, Any, bool]] = []
+    for name, raw in props.items():
+        prop = _resolve(raw)
+        where = f"{prefix}{name}"
+        kind = prop.get("type")
+        if kind == "object" and "properties" in prop and prefix == "" and name == "filters":
+            cases += _cases(prop["properties"], "filters.")
+        elif kind == "object" and "properties" in prop and prefix:
+            cases += _cases(prop["properties"], f"{where}.")
+        elif kind == "string" and "enum" in prop:
+            cases += [(where, v, True) for v in prop["enum"]] + [(where, "zz-unlisted", False)]
+        elif kind == "string" and "maxLength" in prop:
+            n = prop["maxLength"]
+            ok = ("https://" + "x" * (n - 8)) if prop.get("format") == "uri" else "x" * n
+            cases += [(where, ok, True), (where, ok + "x", False)]
+        elif kind in ("integer", "number"):
+            for bound, step in (("minimum", -1), ("maximum", 1)):
+                if bound in prop:
+                    cases += [(where, prop[bound], True), (where, prop[bound] + step, False)]
+        elif kind == "array":
+            items = _resolve(prop["items"])
+            if "enum" in items:
+                cases += [(where, [v], True) for v in items["enum"][:40]]
+                cases.append((where, ["zz-unlisted"], False))
+            if "pattern" in items:
+                cases += [(where, ["b2c_1253"], True), (where, ["1253"], False)]
+            if "maxItems" in prop and items.get("type") == "string":
+                cases.append((where, ["x"] * (prop["maxItems"] + 1), False))
+            if "maxLength" in items:
+                cases.append((where, ["x" * (items["maxLength"] + 1)], False))
+    return cases
+
+
+def _with(body: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
+    out = json.loads(json.dumps(body))
+    keys = dotted.split(".")
+    target = out
+    for key in keys[:-1]:
+        target = target.setdefault(key, {})
+    target[keys[-1]] = value
+    return out
+
+
+def test_documented_limits_are_the_enforced_limits() -> None:
+    operations = _operations()
+    assert set(operations) == set(BASE_BODIES)
+    checked = 0
+
+    async def run() -> None:
+        nonlocal checked
+        transport = httpx.ASGITransport(app=APP)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://sandbox.test", headers={"X-Api-Key": KEY}
+        ) as client:
+            for name, path in operations.items():
+                body_schema = DOCUMENT["components"]["schemas"][name]
+                for field in body_schema.get("required", []):
+                    r = await client.post(path, json={**BASE_BODIES[name], field: None})
+                    assert r.status_code == 400, (path, field)
+                    assert r.json()["error"]["message"].startswith(f"{field}: required")
+                for field, value, valid in _cases(body_schema["properties"]):
+                    r = await client.post(path, json=_with(BASE_BODIES[name], field, value))
+                    if valid:
+                        assert r.status_code < 300, (path, field, value, r.text)
+                    else:
+                        assert r.status_code == 400, (path, field, str(value)[:80], r.text)
+                        message = r.json()["error"]["message"]
+                        assert message.startswith(field), (field, message)
+                    checked += 1
+            for param in DOCUMENT["paths"]["/audiences"]["get"]["parameters"]:
+                top = param["schema"]["maximum"]
+                ok = await client.get("/audiences", params={param["name"]: top})
+                bad = await client.get("/audiences", params={param["name"]: top + 1})
+                assert (ok.status_code, bad.status_code) == (200, 400), param["name"]
+
+    asyncio.run(run())
+    assert checked > 80

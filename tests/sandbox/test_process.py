@@ -163,7 +163,17 @@ def test_bad_flag_values_give_one_error_line_and_exit_2(args: list[str], fragmen
 def test_non_loopback_host_warns_loudly() -> None:
     # 192.0.2.1 (TEST-NET-1) is not assigned here, so the bind fails after the warning.
     done = subprocess.run(
-        [*audiencelab_command(), "sandbox", "serve", "--host", "192.0.2.1", "--port", "0"],
+        [
+            *audiencelab_command(),
+            "sandbox",
+            "serve",
+            "--host",
+            "192.0.2.1",
+            "--port",
+            "0",
+            "--api-key",
+            "sk_test_mine",
+        ],
         capture_output=True,
         text=True,
         timeout=60,

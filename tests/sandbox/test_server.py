@@ -175,3 +175,36 @@ def test_stopping_answers_requests_in_flight_with_a_json_503() -> None:
     assert len(answers) == 1
     assert answers[0].status_code == 503
     assert answers[0].json()["error"]["code"] == "SERVICE_UNAVAILABLE"
+
+
+def test_a_version_1_database_is_migrated(tmp_path: Path) -> None:
+    """Files written before jobs had an outcome still open, with their jobs completed."""
+    db = tmp_path / "v1.db"
+    conn = sqlite3.connect(db)
+    conn.executescript(
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        INSERT INTO meta VALUES ('schema_version', '1'), ('secret', 'abc');
+        CREATE TABLE jobs (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, tenant TEXT NOT NULL,
+            name TEXT NOT NULL, operator TEXT NOT NULL, columns TEXT NOT NULL,
+            records TEXT NOT NULL, total INTEGER NOT NULL, created_at REAL NOT NULL,
+            started_at REAL NOT NULL, ready_at REAL NOT NULL
+        );
+        INSERT INTO jobs (id, tenant, name, operator, columns, records, total, created_at,
+                          started_at, ready_at)
+        VALUES ('j1', 't', 'old job', 'OR', '[]', '[{"email": "a@example.com"}]', 1, 1, 1, 1);
+        """
+    )
+    conn.commit()
+    conn.close()
+    store = Store(str(db))
+    total, jobs = store.list_jobs("t", 10, 0)
+    assert (total, jobs[0].name, jobs[0].outcome) == (1, "old job", "COMPLETED")
+    store.close()
+    reopened = sqlite3.connect(db)
+    assert reopened.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (
+        "2",
+    )
+    reopened.close()
+    Store(str(db)).close()  # opening it again is fine

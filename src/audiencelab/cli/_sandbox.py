@@ -1,37 +1,24 @@
-"""``audiencelab sandbox ...``: run the local emulator (extra ``sandbox``)."""
+"""``audiencelab sandbox ...``: run the local emulator (extra ``sandbox``).
+
+The flags are declared here for ``--help`` (without importing the sandbox, so that the command
+line starts fast and works without the extra); their values are checked by the sandbox's own flag
+table (``audiencelab.sandbox.config_from_flags``), which ``python -m audiencelab.sandbox`` uses too.
+Bad values raise :class:`CliError`, like every other command: one ``error: ...`` line, exit 2.
+"""
 
 from __future__ import annotations
 
-import math
 import sys
-from typing import Any, NoReturn
 
 import typer
+
+from audiencelab.cli._errors import EXIT_API, EXIT_USAGE, CliError
 
 sandbox_app = typer.Typer(
     help="Run the local AudienceLab sandbox (an offline emulator of the API)."
 )
 
 _DEFAULT_KEY = "sk_test_sandbox"  # audiencelab.sandbox.DEFAULT_API_KEY, without importing starlette
-
-
-def _fail(message: str, code: int = 2) -> NoReturn:
-    print(f"error: {message}", file=sys.stderr)
-    raise typer.Exit(code)
-
-
-def _number(flag: str, raw: str, low: Any, high: Any, *, integer: bool = False) -> float:
-    """Parse a flag value; bad input ends the command with one clear line and exit status 2."""
-    what = "an integer" if integer else "a number"
-    bounds = f"{low:d} and {high:d}" if integer else f"{low:g} and {high:g}"
-    rule = f"{flag} must be {what} between {bounds} (got {raw!r})"
-    try:
-        value = int(raw.strip(), 10) if integer else float(raw)
-    except ValueError:
-        _fail(rule)
-    if not math.isfinite(value) or not low <= value <= high:
-        _fail(rule)
-    return value
 
 
 @sandbox_app.command("serve")
@@ -65,7 +52,7 @@ def serve_command(
         "0", "--latency", help="Delay added to every API response.", metavar="MS"
     ),
     fail_rate: str = typer.Option(
-        "0", "--fail-rate", help="Share of requests answered 500/502/503.", metavar="P"
+        "0", "--fail-rate", help="Share of requests answered 500/502/503/504.", metavar="P"
     ),
     drop_rate: str = typer.Option(
         "0", "--drop-rate", help="Share of connections closed without a response.", metavar="P"
@@ -77,54 +64,89 @@ def serve_command(
         metavar="N",
     ),
     seed: str = typer.Option("", "--seed", help="Make injected faults reproducible.", metavar="N"),
+    fail_after_commit_rate: str = typer.Option(
+        "0",
+        "--fail-after-commit-rate",
+        help="Share of successful writes committed, then answered 502/503/504 or dropped.",
+        metavar="P",
+    ),
+    error_style: str = typer.Option(
+        "object",
+        "--error-style",
+        help='Error bodies: object {"error": {"code", "message"}}, string {"error": "..."}, '
+        'or message {"message": "..."}.',
+        metavar="STYLE",
+    ),
+    list_total_key: str = typer.Option(
+        "total_records",
+        "--list-total-key",
+        help="The total of list envelopes: total_records or total.",
+        metavar="KEY",
+    ),
+    job_fail_rate: str = typer.Option(
+        "0", "--job-fail-rate", help="Share of enrichment jobs that end FAILED.", metavar="P"
+    ),
+    header_timeout: str = typer.Option(
+        "10",
+        "--header-timeout",
+        help="Seconds a request's headers may take to arrive before the connection is closed.",
+        metavar="S",
+    ),
+    body_timeout: str = typer.Option(
+        "30",
+        "--body-timeout",
+        help="Seconds a request's body may take after its headers before the connection is closed.",
+        metavar="S",
+    ),
+    public_url: str = typer.Option(
+        "",
+        "--public-url",
+        help="URL clients use to reach the sandbox (behind a proxy); links it hands out start "
+        "with it.",
+        metavar="URL",
+    ),
 ) -> None:
     """Start the sandbox and serve until Ctrl-C."""
-    port_n = int(_number("--port", port, 0, 65535, integer=True))
-    build = _number("--build-seconds", build_seconds, 0, 86400)
-    size = int(_number("--max-audience-size", max_audience_size, 1, 5_000_000, integer=True))
-    latency_ms = _number("--latency", latency, 0, 60_000)
-    fail = _number("--fail-rate", fail_rate, 0, 1)
-    drop = _number("--drop-rate", drop_rate, 0, 1)
-    limit = _number("--rate-limit", rate_limit, 0.001, 1_000_000) if rate_limit.strip() else None
-    seed_n = int(_number("--seed", seed, 0, 2**63 - 1, integer=True)) if seed.strip() else None
-    if fail + drop > 1:
-        _fail("--fail-rate plus --drop-rate must not exceed 1")
-    if not db.strip():
-        _fail("--db must be a file path (or :memory:)")
-
     try:
-        from audiencelab.sandbox import SandboxConfig, SandboxStartError, serve
-        from audiencelab.sandbox._config import is_loopback_host
+        from audiencelab.sandbox import (
+            SandboxStartError,
+            config_from_flags,
+            serve,
+            startup_warnings,
+        )
     except ImportError as exc:
-        _fail(f"{exc} (pip install 'audiencelab[cli,sandbox]')", 1)
+        raise CliError(f"{exc} (pip install 'audiencelab[cli,sandbox]')", EXIT_API) from None
 
+    flags = {
+        "host": host,
+        "port": port,
+        "db": db,
+        "api-key": api_key,
+        "build-seconds": build_seconds,
+        "max-audience-size": max_audience_size,
+        "latency": latency,
+        "fail-rate": fail_rate,
+        "drop-rate": drop_rate,
+        "rate-limit": rate_limit,
+        "seed": seed,
+        "fail-after-commit-rate": fail_after_commit_rate,
+        "error-style": error_style,
+        "list-total-key": list_total_key,
+        "job-fail-rate": job_fail_rate,
+        "header-timeout": header_timeout,
+        "body-timeout": body_timeout,
+        "public-url": public_url,
+    }
     try:
-        config = SandboxConfig(
-            host=host,
-            port=port_n,
-            db=db,
-            api_keys=tuple(api_key) or (_DEFAULT_KEY,),
-            build_seconds=build,
-            max_audience_size=size,
-            latency_ms=latency_ms,
-            fail_rate=fail,
-            drop_rate=drop,
-            rate_limit=limit,
-            seed=seed_n,
-        )
+        config = config_from_flags(flags)
     except ValueError as exc:
-        _fail(str(exc))
-    if not is_loopback_host(host):
-        print(
-            f"WARNING: --host {host} is not a loopback address: other machines can reach this "
-            "sandbox. Use --host 127.0.0.1 unless you really mean it.",
-            file=sys.stderr,
-            flush=True,
-        )
+        raise CliError(str(exc), EXIT_USAGE) from None
+    for warning in startup_warnings(config):
+        print(warning, file=sys.stderr, flush=True)
     try:
         serve(config)
     except SandboxStartError as exc:
-        _fail(str(exc), 1)
+        raise CliError(str(exc), EXIT_API) from None
     except KeyboardInterrupt:  # a second Ctrl-C while stopping
         pass
     print("Sandbox stopped.", file=sys.stderr, flush=True)

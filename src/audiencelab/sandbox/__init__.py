@@ -17,15 +17,21 @@ if _importlib_util.find_spec("starlette") is None or _importlib_util.find_spec("
     )
 
 from audiencelab.sandbox._app import SandboxApp, create_app
-from audiencelab.sandbox._config import DEFAULT_API_KEY, SandboxConfig
+from audiencelab.sandbox._config import DEFAULT_API_KEY, SandboxConfig, is_loopback_host
+from audiencelab.sandbox._flags import SERVE_FLAGS, Flag, config_from_flags, startup_warnings
 from audiencelab.sandbox._server import Sandbox, SandboxStartError, serve
 
 __all__ = [
     "DEFAULT_API_KEY",
+    "SERVE_FLAGS",
+    "Flag",
     "Sandbox",
     "SandboxApp",
     "SandboxConfig",
     "SandboxStartError",
+    "config_from_flags",
     "create_app",
+    "is_loopback_host",
     "serve",
+    "startup_warnings",
 ]

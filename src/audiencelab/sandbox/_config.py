@@ -7,7 +7,16 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["DEFAULT_API_KEY", "MAX_AUDIENCE_SIZE_LIMIT", "SandboxConfig"]
+from audiencelab.sandbox._errors import ERROR_STYLES
+
+__all__ = [
+    "DEFAULT_API_KEY",
+    "LIST_TOTAL_KEYS",
+    "MAX_AUDIENCE_SIZE_LIMIT",
+    "SandboxConfig",
+    "is_loopback_host",
+    "listening_url",
+]
 
 #: The key the sandbox accepts when none is configured. It is a *test* key on purpose: the sandbox
 #: never accepts anything that looks like a live AudienceLab key.
@@ -17,8 +26,12 @@ DEFAULT_API_KEY = "sk_test_sandbox"
 #: reference, §3.1.3).
 MAX_AUDIENCE_SIZE_LIMIT = 5_000_000
 
+#: The key of the total in list envelopes (reference §10: some clients saw ``total``).
+LIST_TOTAL_KEYS = ("total_records", "total")
+
 _LIVE_KEY = re.compile(r"^sk_live_", re.IGNORECASE)
 _KEY_CHARS = re.compile(r"^[\x21-\x7e]+$")  # printable ASCII without spaces: a valid header value
+_URL_CHARS = _KEY_CHARS
 
 
 def _is_number(value: Any) -> bool:
@@ -47,6 +60,23 @@ class SandboxConfig:
     rate_limit: float | None = None
     seed: int | None = None
     enrichment_seconds: float | None = None
+    #: share of successful writes that are committed and then answered 502/503/504 or dropped
+    fail_after_commit_rate: float = 0.0
+    #: shape of error bodies: "object" {"error": {"code", "message"}}, "string" {"error": "..."},
+    #: "message" {"message": "..."} (reference §1: clients read all three)
+    error_style: str = "object"
+    #: key of the total in list envelopes: "total_records" or "total" (reference §10)
+    list_total_key: str = "total_records"
+    #: share of enrichment jobs that end FAILED (decided when a job is created; seeded)
+    job_fail_rate: float = 0.0
+    #: where clients reach the sandbox (behind a proxy, say); the sandbox builds the URLs it
+    #: hands out (``csv_url``, ``install_url``) from this, never from the request's ``Host``
+    public_url: str | None = None
+    #: seconds a request's headers may take to arrive (from the connection opening, or from its
+    #: first byte on a kept-alive connection), and its body after the headers; then the
+    #: connection is closed (slow or stalled clients cannot hold connections forever)
+    header_timeout: float = 10.0
+    body_timeout: float = 30.0
     #: extra uvicorn log output (the CLI keeps it quiet)
     log_level: str = field(default="warning", compare=False)
 
@@ -88,6 +118,12 @@ class SandboxConfig:
                 )
         if len(set(self.api_keys)) != len(self.api_keys):
             raise ValueError("api_keys contains the same key twice")
+        if not is_loopback_host(self.host) and DEFAULT_API_KEY in self.api_keys:
+            raise ValueError(
+                f"host {self.host} is not a loopback address, so other machines could reach the "
+                f"sandbox with the published default key {DEFAULT_API_KEY}: give it keys of "
+                "your own (--api-key / api_keys), or use 127.0.0.1"
+            )
         self._check_seconds("build_seconds", self.build_seconds)
         if self.enrichment_seconds is not None:
             self._check_seconds("enrichment_seconds", self.enrichment_seconds)
@@ -102,12 +138,21 @@ class SandboxConfig:
             raise ValueError(f"latency_ms must be a number (got {self.latency_ms!r})")
         if not 0 <= self.latency_ms <= 60_000:
             raise ValueError(f"latency_ms must be between 0 and 60000 (got {self.latency_ms})")
-        for name in ("fail_rate", "drop_rate"):
+        for name in ("fail_rate", "drop_rate", "fail_after_commit_rate", "job_fail_rate"):
             value = getattr(self, name)
             if not _is_number(value) or not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be a probability between 0 and 1 (got {value!r})")
         if self.fail_rate + self.drop_rate > 1.0:
             raise ValueError("fail_rate + drop_rate must not exceed 1")
+        if self.error_style not in ERROR_STYLES:
+            raise ValueError(
+                f"error_style must be one of {', '.join(ERROR_STYLES)} (got {self.error_style!r})"
+            )
+        if self.list_total_key not in LIST_TOTAL_KEYS:
+            raise ValueError(
+                "list_total_key must be one of "
+                f"{', '.join(LIST_TOTAL_KEYS)} (got {self.list_total_key!r})"
+            )
         if self.rate_limit is not None and (
             not _is_number(self.rate_limit)
             or not math.isfinite(self.rate_limit)
@@ -120,6 +165,14 @@ class SandboxConfig:
             isinstance(self.seed, bool) or not isinstance(self.seed, int)
         ):
             raise ValueError(f"seed must be an integer (got {self.seed!r})")
+        for name in ("header_timeout", "body_timeout"):
+            value = getattr(self, name)
+            if not _is_number(value) or not math.isfinite(value) or not 0.1 <= value <= 3600:
+                raise ValueError(
+                    f"{name} must be a number of seconds between 0.1 and 3600 (got {value!r})"
+                )
+        if self.public_url is not None:
+            object.__setattr__(self, "public_url", _check_public_url(self.public_url))
         if self.log_level not in ("critical", "error", "warning", "info", "debug", "trace"):
             raise ValueError(f"log_level {self.log_level!r} is not a uvicorn log level")
 
@@ -138,6 +191,59 @@ class SandboxConfig:
     @property
     def is_loopback(self) -> bool:
         return is_loopback_host(self.host)
+
+    @property
+    def bind_host(self) -> str:
+        """The host to bind: IPv6 addresses may be written in brackets (``[::1]``)."""
+        host = self.host.strip()
+        if host.startswith("[") and host.endswith("]"):
+            return host[1:-1]
+        return host
+
+    @property
+    def base_url(self) -> str:
+        """The URL the sandbox puts in the links it hands out: ``public_url`` if set, else its own
+        listening address (a wildcard address such as 0.0.0.0 becomes loopback)."""
+        for name in ("header_timeout", "body_timeout"):
+            value = getattr(self, name)
+            if not _is_number(value) or not math.isfinite(value) or not 0.1 <= value <= 3600:
+                raise ValueError(
+                    f"{name} must be a number of seconds between 0.1 and 3600 (got {value!r})"
+                )
+        if self.public_url is not None:
+            return self.public_url
+        return listening_url(self.host, self.port)
+
+
+def listening_url(host: str, port: int) -> str:
+    """``http://host:port``, with IPv6 addresses in brackets and wildcards as loopback."""
+    name = host.strip().strip("[]")
+    if name in ("0.0.0.0", ""):
+        name = "127.0.0.1"
+    elif name == "::":
+        name = "::1"
+    if ":" in name:
+        name = f"[{name}]"
+    return f"http://{name}:{port}"
+
+
+def _check_public_url(url: Any) -> str:
+    from urllib.parse import urlsplit
+
+    rule = (
+        "public_url must be an http(s) URL without query or fragment, such as "
+        f"'https://sandbox.example.com' (got {url!r})"
+    )
+    if not isinstance(url, str) or not _URL_CHARS.match(url):
+        raise ValueError(rule)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError:
+        raise ValueError(rule) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ValueError(rule)
+    return url.rstrip("/")
 
 
 def is_loopback_host(host: str) -> bool:

@@ -8,12 +8,20 @@ import io
 from collections.abc import Iterator, Sequence
 
 from audiencelab.sandbox._columns import CSV_COLUMNS
-from audiencelab.sandbox._filters import Criteria
-from audiencelab.sandbox._generate import _email_domain, _slug, plan_for, stable_int
+from audiencelab.sandbox._criteria import STATE_BY_NAME, Criteria
+from audiencelab.sandbox._generate import plan_for
+from audiencelab.sandbox._sampling import email_domain, slug, stable_int
 
-__all__ = ["JOB_COLUMN_KEYS", "csv_chunks", "enrich_contact", "enrich_record"]
+__all__ = [
+    "JOB_COLUMN_KEYS",
+    "any_record_matches",
+    "csv_chunks",
+    "enrich_contact",
+    "enrich_record",
+]
 
-#: Share of well-formed lookups that find no one (per cent), by operator.
+#: Share of well-formed lookups that find no one (per cent), by operator (chosen: match rates of
+#: contact-data vendors are commonly quoted at 60-80 %; OR matches more than AND).
 MISS_PERCENT = {"AND": 30, "OR": 18}
 
 #: ``columns`` of a bulk job -> the lowercase record key(s) holding that value.
@@ -53,14 +61,23 @@ def _identifiable(m: dict[str, str], is_or: bool) -> bool:
     return strong or (named and any(k in m for k in ("address", "zip", "company", "city")))
 
 
-def enrich_record(match: dict[str, str], *, is_or: bool) -> dict[str, str] | None:
-    """The person a set of match keys resolves to, or ``None`` for a miss. Deterministic."""
+def _lookup(match: dict[str, str], is_or: bool) -> tuple[dict[str, str], int] | None:
+    """The cleaned match keys and their hash, or ``None`` when the lookup finds no one."""
     m = {k: v.strip() for k, v in match.items() if v and v.strip()}
     if not m or not _identifiable(m, is_or):
         return None
     h = stable_int("enrich", *sorted((k, _norm(v)) for k, v in m.items()))
     if h % 100 < MISS_PERCENT["OR" if is_or else "AND"]:
         return None
+    return m, h
+
+
+def enrich_record(match: dict[str, str], *, is_or: bool) -> dict[str, str] | None:
+    """The person a set of match keys resolves to, or ``None`` for a miss. Deterministic."""
+    found = _lookup(match, is_or)
+    if found is None:
+        return None
+    m, h = found
     plan = plan_for(_EMPLOYED if ("company" in m or h & 256) else _ANYONE)
     row = plan.rows(h >> 24, (h >> 24) + 1)[0]
     return _apply(row, m)
@@ -68,19 +85,17 @@ def enrich_record(match: dict[str, str], *, is_or: bool) -> dict[str, str] | Non
 
 def _apply(row: dict[str, str], m: dict[str, str]) -> dict[str, str]:
     """Make a generated person agree with what the caller already knows about them."""
-    from audiencelab.sandbox._filters import _STATE_BY_NAME
-
     first = m.get("first_name", row["FIRST_NAME"])
     last = m.get("last_name", row["LAST_NAME"])
     row["FIRST_NAME"], row["LAST_NAME"] = first, last
-    fs, ls = _slug(first) or "contact", _slug(last) or "person"
+    fs, ls = slug(first) or "contact", slug(last) or "person"
     if "company" in m:
         row["COMPANY_NAME"] = m["company"]
         row["HEADLINE"] = f"{row['JOB_TITLE']} at {m['company']}" if row["JOB_TITLE"] else ""
     if "company_domain" in m:
         row["COMPANY_DOMAIN"] = m["company_domain"].lower()
     elif "company" in m:
-        row["COMPANY_DOMAIN"] = f"{_slug(m['company']) or 'company'}.example.com"
+        row["COMPANY_DOMAIN"] = f"{slug(m['company']) or 'company'}.example.com"
     if "industry" in m:
         row["COMPANY_INDUSTRY"] = m["industry"]
     if "job_title" in m:
@@ -93,7 +108,7 @@ def _apply(row: dict[str, str], m: dict[str, str]) -> dict[str, str]:
         m.get("sha256") or hashlib.sha256(email.lower().encode()).hexdigest()
     )
     if row["BUSINESS_EMAIL"]:
-        row["BUSINESS_EMAIL"] = f"{fs}.{ls}@{_email_domain(row['COMPANY_DOMAIN'] or 'example.com')}"
+        row["BUSINESS_EMAIL"] = f"{fs}.{ls}@{email_domain(row['COMPANY_DOMAIN'] or 'example.com')}"
         row["SHA256_BUSINESS_EMAIL"] = hashlib.sha256(row["BUSINESS_EMAIL"].encode()).hexdigest()
         if row["BUSINESS_VERIFIED_EMAILS"]:
             row["BUSINESS_VERIFIED_EMAILS"] = row["BUSINESS_EMAIL"]
@@ -111,7 +126,7 @@ def _apply(row: dict[str, str], m: dict[str, str]) -> dict[str, str]:
         if key in m:
             row[col] = m[key]
     if "state" in m:
-        row["PERSONAL_STATE"] = _STATE_BY_NAME.get(m["state"].casefold(), m["state"])
+        row["PERSONAL_STATE"] = STATE_BY_NAME.get(m["state"].casefold(), m["state"])
     if row["SKIPTRACE_NAME"]:
         row["SKIPTRACE_NAME"] = f"{first} {last}".upper()
         row["SKIPTRACE_ADDRESS"] = row["PERSONAL_ADDRESS"].upper()
@@ -169,6 +184,17 @@ def _miss_row(m: dict[str, str]) -> dict[str, str]:
         if key in m:
             row[col] = m[key]
     return row
+
+
+def any_record_matches(
+    records: Sequence[dict[str, str]], columns: Sequence[str], operator: str
+) -> bool:
+    """Whether a bulk job finds anyone (cheap: no profile is built; stops at the first match)."""
+    for record in records:
+        m = _record_match(record, columns)
+        if m and _lookup(m, operator == "OR") is not None:
+            return True
+    return False
 
 
 def csv_chunks(

@@ -1,10 +1,26 @@
-"""The JSON error bodies the sandbox answers with: ``{"error": {"code": ..., "message": ...}}``."""
+"""The JSON error bodies the sandbox answers with.
+
+By default ``{"error": {"code": ..., "message": ...}}``. The reference says clients read
+``error.message``, ``error`` (a string) or ``message`` (§1), so ``--error-style`` can make the
+sandbox answer in either of the other two shapes, to test a client against all three.
+"""
 
 from __future__ import annotations
 
 import json
 
-__all__ = ["ApiError", "error_body", "not_found", "validation_error"]
+__all__ = [
+    "ERROR_STYLES",
+    "ApiError",
+    "error_body",
+    "error_document",
+    "not_found",
+    "validation_error",
+]
+
+#: ``object``: ``{"error": {"code", "message"}}``; ``string``: ``{"error": "..."}``;
+#: ``message``: ``{"message": "..."}``.
+ERROR_STYLES = ("object", "string", "message")
 
 
 class ApiError(Exception):
@@ -32,5 +48,13 @@ def not_found(message: str) -> ApiError:
     return ApiError(404, "NOT_FOUND", message)
 
 
-def error_body(code: str, message: str) -> bytes:
-    return json.dumps({"error": {"code": code, "message": message}}).encode()
+def error_document(code: str, message: str, style: str = "object") -> dict[str, object]:
+    if style == "string":
+        return {"error": message}
+    if style == "message":
+        return {"message": message}
+    return {"error": {"code": code, "message": message}}
+
+
+def error_body(code: str, message: str, style: str = "object") -> bytes:
+    return json.dumps(error_document(code, message, style)).encode()

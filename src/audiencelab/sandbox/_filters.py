@@ -1,8 +1,8 @@
-"""The ``filters`` object of ``POST /audiences`` (reference §3.1.1): type checks and normalisation.
+"""The ``filters`` object of ``POST /audiences`` (reference §3.1.1): its keys, and type checks.
 
 Pure functions, no I/O. Unknown keys at any depth are accepted and reported (the real API silently
-drops them, §3.1.3); known keys with the wrong JSON type are a 400 naming the field. Values are
-normalised into a :class:`Criteria`, which the generator turns into people.
+drops them, §3.1.3); known keys with the wrong JSON type, or numbers out of range, are a 400 naming
+the field. ``_criteria`` then normalises the values into a ``Criteria``.
 """
 
 from __future__ import annotations
@@ -10,30 +10,38 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from audiencelab.sandbox import _data
 from audiencelab.sandbox._errors import validation_error
+from audiencelab.sandbox._fields import (
+    MAX_FILTER_VALUE_CHARS,
+    MAX_FILTER_VALUES,
+    SEGMENT_PATTERN,
+    Field,
+)
 
 __all__ = [
+    "AGE_LIMIT",
     "AGE_MAX",
     "AGE_MIN",
-    "FILTER_SCHEMA",
-    "Criteria",
-    "build_criteria",
+    "ATTRIBUTE_RANGES",
+    "FILTER_SPECS",
+    "RANGE_LIMIT",
+    "ParsedFilters",
+    "check_list_size",
     "json_kind",
     "parse_filters",
     "parse_segments",
 ]
 
-STR_LIST = "string[]"
-NUMBER = "number"
-RANGE = "range"
-
 AGE_MIN = 18
 AGE_MAX = 85
+#: Bounds of ``age.minAge``/``maxAge``: any age a person can have (the population itself is aged
+#: AGE_MIN-AGE_MAX; ages outside it are accepted and clamped).
+AGE_LIMIT = 150
+#: Bounds of the ``{min, max}`` attributes (years, dollar amounts): chosen far above any real value.
+RANGE_LIMIT = 10**12
 
 _BUSINESS_KEYS = (
     "industry", "seniority", "companyName", "jobTitle", "excludeJobTitle", "department",
@@ -46,49 +54,63 @@ _ATTRIBUTE_LISTS = (
     "language_code", "ethnic_code", "smoker", "marital_status", "single_parent",
     "generations_in_household", "net_worth", "dwelling_type", "estimated_home_value",
 )  # fmt: skip
-_ATTRIBUTE_RANGES = (
+ATTRIBUTE_RANGES = (
     "mortgage_amount",
     "home_year_built",
     "home_purchase_price",
     "home_purchase_year",
 )
 
-#: Every key of reference §3.1.1 with its JSON type; nested dicts are nested objects.
-FILTER_SCHEMA: dict[str, Any] = {
-    "age": {"minAge": NUMBER, "maxAge": NUMBER},
-    "city": STR_LIST,
-    "state": STR_LIST,
-    "personalState": STR_LIST,
-    "zip": STR_LIST,
-    "gender": STR_LIST,
-    "businessProfile": dict.fromkeys(_BUSINESS_KEYS, STR_LIST),
-    "profile": dict.fromkeys(_PROFILE_KEYS, STR_LIST),
-    "attributes": {
-        **dict.fromkeys(_ATTRIBUTE_LISTS, STR_LIST),
-        **dict.fromkeys(_ATTRIBUTE_RANGES, RANGE),
-    },
-    "notNulls": STR_LIST,
-    "nullOnly": STR_LIST,
-}
 
-# Attributes without a record column: they only narrow the audience size (options in the dashboard).
-_OTHER_ATTRIBUTE_OPTIONS: dict[str, int] = {
-    "credit_range_new_credit": 8,
-    "credit_card_user": 2,
-    "investment": 3,
-    "occupation_group": 26,
-    "occupation_type": 40,
-    "cra_code": 4,
-    "smoker": 6,
-    "marital_status": 4,
-    "single_parent": 8,
-    "generations_in_household": 3,
-    "net_worth": 11,
-    "dwelling_type": 2,
-    "estimated_home_value": 19,
-}
+def _list(key: str, description: str = "") -> Field:
+    return Field(
+        key,
+        "string[]",
+        description,
+        max_items=MAX_FILTER_VALUES,
+        max_length=MAX_FILTER_VALUE_CHARS,
+    )
 
-_SEGMENT_RE = re.compile(r"^(b2c|b2b)_[0-9]+$")
+
+def _group(key: str, fields: tuple[Field, ...], description: str) -> Field:
+    return Field(key, "object", description, fields=fields)
+
+
+#: Every key of reference §3.1.1 with its JSON type (the table ``parse_filters`` checks and the
+#: OpenAPI document describes).
+FILTER_SPECS: tuple[Field, ...] = (
+    _group(
+        "age",
+        (
+            Field("minAge", "number", "Inclusive lower age.", minimum=0, maximum=AGE_LIMIT),
+            Field("maxAge", "number", "Inclusive upper age.", minimum=0, maximum=AGE_LIMIT),
+        ),
+        "Age range (AGE).",
+    ),
+    _list("city", "City names (PERSONAL_CITY)."),
+    _list("state", "Two-letter state codes or names (PERSONAL_STATE)."),
+    _list("personalState", "Two-letter state codes or names (PERSONAL_STATE)."),
+    _list("zip", "5-digit ZIP codes (PERSONAL_ZIP)."),
+    _list("gender", "M, F, U (or male, female, unknown)."),
+    _group("businessProfile", tuple(_list(k) for k in _BUSINESS_KEYS), "Job and employer."),
+    _group("profile", tuple(_list(k) for k in _PROFILE_KEYS), "Household and finances."),
+    _group(
+        "attributes",
+        (
+            *(_list(k) for k in _ATTRIBUTE_LISTS),
+            *(
+                Field(k, "range", "{min, max}; either may be null.", minimum=0, maximum=RANGE_LIMIT)
+                for k in ATTRIBUTE_RANGES
+            ),
+        ),
+        "Consumer attributes (snake_case keys).",
+    ),
+    _list("notNulls", "Record columns that must be non-empty."),
+    _list("nullOnly", "Record columns that must be empty."),
+)
+
+_SEGMENT_RE = re.compile(SEGMENT_PATTERN)
+_SEGMENTS = Field("segment", "string[]", max_items=MAX_FILTER_VALUES)
 
 
 def json_kind(value: Any) -> str:
@@ -125,51 +147,78 @@ class ParsedFilters:
     values: dict[str, Any] = field(default_factory=dict)
     ignored: list[str] = field(default_factory=list)
 
+    def known(self) -> dict[str, Any]:
+        """The known keys only, nested again: what an audience stores of its filters (the
+        ignored keys, however large, are not kept)."""
+        out: dict[str, Any] = {}
+        for path, value in self.values.items():
+            *parents, key = path.split(".")
+            target = out
+            for parent in parents:
+                target = target.setdefault(parent, {})
+            if isinstance(value, tuple):
+                value = {"min": value[0], "max": value[1]}
+            target[key] = value
+        return out
+
 
 def parse_filters(filters: Any, *, field_name: str = "filters") -> ParsedFilters:
-    """Type-check a ``filters`` object against :data:`FILTER_SCHEMA`."""
+    """Type-check a ``filters`` object against :data:`FILTER_SPECS`."""
     if not isinstance(filters, dict):
         raise validation_error(f"{field_name}: expected an object, got {_describe(filters)}")
     parsed = ParsedFilters()
-    _walk(filters, FILTER_SCHEMA, "", field_name, parsed)
+    _walk(filters, _BY_NAME, "", field_name, parsed)
     return parsed
 
 
+def _by_name(fields: tuple[Field, ...]) -> dict[str, Any]:
+    return {f.name: (_by_name(f.fields), f) if f.kind == "object" else f for f in fields}
+
+
+_BY_NAME = _by_name(FILTER_SPECS)
+
+
 def _walk(
-    obj: dict[str, Any], schema: dict[str, Any], prefix: str, root: str, out: ParsedFilters
+    obj: dict[str, Any], specs: dict[str, Any], prefix: str, root: str, out: ParsedFilters
 ) -> None:
     for key, value in obj.items():
         path = f"{prefix}{key}"
-        spec = schema.get(key)
+        spec = specs.get(key)
         if spec is None:
             out.ignored.append(path)
             continue
         where = f"{root}.{path}"
         if value is None:
             continue  # the dashboard sends nulls for unset fields
-        if isinstance(spec, dict):
+        if isinstance(spec, tuple):
             if not isinstance(value, dict):
                 raise validation_error(f"{where}: expected an object, got {_describe(value)}")
-            _walk(value, spec, f"{path}.", root, out)
-        elif spec == STR_LIST:
+            _walk(value, spec[0], f"{path}.", root, out)
+        elif spec.kind == "string[]":
             if not isinstance(value, list):
                 raise validation_error(
                     f"{where}: expected an array of strings, got {_describe(value)}"
                     + (" (send an array even for a single value)" if isinstance(value, str) else "")
                 )
+            check_list_size(value, spec, where)
             for i, item in enumerate(value):
                 if not isinstance(item, str):
                     raise validation_error(
                         f"{where}[{i}]: expected a string, got {_describe(item)}"
                     )
+                if spec.max_length is not None and len(item) > spec.max_length:
+                    raise validation_error(
+                        f"{where}[{i}]: at most {spec.max_length} characters per value"
+                    )
             out.values[path] = list(value)
-        elif spec == NUMBER:
+        elif spec.kind == "number":
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise validation_error(
                     f"{where}: expected a number or null, got {_describe(value)}"
                 )
+            _check_range(value, spec, where)
             out.values[path] = value
-        else:  # RANGE
+        else:  # range
             if not isinstance(value, dict):
                 raise validation_error(
                     f"{where}: expected an object {{min, max}}, got {_describe(value)}"
@@ -181,11 +230,30 @@ def _walk(
                     raise validation_error(
                         f"{where}.{bound}: expected a number or null, got {_describe(b)}"
                     )
+                if b is not None:
+                    _check_range(b, spec, f"{where}.{bound}")
                 bounds.append(b)
             for extra in value:
                 if extra not in ("min", "max"):
                     out.ignored.append(f"{path}.{extra}")
             out.values[path] = (bounds[0], bounds[1])
+
+
+def check_list_size(value: list[Any], spec: Field, where: str) -> None:
+    """Long lists are refused before anything looks at their items."""
+    if spec.max_items is not None and len(value) > spec.max_items:
+        raise validation_error(f"{where}: at most {spec.max_items} values (got {len(value)})")
+
+
+def _check_range(value: float, spec: Field, where: str) -> None:
+    """Numbers are range-checked before any arithmetic (a 400-digit number is not an age)."""
+    low, high = spec.minimum, spec.maximum
+    if low is None or high is None:
+        return
+    if (isinstance(value, float) and not math.isfinite(value)) or not low <= value <= high:
+        raise validation_error(
+            f"{where}: must be a number between {low:g} and {high:g} (got {_describe(value)[7:]})"
+        )
 
 
 def parse_segments(value: Any, *, field_name: str = "segment") -> tuple[str, ...]:
@@ -197,6 +265,7 @@ def parse_segments(value: Any, *, field_name: str = "segment") -> tuple[str, ...
         raise validation_error(
             f"{field_name}: expected an array of strings, got {_describe(value)}{hint}"
         )
+    check_list_size(value, _SEGMENTS, field_name)
     out: list[str] = []
     for i, item in enumerate(value):
         where = f"{field_name}[{i}]"
@@ -221,335 +290,3 @@ def parse_segments(value: Any, *, field_name: str = "segment") -> tuple[str, ...
             "digits, e.g. 'b2c_1253' or 'b2b_1042'"
         )
     return tuple(dict.fromkeys(out))
-
-
-# ---------------------------------------------------------------------------------------------
-# Normalisation
-
-_STATE_BY_NAME: dict[str, str] = {}
-for _code, _name, *_ in _data.STATES:
-    _STATE_BY_NAME[_code.casefold()] = _code
-    _STATE_BY_NAME[_name.casefold()] = _code
-_STATE_BY_NAME.update({"washington dc": "DC", "washington d.c.": "DC", "d.c.": "DC"})
-
-_GENDERS = {"m": "M", "male": "M", "man": "M", "f": "F", "female": "F", "woman": "F"}
-_GENDERS.update({"u": "U", "unknown": "U"})
-
-_HOMEOWNER = {
-    "probable homeowner 90-100": "P", "probable homeowner": "P", "p": "P",
-    "homeowner": "Y", "y": "Y", "yes": "Y", "renter": "N", "n": "N", "no": "N",
-}  # fmt: skip
-_YES_NO = {"yes": "Y", "y": "Y", "true": "Y", "no": "N", "n": "N", "false": "N"}
-_MARRIED = {**_YES_NO, "married": "Y", "single": "N"}
-_CHILDREN = {**_YES_NO, "has children": "Y", "no children": "N"}
-
-_EDUCATION: dict[str, int] = {}
-for _i, (_label, _code, _degree) in enumerate(_data.EDUCATION_LEVELS):
-    _EDUCATION[_label] = _i
-    _EDUCATION[_code.casefold()] = _i
-    _EDUCATION[_degree.casefold()] = _i
-    _EDUCATION[_label.replace("'", "")] = _i
-_EDUCATION["high school diploma"] = 0
-
-_CREDIT: dict[str, str] = {}
-for _code, _label in _data.CREDIT_RATINGS:
-    _CREDIT[_code.casefold()] = _code
-    _CREDIT[_label.casefold()] = _code
-    _CREDIT[_label.replace(" ", "").casefold()] = _code
-
-_INDUSTRY = {name.casefold(): name for name, _sic, _naics in _data.INDUSTRIES}
-_DEPARTMENT = {name.casefold(): name for name in _data.DEPARTMENTS}
-_EMPLOYEE_COUNT = {label.casefold(): label for label in _data.EMPLOYEE_COUNTS}
-_REVENUE = {label.casefold(): label for label in _data.COMPANY_REVENUES}
-_INCOME = {label.casefold(): label for label in _data.INCOME_RANGES}
-_NET_WORTH = {label.casefold(): label for label in _data.NET_WORTHS}
-_KNOWN_CITIES = {name.casefold(): name for name, *_ in _data.CITIES}
-
-
-def _norm(text: str) -> str:
-    return " ".join(text.replace("’", "'").split()).casefold()
-
-
-@dataclass(frozen=True)
-class Criteria:
-    """Normalised, satisfiable-or-not filter constraints. ``None`` means "no constraint"."""
-
-    min_age: int = AGE_MIN
-    max_age: int = AGE_MAX
-    genders: tuple[str, ...] | None = None
-    states: tuple[str, ...] | None = None
-    cities: tuple[str, ...] | None = None
-    zips: tuple[str, ...] | None = None
-    industries: tuple[str, ...] | None = None
-    seniorities: tuple[str, ...] | None = None
-    departments: tuple[str, ...] | None = None
-    company_names: tuple[str, ...] | None = None
-    job_titles: tuple[str, ...] | None = None
-    exclude_job_titles: tuple[str, ...] = ()
-    company_domains: tuple[str, ...] | None = None
-    company_keywords: tuple[str, ...] | None = None
-    sics: tuple[str, ...] | None = None
-    naics: tuple[str, ...] | None = None
-    employee_counts: tuple[str, ...] | None = None
-    revenues: tuple[str, ...] | None = None
-    incomes: tuple[str, ...] | None = None
-    net_worths: tuple[str, ...] | None = None
-    homeowner: tuple[str, ...] | None = None
-    married: tuple[str, ...] | None = None
-    children: tuple[str, ...] | None = None
-    education: tuple[int, ...] | None = None
-    exclude_education: tuple[int, ...] = ()
-    credit_ratings: tuple[str, ...] | None = None
-    languages: tuple[str, ...] | None = None
-    ethnicities: tuple[str, ...] | None = None
-    not_nulls: tuple[str, ...] = ()
-    null_only: tuple[str, ...] = ()
-    other_selectivity: float = 1.0
-    segments: tuple[str, ...] = ()
-    days_back: int | None = None
-    #: why no one can match (an empty audience), e.g. an unknown state
-    unsatisfiable: tuple[str, ...] = ()
-    warnings: tuple[str, ...] = ()
-
-    @property
-    def business(self) -> bool:
-        """True when a constraint needs an employed person."""
-        return any(
-            v is not None
-            for v in (
-                self.industries, self.seniorities, self.departments, self.company_names,
-                self.job_titles, self.company_domains, self.company_keywords, self.sics,
-                self.naics, self.employee_counts, self.revenues,
-            )
-        )  # fmt: skip
-
-    def seed_key(self) -> str:
-        """Canonical text of everything that decides *who* is in the audience."""
-        data = {
-            k: v
-            for k, v in self.__dict__.items()
-            if k not in ("warnings", "days_back") and v not in (None, (), 1.0)
-        }
-        return json.dumps(data, sort_keys=True, default=list)
-
-    def size_key(self) -> str:
-        return json.dumps([self.seed_key(), self.days_back if self.segments else None])
-
-
-class _Builder:
-    def __init__(self) -> None:
-        self.fields: dict[str, Any] = {}
-        self.warnings: list[str] = []
-        self.unsatisfiable: list[str] = []
-
-    def strings(self, values: dict[str, Any], path: str) -> list[str] | None:
-        raw = values.get(path)
-        if not raw:
-            return None
-        kept = [v.strip() for v in raw if v.strip()]
-        if len(kept) < len(raw):
-            self.warnings.append(f"filters.{path}: blank values were ignored")
-        # de-duplicate case-insensitively, keeping the first spelling
-        seen: dict[str, str] = {}
-        for v in kept:
-            seen.setdefault(_norm(v), v)
-        return list(seen.values()) or None
-
-    def enum(
-        self,
-        values: dict[str, Any],
-        path: str,
-        table: dict[str, Any],
-        what: str,
-        hint: str = "",
-    ) -> tuple[Any, ...] | None:
-        raw = self.strings(values, path)
-        if raw is None:
-            return None
-        out: list[Any] = []
-        unknown: list[str] = []
-        for v in raw:
-            canon = table.get(_norm(v))
-            if canon is None:
-                unknown.append(v)
-            elif canon not in out:
-                out.append(canon)
-        listed = ", ".join(repr(u) for u in unknown[:5]) + (" ..." if len(unknown) > 5 else "")
-        if not out:
-            self.unsatisfiable.append(
-                f"filters.{path}: {listed} {'is' if len(unknown) == 1 else 'are'} not a known "
-                f"{what}{hint}, so no one matches"
-            )
-        elif unknown:
-            self.warnings.append(f"filters.{path}: {listed} ignored: not a known {what}{hint}")
-        return tuple(out)
-
-
-def build_criteria(
-    parsed: ParsedFilters,
-    segments: Iterable[str] = (),
-    days_back: int | None = None,
-) -> Criteria:
-    """Normalise type-checked filter values (labels, codes, state names, aliases)."""
-    v = parsed.values
-    b = _Builder()
-    f = b.fields
-    f["segments"] = tuple(sorted(set(segments)))
-    f["days_back"] = days_back
-
-    # age
-    lo, hi = v.get("age.minAge"), v.get("age.maxAge")
-    for name, bound in (("minAge", lo), ("maxAge", hi)):
-        if bound is not None and not math.isfinite(bound):
-            raise validation_error(f"filters.age.{name}: expected a finite number")
-    min_age = AGE_MIN if lo is None else max(AGE_MIN, math.ceil(lo))
-    max_age = AGE_MAX if hi is None else min(AGE_MAX, math.floor(hi))
-    if lo is not None and hi is not None and lo > hi:
-        b.unsatisfiable.append(f"filters.age: minAge ({lo}) is greater than maxAge ({hi})")
-    elif min_age > max_age:
-        b.unsatisfiable.append(
-            f"filters.age: no adults between {lo} and {hi} (the sandbox population is aged "
-            f"{AGE_MIN}-{AGE_MAX})"
-        )
-    f["min_age"], f["max_age"] = min(min_age, AGE_MAX), max(max_age, AGE_MIN)
-
-    f["genders"] = b.enum(v, "gender", _GENDERS, "gender", " (use M, F or U)")
-
-    # location
-    hint = " (use two-letter codes such as 'CA', or full names such as 'California')"
-    state = b.enum(v, "state", _STATE_BY_NAME, "US state", hint)
-    personal = b.enum(v, "personalState", _STATE_BY_NAME, "US state", hint)
-    if state is not None and personal is not None:
-        both = tuple(s for s in state if s in personal)
-        if not both and state and personal:
-            b.unsatisfiable.append(
-                "filters.state and filters.personalState have no state in common"
-            )
-        f["states"] = both
-    else:
-        f["states"] = state if state is not None else personal
-    cities = b.strings(v, "city")
-    if cities is not None:
-        f["cities"] = tuple(_KNOWN_CITIES.get(_norm(c), c) for c in cities)
-    zips = b.strings(v, "zip")
-    if zips is not None:
-        good = []
-        for z in zips:
-            m = re.fullmatch(r"([0-9]{5})(-[0-9]{4})?", z)
-            if m:
-                good.append(m.group(1))
-            else:
-                b.warnings.append(f"filters.zip: '{z}' ignored: not a 5-digit ZIP code")
-        if not good:
-            b.warnings.pop()
-            b.unsatisfiable.append(
-                f"filters.zip: no valid 5-digit ZIP code among {zips[:5]}, so no one matches"
-            )
-        f["zips"] = tuple(dict.fromkeys(good))
-
-    # business profile
-    hint = " (see GET /audiences/attributes/industries)"
-    f["industries"] = b.enum(v, "businessProfile.industry", _INDUSTRY, "industry", hint)
-    hint = " (use cxo, vp, director, manager or staff)"
-    f["seniorities"] = b.enum(
-        v, "businessProfile.seniority", _data.SENIORITY_ALIASES, "seniority", hint
-    )
-    hint = " (see GET /audiences/attributes/departments)"
-    f["departments"] = b.enum(v, "businessProfile.department", _DEPARTMENT, "department", hint)
-    for key, attr in (
-        ("companyName", "company_names"),
-        ("jobTitle", "job_titles"),
-        ("companyDescription", "company_keywords"),
-    ):
-        texts = b.strings(v, f"businessProfile.{key}")
-        f[attr] = None if texts is None else tuple(texts)
-    excluded = b.strings(v, "businessProfile.excludeJobTitle")
-    f["exclude_job_titles"] = tuple(_norm(t) for t in excluded or ())
-    domains = b.strings(v, "businessProfile.companyDomain")
-    if domains is not None:
-        cleaned = []
-        for d in domains:
-            host = re.sub(r"^[a-z]+://", "", d.strip().lower()).split("/")[0]
-            host = host.removeprefix("www.")
-            if re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)+", host):
-                cleaned.append(host)
-            else:
-                b.warnings.append(f"filters.businessProfile.companyDomain: '{d}' is not a domain")
-        if not cleaned:
-            b.unsatisfiable.append("filters.businessProfile.companyDomain: no valid domain")
-        f["company_domains"] = tuple(dict.fromkeys(cleaned))
-    for key, attr, pattern, what in (
-        ("sic", "sics", r"[0-9]{2,4}", "SIC code (2-4 digits)"),
-        ("companyNaics", "naics", r"[0-9]{2,6}", "NAICS code (2-6 digits)"),
-    ):
-        codes = b.strings(v, f"businessProfile.{key}")
-        if codes is None:
-            continue
-        good = [c for c in codes if re.fullmatch(pattern, c)]
-        for c in codes:
-            if c not in good:
-                b.warnings.append(f"filters.businessProfile.{key}: '{c}' is not a {what}")
-        if not good:
-            b.unsatisfiable.append(f"filters.businessProfile.{key}: no valid {what}")
-        f[attr] = tuple(good)
-    f["employee_counts"] = b.enum(
-        v, "businessProfile.employeeCount", _EMPLOYEE_COUNT, "employee count label"
-    )
-    f["revenues"] = b.enum(v, "businessProfile.companyRevenue", _REVENUE, "revenue label")
-
-    # profile
-    f["incomes"] = b.enum(v, "profile.incomeRange", _INCOME, "income range label")
-    f["net_worths"] = b.enum(v, "profile.netWorth", _NET_WORTH, "net worth label")
-    f["homeowner"] = b.enum(v, "profile.homeowner", _HOMEOWNER, "homeowner value")
-    f["married"] = b.enum(v, "profile.married", _MARRIED, "married value")
-    f["children"] = b.enum(v, "profile.children", _CHILDREN, "children value")
-
-    # attributes
-    hint = " (use high school, bachelor's, master's or doctorate)"
-    f["education"] = b.enum(v, "attributes.education", _EDUCATION, "education level", hint)
-    excl = b.enum(v, "attributes.excludeEducation", _EDUCATION, "education level", hint)
-    if excl is not None and not excl:
-        # an unknown exclusion excludes no one: a warning, not an empty audience
-        b.warnings.append(b.unsatisfiable.pop().replace(", so no one matches", " and was ignored"))
-    f["exclude_education"] = tuple(excl or ())
-    if f["education"] is not None:
-        left = tuple(e for e in f["education"] if e not in f["exclude_education"])
-        if f["education"] and not left:
-            b.unsatisfiable.append("filters.attributes: every education level is excluded")
-        f["education"] = left
-    f["credit_ratings"] = b.enum(v, "attributes.credit_rating", _CREDIT, "credit rating")
-    for key, attr in (("language_code", "languages"), ("ethnic_code", "ethnicities")):
-        texts = b.strings(v, f"attributes.{key}")
-        f[attr] = None if texts is None else tuple(texts)
-    other = 1.0
-    for key, options in _OTHER_ATTRIBUTE_OPTIONS.items():
-        texts = b.strings(v, f"attributes.{key}")
-        if texts:
-            other *= min(1.0, len(texts) / options)
-    for key in _ATTRIBUTE_RANGES:
-        rng = v.get(f"attributes.{key}")
-        if rng is None or rng == (None, None):
-            continue
-        low, high = rng
-        if low is not None and high is not None and low > high:
-            b.unsatisfiable.append(f"filters.attributes.{key}: min is greater than max")
-        other *= 0.5
-    f["other_selectivity"] = other
-
-    # presence constraints
-    from audiencelab.sandbox._columns import KNOWN_PRESENCE_COLUMNS
-
-    for key, attr in (("notNulls", "not_nulls"), ("nullOnly", "null_only")):
-        cols = []
-        for c in b.strings(v, key) or ():
-            name = c.upper()
-            if name in KNOWN_PRESENCE_COLUMNS:
-                cols.append(name)
-            else:
-                b.warnings.append(f"filters.{key}: '{c}' is not a record column; it has no effect")
-        f[attr] = tuple(sorted(set(cols)))
-    clash = set(f["not_nulls"]) & set(f["null_only"])
-    if clash:
-        b.unsatisfiable.append(f"filters: {', '.join(sorted(clash))} in both notNulls and nullOnly")
-
-    return Criteria(**f, unsatisfiable=tuple(b.unsatisfiable), warnings=tuple(b.warnings))

@@ -12,13 +12,20 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from audiencelab.sandbox import _data
-from audiencelab.sandbox._filters import Criteria
-from audiencelab.sandbox._generate import _slots, plan_for, stable_int
+from audiencelab.sandbox._criteria import Criteria
+from audiencelab.sandbox._generate import plan_for
+from audiencelab.sandbox._sampling import BYTE_SLOTS, slots, stable_int
 
 __all__ = ["event_indices", "v3_event", "v4_event"]
 
 _WEEK = 7 * 24 * 3600.0
-_TYPES = _slots(_data.PIXEL_EVENT_TYPES, _data.PIXEL_EVENT_WEIGHTS, 256)
+#: Each pixel has between MIN_EVENTS and MIN_EVENTS + EVENT_SPREAD - 1 events (chosen: one to a
+#: few pages of the default page size).
+MIN_EVENTS = 40
+EVENT_SPREAD = 260
+#: A visitor makes about this many events in a row (chosen).
+EVENTS_PER_VISITOR = 3
+_TYPES = slots(_data.PIXEL_EVENT_TYPES, _data.PIXEL_EVENT_WEIGHTS, BYTE_SLOTS)
 _VISITORS = Criteria(not_nulls=("PERSONAL_EMAILS",))
 _V3_RESOLUTION = (
     "FIRST_NAME", "LAST_NAME", "PERSONAL_EMAILS", "PERSONAL_ADDRESS", "PERSONAL_CITY",
@@ -29,11 +36,11 @@ _V3_RESOLUTION = (
 
 
 def event_count(pixel_id: str, version: str) -> int:
-    return 40 + stable_int("pixel-events", pixel_id, version) % 260
+    return MIN_EVENTS + stable_int("pixel-events", pixel_id, version) % EVENT_SPREAD
 
 
 def _event_type(pixel_id: str, i: int) -> str:
-    return _TYPES[stable_int("pixel-type", pixel_id, i) & 255]
+    return _TYPES[stable_int("pixel-type", pixel_id, i) % BYTE_SLOTS]
 
 
 def event_indices(pixel_id: str, event_type: str | None) -> list[int]:
@@ -57,7 +64,7 @@ def _timestamp(pixel_id: str, version: str, i: int, created_at: float) -> str:
 
 
 def _visitor(pixel_id: str, i: int) -> dict[str, str]:
-    index = stable_int("pixel-visitor", pixel_id, i // 3) >> 24  # a visitor makes ~3 events
+    index = stable_int("pixel-visitor", pixel_id, i // EVENTS_PER_VISITOR) >> 24
     return plan_for(_VISITORS).rows(index, index + 1)[0]
 
 
@@ -102,7 +109,7 @@ def v3_event(pixel_id: str, website_url: str, created_at: float, i: int) -> dict
         "page_url": _site(website_url) + path,
         "page_title": title,
         "referrer": _data.REFERRERS[(h >> 20) % len(_data.REFERRERS)],
-        "uid": f"{stable_int('pixel-uid', pixel_id, i // 3):016x}",
+        "uid": f"{stable_int('pixel-uid', pixel_id, i // EVENTS_PER_VISITOR):016x}",
         "hem_sha256": _hem(person),
         "event_data": data,
         "resolution": {col: person[col] for col in _V3_RESOLUTION},
@@ -144,6 +151,6 @@ def v4_event(pixel_id: str, website_url: str, created_at: float, i: int) -> dict
         "event_type": _event_type(pixel_id, i),
         "referrer_url": _data.REFERRERS[(h >> 20) % len(_data.REFERRERS)],
         "full_url": _site(website_url) + path,
-        "edid": f"{stable_int('pixel-edid', pixel_id, i // 3, bits=128):032x}",
+        "edid": f"{stable_int('pixel-edid', pixel_id, i // EVENTS_PER_VISITOR, bits=128):032x}",
         "resolution": resolution,
     }

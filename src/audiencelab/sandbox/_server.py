@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import functools
 import logging
 import signal
 import socket
 import sqlite3
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -17,7 +17,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from audiencelab.sandbox._app import SandboxApp, create_app
-from audiencelab.sandbox._config import DEFAULT_API_KEY, SandboxConfig
+from audiencelab.sandbox._config import DEFAULT_API_KEY, SandboxConfig, listening_url
 
 if TYPE_CHECKING:
     import httpx
@@ -70,11 +70,13 @@ def _make_server(app: SandboxApp, config: SandboxConfig) -> uvicorn.Server:
 
     logging.getLogger("uvicorn.error").addFilter(_SHUTDOWN_FILTER)  # idempotent
 
+    from audiencelab.sandbox._protocol import protocol_with_deadlines
+
     uv_config = uvicorn.Config(
         app,
         host=config.host,
         port=config.port,
-        http="h11",
+        http=protocol_with_deadlines(config.header_timeout, config.body_timeout),
         loop="asyncio",
         lifespan="off",
         access_log=False,
@@ -87,10 +89,17 @@ def _make_server(app: SandboxApp, config: SandboxConfig) -> uvicorn.Server:
 
 
 def _bind(host: str, port: int) -> socket.socket:
-    """Bind the listening socket ourselves, so port 0 gives a known ephemeral port."""
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    """Bind the listening socket ourselves, so port 0 gives a known ephemeral port.
+
+    The socket is created with ``proto=IPPROTO_TCP``: accepted connections inherit it, and asyncio
+    only sets ``TCP_NODELAY`` on sockets whose proto says TCP. With ``proto=0`` every response on
+    a kept-alive connection waited for the client's delayed ACK (Nagle): ~40 ms per request.
+    """
+    infos = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP, flags=socket.AI_PASSIVE
+    )
     family, _type, _proto, _name, address = infos[0]
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(address)
@@ -105,14 +114,18 @@ def _bind(host: str, port: int) -> socket.socket:
 
 def _url(sock: socket.socket) -> str:
     host, port = sock.getsockname()[:2]
-    if ":" in host:
-        host = f"[{host}]"
-    return f"http://{host}:{port}"
+    return listening_url(host, port)
 
 
-def _open_app(config: SandboxConfig) -> SandboxApp:
+def _with_address(config: SandboxConfig, sock: socket.socket) -> SandboxConfig:
+    """The config with the port actually bound (port 0 picks one), so that the links the sandbox
+    hands out use it; an explicit ``public_url`` is kept."""
+    return dataclasses.replace(config, port=int(sock.getsockname()[1]))
+
+
+def _open_app(config: SandboxConfig, clock: Callable[[], float] | None = None) -> SandboxApp:
     try:
-        return create_app(config)
+        return create_app(config, clock=clock)
     except (sqlite3.Error, RuntimeError, OSError) as exc:
         raise SandboxStartError(f"cannot open the database {config.db}: {exc}") from None
 
@@ -164,11 +177,12 @@ def serve(
     """
     config = config or SandboxConfig()
     try:
-        sock = _bind(config.host, config.port)
+        sock = _bind(config.bind_host, config.port)
     except OSError as exc:
         raise SandboxStartError(
             f"cannot listen on {config.host}:{config.port}: {exc.strerror or exc}"
         ) from None
+    config = _with_address(config, sock)
     try:
         app = _open_app(config)
     except SandboxStartError:
@@ -191,11 +205,16 @@ class Sandbox:
 
     ``with Sandbox(SandboxConfig(build_seconds=0)) as sb: ...`` then use ``sb.base_url`` and
     ``sb.api_key`` with any HTTP client. Without a config it listens on an ephemeral port.
+    ``clock`` replaces ``time.time`` as in :func:`create_app` (audience builds, jobs, the rate
+    limit), so tests can move time forward without sleeping.
     Start and stop take a fraction of a second; it can be started many times per process.
     """
 
-    def __init__(self, config: SandboxConfig | None = None) -> None:
+    def __init__(
+        self, config: SandboxConfig | None = None, *, clock: Callable[[], float] | None = None
+    ) -> None:
         self.config = config or SandboxConfig(port=0)
+        self.clock = clock
         self.app: SandboxApp | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -218,14 +237,14 @@ class Sandbox:
         if self._thread is not None:
             raise RuntimeError("the sandbox is already running")
         try:
-            self._sock = _bind(self.config.host, self.config.port)
+            self._sock = _bind(self.config.bind_host, self.config.port)
         except OSError as exc:
             raise SandboxStartError(
                 f"cannot listen on {self.config.host}:{self.config.port}: {exc.strerror or exc}"
             ) from None
         self.base_url = _url(self._sock)
         try:
-            self.app = _open_app(self.config)
+            self.app = _open_app(_with_address(self.config, self._sock), self.clock)
         except SandboxStartError:
             self.stop()
             raise
@@ -284,11 +303,3 @@ class Sandbox:
     def __repr__(self) -> str:
         state = self.base_url if self._thread is not None else "stopped"
         return f"<Sandbox {state}>"
-
-
-def _main() -> None:  # pragma: no cover - ``python -m audiencelab.sandbox``
-    try:
-        serve()
-    except SandboxStartError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        raise SystemExit(1) from None

@@ -1,13 +1,13 @@
 """State of the sandbox in SQLite (standard library): audiences, custom topics, jobs, pixels.
 
-One connection guarded by a lock (``:memory:`` databases exist per connection), WAL mode for files.
+The store only persists: it decides nothing about the API (that is the backend's job). One
+connection guarded by a lock (``:memory:`` databases exist per connection), WAL mode for files.
 Every change is a single transaction, so a crash mid-request never leaves half-written state. Rows
-belong to a *tenant* (a hash of the API key); every read filters on it.
+belong to a *tenant* (an opaque string chosen by the backend); every read filters on it.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import secrets
 import sqlite3
@@ -17,9 +17,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Audience", "Job", "Pixel", "Store", "tenant_of"]
+__all__ = ["Audience", "Job", "Pixel", "Store"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: Changes from each older schema version to the next one (applied in order when a file opens).
+_MIGRATIONS = {
+    # 1 -> 2: how a job ends (jobs of version 1 always completed)
+    1: "ALTER TABLE jobs ADD COLUMN outcome TEXT NOT NULL DEFAULT 'COMPLETED'",
+}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -57,7 +62,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     total INTEGER NOT NULL,
     created_at REAL NOT NULL,
     started_at REAL NOT NULL,
-    ready_at REAL NOT NULL
+    ready_at REAL NOT NULL,
+    outcome TEXT NOT NULL DEFAULT 'COMPLETED'
 );
 CREATE INDEX IF NOT EXISTS jobs_tenant ON jobs (tenant, seq);
 CREATE TABLE IF NOT EXISTS pixels (
@@ -73,11 +79,6 @@ CREATE TABLE IF NOT EXISTS pixels (
 );
 CREATE INDEX IF NOT EXISTS pixels_tenant ON pixels (tenant, deleted_at, seq);
 """
-
-
-def tenant_of(api_key: str) -> str:
-    """Rows are keyed by a hash of the API key, never the key itself."""
-    return hashlib.sha256(b"audiencelab-sandbox\x00" + api_key.encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,8 @@ class Job:
     created_at: float
     started_at: float
     ready_at: float
+    #: the status the job ends with: COMPLETED, NO_DATA or FAILED
+    outcome: str = "COMPLETED"
 
 
 @dataclass(frozen=True)
@@ -138,10 +141,16 @@ class Store:
                     "INSERT INTO meta (key, value) VALUES ('schema_version', ?), ('secret', ?)",
                     (str(SCHEMA_VERSION), secrets.token_hex(32)),
                 )
-            elif int(row[0]) != SCHEMA_VERSION:
+            elif int(row[0]) > SCHEMA_VERSION:
                 raise RuntimeError(
-                    f"{path} was written by another sandbox version (schema {row[0]}); "
+                    f"{path} was written by a newer sandbox version (schema {row[0]}); "
                     "use a new --db file"
+                )
+            else:
+                for version in range(int(row[0]), SCHEMA_VERSION):
+                    cur.execute(_MIGRATIONS[version])
+                cur.execute(
+                    "UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),)
                 )
             self.secret = cur.execute("SELECT value FROM meta WHERE key = 'secret'").fetchone()[0]
 
@@ -237,10 +246,11 @@ class Store:
         with self.transaction() as cur:
             cur.execute(
                 "INSERT INTO jobs (id, tenant, name, operator, columns, records, total, created_at, "
-                "started_at, ready_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "started_at, ready_at, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     job.id, job.tenant, job.name, job.operator, json.dumps(list(job.columns)),
                     json.dumps(records), job.total, job.created_at, job.started_at, job.ready_at,
+                    job.outcome,
                 ),
             )  # fmt: skip
 
@@ -262,13 +272,15 @@ class Store:
         rows = self._read("SELECT records FROM jobs WHERE id = ?", (job_id,))
         return list(json.loads(rows[0][0])) if rows else []
 
-    _JOB_COLUMNS = "id, tenant, name, operator, columns, total, created_at, started_at, ready_at"
+    _JOB_COLUMNS = (
+        "id, tenant, name, operator, columns, total, created_at, started_at, ready_at, outcome"
+    )
 
     @staticmethod
     def _job(row: tuple[Any, ...]) -> Job:
         return Job(
             row[0], row[1], row[2], row[3], tuple(json.loads(row[4])), int(row[5]),
-            float(row[6]), float(row[7]), float(row[8]),
+            float(row[6]), float(row[7]), float(row[8]), str(row[9]),
         )  # fmt: skip
 
     # pixels ------------------------------------------------------------------------------------

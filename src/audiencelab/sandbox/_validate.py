@@ -1,4 +1,9 @@
-"""Request parsing and validation for every endpoint (pure functions; errors are 400 ApiErrors)."""
+"""Request parsing and validation for every endpoint (pure functions; errors are 400 ApiErrors).
+
+The rules of each field (type, required, range, length, allowed values) come from the specs in
+``_fields``, the same table the OpenAPI document is built from; this module adds the checks that a
+table cannot express (segment ID hints, record key casing, "at least one match key").
+"""
 
 from __future__ import annotations
 
@@ -10,70 +15,51 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from audiencelab.sandbox._columns import RECORD_COLUMNS
+from audiencelab.sandbox._criteria import Criteria, build_criteria
 from audiencelab.sandbox._errors import validation_error
+from audiencelab.sandbox._fields import (
+    CREATE_AUDIENCE,
+    CREATE_CUSTOM_AUDIENCE,
+    CREATE_ENRICHMENT_JOB,
+    CREATE_PIXEL,
+    ENRICH,
+    ENRICH_FIELDS,
+    ENRICH_MATCH_KEYS,
+    EVENT_TYPE,
+    JOB_COLUMNS,
+    MAX_RECORD_NUMBER,
+    PAGE,
+    PAGE_SIZE,
+    PREVIEW_AUDIENCE,
+    Body,
+    Field,
+)
 from audiencelab.sandbox._filters import (
-    Criteria,
-    build_criteria,
+    ParsedFilters,
+    check_list_size,
     json_kind,
     parse_filters,
     parse_segments,
 )
 
 __all__ = [
-    "ENRICH_FIELDS",
-    "ENRICH_MATCH_KEYS",
-    "JOB_COLUMNS",
-    "MAX_PAGE",
-    "MAX_PAGE_SIZE",
     "AudienceRequest",
     "EnrichRequest",
     "JobRequest",
     "PixelRequest",
     "PreviewRequest",
+    "criteria_from_stored",
     "parse_audience",
     "parse_custom",
     "parse_enrich",
+    "parse_event_type",
     "parse_job",
     "parse_json",
     "parse_paging",
     "parse_pixel",
     "parse_preview",
 ]
-
-MAX_PAGE_SIZE = 1000
-MAX_PAGE = 1_000_000_000
-
-#: ``filter`` match keys of ``POST /enrich`` (reference §4.1).
-ENRICH_MATCH_KEYS = (
-    "email", "first_name", "last_name", "company", "phone", "address", "city", "state", "zip",
-    "linkedin_url",
-)  # fmt: skip
-#: lowercase ``fields`` names of ``POST /enrich`` and the record columns they select.
-ENRICH_FIELDS: dict[str, tuple[str, ...]] = {
-    "company": ("COMPANY_NAME",),
-    "job_title": ("JOB_TITLE",),
-    "first_name": ("FIRST_NAME",),
-    "last_name": ("LAST_NAME",),
-    "b2b_email": ("BUSINESS_EMAIL",),
-    "personal_email": ("PERSONAL_EMAILS",),
-    "b2b_phone": ("DIRECT_NUMBER", "COMPANY_PHONE"),
-    "personal_phone": ("MOBILE_PHONE", "PERSONAL_PHONE"),
-    "sha256": ("SHA256_PERSONAL_EMAIL",),
-    "linkedin_url": ("LINKEDIN_URL",),
-    "address": ("PERSONAL_ADDRESS",),
-    "city": ("PERSONAL_CITY",),
-    "state": ("PERSONAL_STATE",),
-    "zip": ("PERSONAL_ZIP",),
-    "industry": ("COMPANY_INDUSTRY",),
-    "company_domain": ("COMPANY_DOMAIN",),
-}
-#: Accepted ``columns`` of ``POST /enrichments`` (reference §4.2: the 16, plus JOB_TITLE since 2026).
-JOB_COLUMNS = (
-    "EMAIL", "PERSONAL_EMAIL", "BUSINESS_EMAIL", "FIRST_NAME", "LAST_NAME", "PHONE",
-    "PERSONAL_ADDRESS", "PERSONAL_CITY", "PERSONAL_STATE", "PERSONAL_ZIP", "COMPANY_NAME",
-    "COMPANY_DOMAIN", "COMPANY_INDUSTRY", "SHA256_PERSONAL_EMAIL", "LINKEDIN_URL", "UP_ID",
-    "JOB_TITLE",
-)  # fmt: skip
 
 
 def _describe(value: Any) -> str:
@@ -105,70 +91,180 @@ def parse_json(raw: bytes) -> dict[str, Any]:
         raise validation_error(f"body: malformed JSON ({exc})") from None
     if not isinstance(value, dict):
         raise validation_error(f"body: expected a JSON object, got {_describe(value)}")
+    if _MAYBE_SURROGATE.search(text):
+        _refuse_lone_surrogates(value, "")
     return value
 
 
-def parse_paging(
-    query: Mapping[str, str], *, default_size: int = 100, max_size: int = MAX_PAGE_SIZE
-) -> tuple[int, int]:
-    """``page`` (>= 1) and ``page_size`` (1..max) from a query string."""
-    page = _query_int(query, "page", 1, 1, MAX_PAGE)
-    size = _query_int(query, "page_size", default_size, 1, max_size)
-    return page, size
+#: A JSON escape of a UTF-16 surrogate; paired ones decode to one character, lone ones do not.
+_MAYBE_SURROGATE = re.compile(r"\\u[dD][89abcdefABCDEF]")
 
 
-def _query_int(query: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    raw = query.get(name)
+def _has_lone_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _refuse_lone_surrogates(value: Any, path: str) -> None:
+    """A 400 naming the first string (or key) that holds a lone surrogate: such text cannot be
+    stored, encoded as UTF-8, or sent back (reference §1: bodies are UTF-8 JSON)."""
+    problem = "contains a lone surrogate (invalid Unicode)"
+    if isinstance(value, str):
+        if _has_lone_surrogate(value):
+            raise validation_error(f"{path or 'body'}: {problem}")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else key
+            if _has_lone_surrogate(key):
+                shown = key.encode("utf-8", "backslashreplace").decode("ascii")
+                raise validation_error(f"{path or 'body'}: the key {shown!r} {problem}")
+            _refuse_lone_surrogates(item, where)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _refuse_lone_surrogates(item, f"{path}[{i}]")
+
+
+# ---------------------------------------------------------------------------------------------
+# Generic checks, driven by a Field
+
+
+def _query_int(query: Mapping[str, str], field: Field) -> int:
+    raw = query.get(field.name)
     if raw is None:
-        return default
+        return int(field.default)
+    low, high = int(field.minimum or 0), int(field.maximum or 0)
     text = raw.strip()
     if not re.fullmatch(r"[0-9]{1,12}", text) or not low <= int(text) <= high:
         raise validation_error(
-            f"{name}: must be an integer between {low} and {high} (got {raw[:40]!r})"
+            f"{field.name}: must be an integer between {low} and {high} (got {raw[:40]!r})"
         )
     return int(text)
 
 
-def _require(body: dict[str, Any], name: str) -> Any:
-    if name not in body or body[name] is None:
-        raise validation_error(f"{name}: required")
-    return body[name]
+def parse_paging(query: Mapping[str, str]) -> tuple[int, int]:
+    """``page`` (>= 1) and ``page_size`` (1..1000) from a query string."""
+    return _query_int(query, PAGE), _query_int(query, PAGE_SIZE)
 
 
-def _string(
-    body: dict[str, Any], name: str, *, required: bool = True, max_len: int = 1000
-) -> str | None:
-    if not required and body.get(name) is None:
-        return None
-    value = _require(body, name)
-    if not isinstance(value, str):
-        raise validation_error(f"{name}: expected a string, got {_describe(value)}")
-    if not value.strip():
-        raise validation_error(f"{name}: must not be empty")
-    if len(value) > max_len:
-        raise validation_error(f"{name}: must be at most {max_len} characters")
+def parse_event_type(query: Mapping[str, str]) -> str | None:
+    """``event_type`` of ``GET /pixels/{id}``: one of the documented types, or absent."""
+    value = query.get(EVENT_TYPE.name)
+    allowed = EVENT_TYPE.enum or ()
+    if value is not None and value not in allowed:
+        raise validation_error(
+            f"event_type: unknown event type {value[:40]!r} (use {', '.join(allowed)})"
+        )
     return value
 
 
-def _integer(value: Any, name: str, low: int, high: int | None) -> int:
+def _given(body: Mapping[str, Any], field: Field) -> Any:
+    """The value of ``field``, or ``None`` when absent or null; a 400 if it is required."""
+    value = body.get(field.name)
+    if value is None and field.required:
+        raise validation_error(f"{field.name}: required")
+    return value
+
+
+def _choices(values: tuple[str, ...]) -> str:
+    quoted = [repr(v) for v in values]
+    if len(quoted) == 2:
+        return f"{quoted[0]} or {quoted[1]}"
+    return "one of " + ", ".join(quoted)
+
+
+def read_string(body: Mapping[str, Any], field: Field) -> str | None:
+    """A string field: type, non-empty, length, allowed values, URL shape."""
+    value = _given(body, field)
+    if value is None:
+        return field.default  # type: ignore[no-any-return]
+    if field.enum is not None:
+        if value not in field.enum:
+            raise validation_error(
+                f"{field.name}: must be {_choices(field.enum)} (got {_describe(value)})"
+            )
+        return str(value)
+    if not isinstance(value, str):
+        raise validation_error(f"{field.name}: expected a string, got {_describe(value)}")
+    if field.min_length and not value.strip():
+        raise validation_error(f"{field.name}: must not be empty")
+    if field.max_length is not None and len(value) > field.max_length:
+        raise validation_error(f"{field.name}: must be at most {field.max_length} characters")
+    if field.url:
+        value = value.strip()
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise validation_error(
+                f"{field.name}: expected an http(s) URL such as 'https://example.com'"
+            )
+    return value
+
+
+def read_integer(body: Mapping[str, Any], field: Field) -> int | None:
+    """An integer field (``2.0`` counts as 2), within its range."""
+    value = _given(body, field)
+    if value is None:
+        return field.default  # type: ignore[no-any-return]
+    name = field.name
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise validation_error(f"{name}: expected an integer, got {_describe(value)}")
     if isinstance(value, float) and (not math.isfinite(value) or not value.is_integer()):
         raise validation_error(f"{name}: expected an integer, got {_describe(value)}")
-    number = int(value)
-    if number < low or (high is not None and number > high):
+    low, high = field.minimum, field.maximum
+    if (low is not None and value < low) or (high is not None and value > high):
         rule = f"between {low} and {high}" if high is not None else f">= {low}"
-        raise validation_error(f"{name}: must be an integer {rule} (got {number})")
-    return number
+        raise validation_error(f"{name}: must be an integer {rule} (got {_describe(value)[7:]})")
+    return int(value)
 
 
-def _boolean(body: dict[str, Any], name: str, default: bool) -> bool:
-    value = body.get(name)
+def read_boolean(body: Mapping[str, Any], field: Field) -> bool:
+    value = _given(body, field)
     if value is None:
-        return default
+        return bool(field.default)
     if not isinstance(value, bool):
-        raise validation_error(f"{name}: expected a boolean, got {_describe(value)}")
+        raise validation_error(f"{field.name}: expected a boolean, got {_describe(value)}")
     return value
+
+
+def read_string_list(body: Mapping[str, Any], field: Field) -> list[str] | None:
+    """An array of strings (the item rules that need hints are checked by the caller)."""
+    value = _given(body, field)
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise validation_error(
+            f"{field.name}: expected an array of strings, got {_describe(value)}"
+        )
+    check_list_size(value, field, field.name)
+    for i, item in enumerate(value):
+        if not isinstance(item, str):
+            raise validation_error(f"{field.name}[{i}]: expected a string, got {_describe(item)}")
+    return value
+
+
+def read_object_list(body: Mapping[str, Any], field: Field) -> list[dict[str, Any]]:
+    value = _given(body, field)
+    if not isinstance(value, list):
+        raise validation_error(
+            f"{field.name}: expected an array of objects, got {_describe(value)}"
+        )
+    if field.min_items and len(value) < field.min_items:
+        raise validation_error(f"{field.name}: at least one record is required")
+    if field.max_items is not None and len(value) > field.max_items:
+        raise validation_error(f"{field.name}: at most {field.max_items} records per job")
+    for i, item in enumerate(value):
+        if not isinstance(item, dict):
+            raise validation_error(f"{field.name}[{i}]: expected an object, got {_describe(item)}")
+    return value
+
+
+def _reject_unknown(body: Mapping[str, Any], spec: Body) -> None:
+    names = [f.name for f in spec.fields]
+    for key in body:
+        if key not in names:
+            raise validation_error(f"{key}: unknown field (expected {', '.join(names)})")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -184,27 +280,29 @@ class AudienceRequest:
     stored: dict[str, Any]
 
 
-def _criteria(body: dict[str, Any], *, days_back: int | None) -> tuple[Criteria, tuple[str, ...]]:
-    parsed = parse_filters(_require(body, "filters"))
-    segments = parse_segments(body.get("segment"))
-    return build_criteria(parsed, segments, days_back), tuple(parsed.ignored)
+def _criteria(
+    filters: Any, segment: Any, *, days_back: int | None
+) -> tuple[Criteria, ParsedFilters]:
+    parsed = parse_filters(filters)
+    segments = parse_segments(segment)
+    return build_criteria(parsed, segments, days_back), parsed
 
 
 def parse_audience(body: dict[str, Any]) -> AudienceRequest:
     """``POST /audiences`` (reference §3.1)."""
-    name = _string(body, "name", max_len=500)
+    spec = CREATE_AUDIENCE
+    name = read_string(body, spec["name"])
     assert name is not None
-    days_back = None
-    if body.get("days_back") is not None:
-        days_back = _integer(body["days_back"], "days_back", 1, None)
-    criteria, ignored = _criteria(body, days_back=days_back)
+    days_back = read_integer(body, spec["days_back"])
+    filters = _given(body, spec["filters"])
+    criteria, parsed = _criteria(filters, body.get("segment"), days_back=days_back)
     stored = {
         "name": name,
-        "filters": body["filters"],
+        "filters": parsed.known(),
         "segment": body.get("segment") or [],
         "days_back": days_back,
     }
-    return AudienceRequest(name, criteria, ignored, stored)
+    return AudienceRequest(name, criteria, tuple(parsed.ignored), stored)
 
 
 def criteria_from_stored(stored: dict[str, Any]) -> Criteria:
@@ -222,20 +320,23 @@ class PreviewRequest:
 
 def parse_preview(body: dict[str, Any]) -> PreviewRequest:
     """``POST /audiences/preview`` (reference §3.6): ``days_back`` 1-10 required, ``limit`` 0-500."""
-    days_back = _integer(_require(body, "days_back"), "days_back", 1, 10)
-    limit = 10 if body.get("limit") is None else _integer(body["limit"], "limit", 0, 500)
-    _boolean(body, "score", False)
-    _boolean(body, "include_dnc", False)
-    if body.get("filters") is None:
-        body = {**body, "filters": {}}
-    criteria, ignored = _criteria(body, days_back=days_back)
-    return PreviewRequest(criteria, ignored, limit)
+    spec = PREVIEW_AUDIENCE
+    days_back = read_integer(body, spec["days_back"])
+    limit = read_integer(body, spec["limit"])
+    assert limit is not None
+    read_boolean(body, spec["score"])
+    read_boolean(body, spec["include_dnc"])
+    filters = _given(body, spec["filters"])
+    criteria, parsed = _criteria(
+        {} if filters is None else filters, body.get("segment"), days_back=days_back
+    )
+    return PreviewRequest(criteria, tuple(parsed.ignored), limit)
 
 
 def parse_custom(body: dict[str, Any]) -> tuple[str, str]:
     """``POST /audiences/custom`` (reference §3.5)."""
-    topic = _string(body, "topic", max_len=500)
-    description = _string(body, "description", max_len=5000)
+    topic = read_string(body, CREATE_CUSTOM_AUDIENCE["topic"])
+    description = read_string(body, CREATE_CUSTOM_AUDIENCE["description"])
     assert topic is not None
     assert description is not None
     return topic, description
@@ -255,12 +356,9 @@ class EnrichRequest:
 
 def parse_enrich(body: dict[str, Any]) -> EnrichRequest:
     """``POST /enrich`` (reference §4.1)."""
-    for key in body:
-        if key not in ("filter", "fields", "request_id", "is_or_match"):
-            raise validation_error(
-                f"{key}: unknown field (expected filter, fields, request_id, is_or_match)"
-            )
-    flt = _require(body, "filter")
+    spec = ENRICH
+    _reject_unknown(body, spec)
+    flt = _given(body, spec["filter"])
     if not isinstance(flt, dict):
         raise validation_error(f"filter: expected an object, got {_describe(flt)}")
     match: dict[str, str] = {}
@@ -278,18 +376,10 @@ def parse_enrich(body: dict[str, Any]) -> EnrichRequest:
     if not match:
         raise validation_error("filter: give at least one non-empty match key, e.g. email")
     fields = None
-    raw_fields = body.get("fields")
-    if raw_fields is not None:
-        if not isinstance(raw_fields, list):
-            raise validation_error(
-                f"fields: expected an array of strings, got {_describe(raw_fields)}"
-            )
-        from audiencelab.sandbox._columns import RECORD_COLUMNS
-
+    names = read_string_list(body, spec["fields"])
+    if names is not None:
         columns: list[str] = []
-        for i, name in enumerate(raw_fields):
-            if not isinstance(name, str):
-                raise validation_error(f"fields[{i}]: expected a string, got {_describe(name)}")
+        for i, name in enumerate(names):
             if name in ENRICH_FIELDS:
                 columns.extend(ENRICH_FIELDS[name])
             elif name in RECORD_COLUMNS:
@@ -300,8 +390,8 @@ def parse_enrich(body: dict[str, Any]) -> EnrichRequest:
                     "record column such as 'FIRST_NAME')"
                 )
         fields = tuple(dict.fromkeys(columns))
-    request_id = _string(body, "request_id", required=False, max_len=200)
-    return EnrichRequest(match, fields, request_id, _boolean(body, "is_or_match", False))
+    request_id = read_string(body, spec["request_id"])
+    return EnrichRequest(match, fields, request_id, read_boolean(body, spec["is_or_match"]))
 
 
 @dataclass(frozen=True)
@@ -314,44 +404,23 @@ class JobRequest:
 
 def parse_job(body: dict[str, Any]) -> JobRequest:
     """``POST /enrichments`` (reference §4.2)."""
-    name = _string(body, "name", max_len=500)
+    spec = CREATE_ENRICHMENT_JOB
+    name = read_string(body, spec["name"])
+    operator = read_string(body, spec["operator"])
     assert name is not None
-    operator = body.get("operator")
-    if operator is None:
-        operator = "OR"
-    if operator not in ("AND", "OR"):
-        raise validation_error(f"operator: must be 'AND' or 'OR' (got {_describe(operator)})")
+    assert operator is not None
     columns: list[str] = []
-    raw_columns = body.get("columns")
-    if raw_columns is not None:
-        if not isinstance(raw_columns, list):
+    for i, col in enumerate(read_string_list(body, spec["columns"]) or ()):
+        if col == "PHONE_NUMBER":
+            raise validation_error(f"columns[{i}]: unsupported column 'PHONE_NUMBER'; use PHONE")
+        if col not in JOB_COLUMNS:
             raise validation_error(
-                f"columns: expected an array of strings, got {_describe(raw_columns)}"
+                f"columns[{i}]: unsupported column {col!r} (supported: {', '.join(JOB_COLUMNS)})"
             )
-        for i, col in enumerate(raw_columns):
-            if not isinstance(col, str):
-                raise validation_error(f"columns[{i}]: expected a string, got {_describe(col)}")
-            if col == "PHONE_NUMBER":
-                raise validation_error(
-                    f"columns[{i}]: unsupported column 'PHONE_NUMBER'; use PHONE"
-                )
-            if col not in JOB_COLUMNS:
-                raise validation_error(
-                    f"columns[{i}]: unsupported column {col!r} (supported: {', '.join(JOB_COLUMNS)})"
-                )
-            if col not in columns:
-                columns.append(col)
-    records = _require(body, "records")
-    if not isinstance(records, list):
-        raise validation_error(f"records: expected an array of objects, got {_describe(records)}")
-    if not records:
-        raise validation_error("records: at least one record is required")
-    if len(records) > 100_000:
-        raise validation_error("records: at most 100000 records per job")
+        if col not in columns:
+            columns.append(col)
     clean: list[dict[str, str]] = []
-    for i, record in enumerate(records):
-        if not isinstance(record, dict):
-            raise validation_error(f"records[{i}]: expected an object, got {_describe(record)}")
+    for i, record in enumerate(read_object_list(body, spec["records"])):
         row: dict[str, str] = {}
         for key, value in record.items():
             if not re.fullmatch(r"[a-z0-9_]+", key):
@@ -364,6 +433,11 @@ def parse_job(body: dict[str, Any]) -> JobRequest:
             if isinstance(value, bool) or not isinstance(value, (str, int, float)):
                 raise validation_error(
                     f"records[{i}].{key}: expected a string, got {_describe(value)}"
+                )
+            if not isinstance(value, str) and not abs(value) < MAX_RECORD_NUMBER:
+                raise validation_error(
+                    f"records[{i}].{key}: numbers must be below 1e15 (send identifiers as "
+                    f"strings; got {_describe(value)})"
                 )
             row[key] = str(value)
         clean.append(row)
@@ -382,26 +456,14 @@ class PixelRequest:
     version: str
 
 
-def _url(body: dict[str, Any], name: str, *, required: bool) -> str | None:
-    value = _string(body, name, required=required, max_len=2000)
-    if value is None:
-        return None
-    parts = urlsplit(value.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise validation_error(f"{name}: expected an http(s) URL such as 'https://example.com'")
-    return value.strip()
-
-
 def parse_pixel(body: dict[str, Any]) -> PixelRequest:
     """``POST /pixels`` (reference §6.1): camelCase in."""
-    name = _string(body, "websiteName", max_len=500)
-    url = _url(body, "websiteUrl", required=True)
-    webhook = _url(body, "webhookUrl", required=False)
-    version = body.get("version")
-    if version is None:
-        version = "v3"
-    if version not in ("v3", "v4"):
-        raise validation_error(f"version: must be 'v3' or 'v4' (got {_describe(version)})")
+    spec = CREATE_PIXEL
+    name = read_string(body, spec["websiteName"])
+    url = read_string(body, spec["websiteUrl"])
+    webhook = read_string(body, spec["webhookUrl"])
+    version = read_string(body, spec["version"])
     assert name is not None
     assert url is not None
+    assert version is not None
     return PixelRequest(name, url, webhook, version)

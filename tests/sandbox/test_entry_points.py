@@ -1,0 +1,180 @@
+"""The two ways to run a sandbox server: ``audiencelab sandbox serve`` and ``python -m
+audiencelab.sandbox``. Same flags, same checks; the command reports errors like every command."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+import audiencelab.cli._sandbox as cli_sandbox
+from audiencelab.cli._errors import EXIT_API, EXIT_USAGE, CliError
+from audiencelab.sandbox import DEFAULT_API_KEY, SERVE_FLAGS, config_from_flags, is_loopback_host
+
+
+def _typer_options() -> dict[str, Any]:
+    """``--flag`` -> the typer OptionInfo declared by ``audiencelab sandbox serve``."""
+    options = {}
+    for param in inspect.signature(cli_sandbox.serve_command).parameters.values():
+        info = param.default
+        options[info.param_decls[0]] = info
+    return options
+
+
+def test_the_command_and_python_m_have_the_same_flags() -> None:
+    options = _typer_options()
+    assert set(options) == {flag.option for flag in SERVE_FLAGS}
+    for flag in SERVE_FLAGS:
+        info = options[flag.option]
+        default = info.default if flag.kind != "keys" else ""
+        assert (default or "", info.metavar, info.help) == (flag.default, flag.metavar, flag.help)
+    assert cli_sandbox._DEFAULT_KEY == DEFAULT_API_KEY
+    done = subprocess.run(
+        [sys.executable, "-m", "audiencelab.sandbox", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert set(re.findall(r"(--[a-z-]+) [A-Z]+", done.stdout)) == set(options)
+
+
+def _serve_args(**given: Any) -> dict[str, Any]:
+    args = {
+        name: (info.default if not isinstance(info.default, list) else [])
+        for name, info in (
+            (p.name, p.default)
+            for p in inspect.signature(cli_sandbox.serve_command).parameters.values()
+        )
+    }
+    return {**args, **given}
+
+
+def test_bad_flags_raise_the_cli_error_every_command_raises() -> None:
+    with pytest.raises(CliError) as caught:
+        cli_sandbox.serve_command(**_serve_args(port="abc"))
+    assert caught.value.code == EXIT_USAGE
+    assert caught.value.message == "--port must be an integer between 0 and 65535 (got 'abc')"
+    with pytest.raises(CliError) as caught:
+        cli_sandbox.serve_command(**_serve_args(api_key=["sk_live_abcdef"]))
+    assert caught.value.code == EXIT_USAGE
+    assert "sk_live_" in caught.value.message
+
+
+def test_a_port_in_use_is_a_cli_error_with_exit_1() -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(CliError) as caught:
+            cli_sandbox.serve_command(**_serve_args(port=str(port)))
+    assert caught.value.code == EXIT_API
+    assert caught.value.message.startswith(f"cannot listen on 127.0.0.1:{port}")
+
+
+def test_the_command_imports_only_public_sandbox_names() -> None:
+    tree = ast.parse(Path(cli_sandbox.__file__).read_text(encoding="utf-8"))
+    imported = [
+        (node.module or "", alias.name)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    ]
+    sandbox = [(m, n) for m, n in imported if m.startswith("audiencelab.sandbox")]
+    assert sandbox
+    assert all(m == "audiencelab.sandbox" and not n.startswith("_") for m, n in sandbox)
+    assert is_loopback_host("[::1]")
+    assert not is_loopback_host("0.0.0.0")
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        ({"port": "70000"}, "--port must be an integer between 0 and 65535 (got '70000')"),
+        (
+            {"fail-rate": "0.6", "drop-rate": "0.6"},
+            "--fail-rate plus --drop-rate must not exceed 1",
+        ),
+        ({"rate-limit": "0"}, "--rate-limit must be a number between 0.001 and 1e+06 (got '0')"),
+        ({"db": " "}, "--db must be a file path (or :memory:)"),
+    ],
+)
+def test_flag_values_are_checked_once_for_both_entry_points(
+    flags: dict[str, str], message: str
+) -> None:
+    with pytest.raises(ValueError, match=r"^--") as caught:
+        config_from_flags(flags)
+    assert str(caught.value) == message
+
+
+def test_flags_set_the_config() -> None:
+    config = config_from_flags(
+        {"port": "0", "api-key": ["sk_test_a", "sk_test_b"], "rate-limit": "2.5", "seed": "9"}
+    )
+    assert (config.port, config.api_keys, config.rate_limit, config.seed) == (
+        0,
+        ("sk_test_a", "sk_test_b"),
+        2.5,
+        9,
+    )
+    assert config_from_flags({}).api_keys == (DEFAULT_API_KEY,)
+    assert config_from_flags({}).port == 8765
+
+
+def test_python_m_serves_until_ctrl_c() -> None:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-u",
+            "-m",
+            "audiencelab.sandbox",
+            "--port",
+            "0",
+            "--api-key",
+            "sk_test_m",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        match = re.search(r"listening on (http://127\.0\.0\.1:\d+)", first)
+        assert match, first
+        base = match.group(1)
+        assert httpx.get(f"{base}/audiences", headers={"X-Api-Key": "sk_test_m"}).status_code == 200
+        assert (
+            httpx.get(f"{base}/audiences", headers={"X-Api-Key": DEFAULT_API_KEY}).status_code
+            == 401
+        )
+    finally:
+        time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+
+
+def test_python_m_bad_flag_exits_2_with_one_line() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "audiencelab.sandbox", "--seed", "x"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == ["error: --seed must be an integer between 0 and "
+                                                "9223372036854775807 (got 'x')"]  # fmt: skip
