@@ -112,3 +112,48 @@ def test_the_clients_have_the_same_options() -> None:
     s = inspect.signature(AudienceLab.__init__).parameters
     assert list(a) == list(s)
     assert inspect.getdoc(AsyncAudienceLab.with_options) == inspect.getdoc(AudienceLab.with_options)
+
+
+def _private_imports(path: Path) -> list[str]:
+    """The SDK's private modules (``audiencelab._x``) and the sandbox's (``audiencelab.sandbox._x``)
+    that ``path`` imports (the CLI's own ``audiencelab.cli._x`` are its business)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module] + [
+                f"{node.module}.{alias.name}"
+                for alias in node.names
+                if alias.name.startswith("_") and not alias.name.startswith("__")
+            ]
+        for name in names:
+            parts = name.split(".")
+            if parts[0] != "audiencelab" or len(parts) < 2:
+                continue
+            sdk_private = parts[1].startswith("_") and not parts[1].startswith("__")
+            sandbox_private = parts[1] == "sandbox" and any(p.startswith("_") for p in parts[2:])
+            if sdk_private or sandbox_private:
+                found.append(name)
+    return found
+
+
+def test_the_cli_uses_only_the_public_sdk() -> None:
+    offenders = {
+        str(path.relative_to(PACKAGE)): found
+        for path in sorted((PACKAGE / "cli").glob("*.py"))
+        if (found := _private_imports(path))
+    }
+    assert offenders == {}
+
+
+def test_no_module_is_longer_than_600_lines_data_tables_aside() -> None:
+    long = {
+        str(path.relative_to(PACKAGE)): n
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if "data" not in path.stem
+        and (n := len(path.read_text(encoding="utf-8").splitlines())) > 600
+    }
+    assert long == {}
