@@ -119,6 +119,25 @@ def check_name(name: object, problems: list[InputProblem], field: str = "name") 
         problems.append(InputProblem(field, "must not be empty"))
 
 
+def check_choice(
+    value: object,
+    choices: Sequence[str],
+    problems: list[InputProblem],
+    field: str,
+    *,
+    kind: str = "one of",
+) -> None:
+    """A value from a fixed list, with the nearest choice as the suggestion."""
+    if value not in choices:
+        problems.append(
+            InputProblem(
+                field,
+                f"{value!r} is not {kind}; use one of: {', '.join(choices)}",
+                closest(str(value), choices, cutoff=0.6),
+            )
+        )
+
+
 def check_bool(value: object, problems: list[InputProblem], field: str) -> None:
     if not isinstance(value, bool):
         problems.append(InputProblem(field, f"expected True or False, got {describe(value)}"))

@@ -119,7 +119,7 @@ def test_pixel_input_is_checked_by_the_sdk(cli: CLI) -> None:
     assert "--url: 'shop.example.com' is not a web address" in run.stderr
     run = cli("pixels", "create", "--name", "Shop", "--url", "https://a.example", "--version", "v9")
     assert run.code == 2
-    assert "--version: expected 'v3' or 'v4'" in run.stderr
+    assert "--version: 'v9' is not a pixel version; use one of: v3, v4" in run.stderr
 
 
 def test_segments(cli: CLI, tmp_path: Path) -> None:

@@ -35,7 +35,7 @@ def refused(call: Callable[[AudienceLab], Any]) -> list[str]:
         (
             lambda c: c.audiences.attributes("industry"),
             [
-                "name: 'industry' is not one of segments, industries, departments, seniority, sic, gender; did you mean 'industries'?"
+                "name: 'industry' is not an attribute; use one of: segments, industries, departments, seniority, sic, gender; did you mean 'industries'?"
             ],
         ),
         (
@@ -109,12 +109,20 @@ def refused(call: Callable[[AudienceLab], Any]) -> list[str]:
                 "website_name: must not be empty",
                 "website_url: 'test.com' is not a web address; use a full URL such as 'https://example.com'",
                 "webhook_url: 'ftp://x' is not a web address; use a full URL such as 'https://example.com'",
-                "version: expected 'v3' or 'v4', got 'v5'",
+                "version: 'v5' is not a pixel version; use one of: v3, v4",
             ],
         ),
         (
             lambda c: c.pixels.events("p", page_size=5000),
             ["page_size: must be between 1 and 1000, got 5000"],
+        ),
+        (
+            lambda c: c.pixels.events("p", event_type="page_vew"),
+            [
+                "event_type: 'page_vew' is not an event type; use one of: authentication, "
+                "page_view, copy, exit_intent, deep_scroll, idle_user, video_engagement, "
+                "all_clicks, file_downloads, all_form_submissions; did you mean 'page_view'?"
+            ],
         ),
     ],
 )

@@ -52,6 +52,7 @@ from audiencelab._operations.enrichment import (
     split_records,
 )
 from audiencelab._operations.pixels import (
+    PIXEL_EVENT_TYPES,
     PIXEL_VERSIONS,
     create_pixel,
     delete_pixel,
@@ -68,6 +69,7 @@ __all__ = [
     "JOB_COLUMNS",
     "MAX_JOB_BODY_BYTES",
     "MAX_PAGE_SIZE",
+    "PIXEL_EVENT_TYPES",
     "PIXEL_VERSIONS",
     "FiltersInput",
     "PagedSource",

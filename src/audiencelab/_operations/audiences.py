@@ -42,9 +42,9 @@ from audiencelab._operations._common import (
 from audiencelab._sansio import Operation, Response, path_param
 from audiencelab._validate import (
     check_bool,
+    check_choice,
     check_name,
     check_positive_int,
-    closest,
     describe,
     normalize_segments,
 )
@@ -339,16 +339,9 @@ def preview_of(create: Operation[AudienceCreated]) -> Operation[AudiencePreview]
 
 
 def audience_attributes(name: str) -> Operation[AttributeValues]:
-    if name not in ATTRIBUTE_NAMES:
-        raise_if(
-            [
-                InputProblem(
-                    "name",
-                    f"{name!r} is not one of {', '.join(ATTRIBUTE_NAMES)}",
-                    closest(str(name), ATTRIBUTE_NAMES, cutoff=0.6),
-                )
-            ]
-        )
+    problems: list[InputProblem] = []
+    check_choice(name, ATTRIBUTE_NAMES, problems, "name", kind="an attribute")
+    raise_if(problems)
 
     def parse(response: Response) -> AttributeValues:
         block = json_object(response)["attributes"][name]

@@ -9,9 +9,14 @@ from audiencelab._exceptions import CallMethod, InputProblem, NotFoundError
 from audiencelab._models import EventsPage, Page, Pixel, PixelCreated
 from audiencelab._operations._common import model, not_found_among, paging_params, raise_if
 from audiencelab._sansio import Operation, path_param
-from audiencelab._validate import check_name, describe
+from audiencelab._validate import check_choice, check_name, describe
 
 PIXEL_VERSIONS = ("v3", "v4")
+#: The kinds of visitor events a v3 pixel records (reference §6.6).
+PIXEL_EVENT_TYPES = (
+    "authentication", "page_view", "copy", "exit_intent", "deep_scroll", "idle_user",
+    "video_engagement", "all_clicks", "file_downloads", "all_form_submissions",
+)  # fmt: skip
 
 
 def _check_url(value: object, field: str, problems: list[InputProblem]) -> None:
@@ -43,8 +48,7 @@ def create_pixel(
         _check_url(webhook_url, "webhook_url", problems)
         body["webhookUrl"] = webhook_url
     if version is not None:
-        if version not in PIXEL_VERSIONS:
-            problems.append(InputProblem("version", f"expected 'v3' or 'v4', got {version!r}"))
+        check_choice(version, PIXEL_VERSIONS, problems, "version", kind="a pixel version")
         body["version"] = version
     raise_if(problems)
     return Operation(
@@ -73,7 +77,7 @@ def pixel_events(
     params = paging_params(page, page_size)
     if event_type is not None:
         problems: list[InputProblem] = []
-        check_name(event_type, problems, "event_type")
+        check_choice(event_type, PIXEL_EVENT_TYPES, problems, "event_type", kind="an event type")
         raise_if(problems)
         params.append(("event_type", event_type))
     return Operation("GET", path, params=params, parse=model(EventsPage))

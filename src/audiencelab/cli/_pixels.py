@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import itertools
 import shlex
 from pathlib import Path
@@ -10,12 +9,13 @@ from typing import Annotated, Any, cast
 
 import typer
 
+from audiencelab import operations
 from audiencelab.cli._confirm import confirm
 from audiencelab.cli._context import State, get_state
 from audiencelab.cli._errors import DEFAULT_FLAGS, EXIT_USAGE, CliError
 from audiencelab.cli._output import cell, dump_model, simple_table
 
-__all__ = ["EVENT_TYPES", "pixels_app"]
+__all__ = ["pixels_app"]
 
 # Where `audiencelab sandbox serve` listens by default.
 SERVE_URL = "http://127.0.0.1:8765"
@@ -25,20 +25,6 @@ pixels_app = typer.Typer(
     no_args_is_help=True,
 )
 
-# The documented event types (reference §6.6). The SDK passes any name through; it should own this
-# list and check it, as it does the other enumerations.
-EVENT_TYPES = (
-    "authentication",
-    "page_view",
-    "copy",
-    "exit_intent",
-    "deep_scroll",
-    "idle_user",
-    "video_engagement",
-    "all_clicks",
-    "file_downloads",
-    "all_form_submissions",
-)
 
 PixelArg = Annotated[str, typer.Argument(help="The pixel ID (from `pixels create` or `list`).")]
 
@@ -136,7 +122,7 @@ def events_command(
         str | None,
         typer.Option(
             "--event-type",
-            help=f"Only events of this type (v3 only): {', '.join(EVENT_TYPES)}.",
+            help=f"Only events of this type (v3 only): {', '.join(operations.PIXEL_EVENT_TYPES)}.",
             metavar="TYPE",
         ),
     ] = None,
@@ -149,15 +135,9 @@ def events_command(
     st.hint(not_found=_not_found(st), flags={**DEFAULT_FLAGS, "page_size": "--limit"})
     if v4 and event_type is not None:
         raise CliError("--event-type filters v3 events only; leave it out with --v4", EXIT_USAGE)
-    if event_type is not None and event_type not in EVENT_TYPES:
-        guess = difflib.get_close_matches(event_type.lower(), EVENT_TYPES, n=1)
-        hint = f"did you mean {guess[0]!r}? " if guess else ""
-        raise CliError(
-            f"--event-type: {event_type!r} is not an event type; {hint}Use one of: "
-            f"{', '.join(EVENT_TYPES)} (nothing was sent)",
-            EXIT_USAGE,
-        )
     page_size = min(limit, 100) if limit else 100
+    # Checked by the SDK before anything is sent (before the client even exists).
+    operations.pixel_events(pixel_id, 1, page_size, event_type, v4=v4)
     client = st.client()
     pager = (
         client.pixels.events_v4(pixel_id, page_size=page_size)
