@@ -93,7 +93,7 @@ def test_preview_asks_and_refuses_without_a_terminal(cli: CLI) -> None:
     before = audience_ids(cli)
     run = cli("audiences", "create", "--name", "p", "--city", "Austin", "--preview")
     assert run.code == 2
-    assert "people match. Not creating 'p' without confirmation" in run.stderr
+    assert "people match; not creating audience 'p' without confirmation" in run.stderr
     assert "Add --yes" in run.stderr
     assert audience_ids(cli) == before
     run = cli("audiences", "create", "--name", "p", "--city", "Austin", "--preview", "--yes")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,7 +11,7 @@ from audiencelab import AudienceTooSmallError, operations
 from audiencelab.cli._confirm import YesOpt, confirm
 from audiencelab.cli._context import State, get_state
 from audiencelab.cli._create_many import create_many_command
-from audiencelab.cli._errors import DEFAULT_FLAGS, EXIT_USAGE, CliError
+from audiencelab.cli._errors import DEFAULT_FLAGS
 from audiencelab.cli._exports import (
     CONCURRENCY_OPTION,
     FORMAT_OPTION,
@@ -207,18 +206,15 @@ def _preview_and_confirm(
     shown = f"{counted:,}" if counted is not None else "an unknown number of"
     if min_count is not None and (counted is None or counted < min_count):
         raise AudienceTooSmallError(counted or 0, min_count)
-    question = f"{shown} people match. Create audience {name!r}?"
     if yes:
         st.out.info(f"{shown} people match.")
-        return
-    if not sys.stdin.isatty():
-        raise CliError(
-            f"{shown} people match. Not creating {name!r} without confirmation: there is no "
-            "terminal to ask on. Add --yes to create it.",
-            EXIT_USAGE,
-        )
-    if not typer.confirm(question, default=False, err=True):
-        raise CliError(f"audience {name!r} was not created.", EXIT_USAGE)
+    confirm(
+        f"{shown} people match. Create audience {name!r}?",
+        yes,
+        f"audience {name!r}",
+        doing=("create", "creating", "created"),
+        preface=f"{shown} people match; ",
+    )
 
 
 # -- list, show, wait ------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Asking before destroying something: on stderr, and never hanging without a terminal."""
+"""Asking before doing something that cannot be undone (deleting, spending credits): on stderr,
+and never hanging without a terminal."""
 
 from __future__ import annotations
 
@@ -14,15 +15,27 @@ __all__ = ["YesOpt", "confirm"]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 
 
-def confirm(question: str, yes: bool, what: str) -> None:
-    """Ask before destroying something; refuse rather than hang when nobody can answer."""
+def confirm(
+    question: str,
+    yes: bool,
+    what: str,
+    *,
+    doing: tuple[str, str, str] = ("delete", "deleting", "deleted"),
+    preface: str = "",
+) -> None:
+    """Ask before an act that cannot be undone; refuse rather than hang when nobody can answer.
+
+    ``doing`` names the act (``delete``, ``deleting``, ``deleted``); ``preface`` starts the
+    refusal without a terminal (what the user should know before adding ``--yes``).
+    """
     if yes:
         return
+    verb, verbing, verbed = doing
     if not sys.stdin.isatty():
         raise CliError(
-            f"not deleting {what} without confirmation: there is no terminal to ask on. "
-            "Add --yes to delete it.",
+            f"{preface}not {verbing} {what} without confirmation: there is no terminal to ask "
+            f"on. Add --yes to {verb} it.",
             EXIT_USAGE,
         )
     if not typer.confirm(question, default=False, err=True):
-        raise CliError(f"{what} was not deleted.", EXIT_USAGE)
+        raise CliError(f"{what} was not {verbed}.", EXIT_USAGE)
