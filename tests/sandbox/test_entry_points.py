@@ -178,3 +178,20 @@ def test_python_m_bad_flag_exits_2_with_one_line() -> None:
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == ["error: --seed must be an integer between 0 and "
                                                 "9223372036854775807 (got 'x')"]  # fmt: skip
+
+
+def test_the_banner_names_the_faults_and_the_public_url() -> None:
+    from audiencelab.sandbox import SandboxConfig
+    from audiencelab.sandbox._server import describe
+
+    config = SandboxConfig(
+        fail_after_commit_rate=0.1, job_fail_rate=0.2, error_style="string",
+        list_total_key="total", public_url="https://sb.example",
+    )  # fmt: skip
+    banner = describe(config, "http://127.0.0.1:8765")
+    for text in (
+        "fail-after-commit-rate 0.1", "job-fail-rate 0.2", "error-style string",
+        "list-total-key total", "links it hands out start with https://sb.example",
+    ):  # fmt: skip
+        assert text in banner
+    assert "faults: none" in describe(SandboxConfig(), "http://127.0.0.1:8765")

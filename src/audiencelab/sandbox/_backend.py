@@ -198,7 +198,8 @@ class Backend:
             if plan is not None:
                 self._plans.move_to_end(audience.id)
                 return plan
-        plan = Plan(criteria_from_stored(audience.request))
+        # plan_for also shares one plan between audiences with the same filters
+        plan = plan_for(criteria_from_stored(audience.request))
         with self._plans_lock:
             self._plans[audience.id] = plan
             while len(self._plans) > PLAN_CACHE_SIZE:

@@ -79,14 +79,30 @@ def _responses(
 
 
 def _ok(
-    schema: Schema | None, description: str = "OK", headers: dict[str, Any] | None = None
+    schema: Schema | None,
+    description: str = "OK",
+    headers: dict[str, Any] | None = None,
+    links: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     response: dict[str, Any] = {"description": description}
     if schema is not None:
         response["content"] = _json_content(schema)
     if headers:
         response["headers"] = headers
+    if links:
+        response["links"] = links
     return response
+
+
+def _links(field: str, parameter: str, *operations: str) -> dict[str, Any]:
+    """OpenAPI links: the id in this response's ``field`` is ``parameter`` of ``operations``."""
+    return {
+        op[0].upper() + op[1:]: {
+            "operationId": op,
+            "parameters": {parameter: f"$response.body#/{field}"},
+        }
+        for op in operations
+    }
 
 
 def _body(schema: Schema) -> dict[str, Any]:
@@ -126,7 +142,14 @@ def _document(style: str, total: str) -> dict[str, Any]:
                 "summary": "Create an audience (reference §3.1); it builds asynchronously.",
                 "requestBody": _body(_ref("CreateAudience")),
                 "responses": _responses(
-                    "200", _ok(_ref("AudienceCreated"), headers=_FILTER_HEADERS), "400", "413"
+                    "200",
+                    _ok(
+                        _ref("AudienceCreated"),
+                        headers=_FILTER_HEADERS,
+                        links=_links("audienceId", "audience_id", "getAudience", "deleteAudience"),
+                    ),
+                    "400",
+                    "413",
                 ),
             },
             "get": {
@@ -228,7 +251,22 @@ def _document(style: str, total: str) -> dict[str, Any]:
                 "operationId": "createPixel",
                 "summary": "Create a pixel (reference §6.1): camelCase in, snake_case out.",
                 "requestBody": _body(_ref("CreatePixel")),
-                "responses": _responses("200", _ok(_ref("PixelCreated")), "400", "413"),
+                "responses": _responses(
+                    "200",
+                    _ok(
+                        _ref("PixelCreated"),
+                        links=_links(
+                            "pixel_id",
+                            "pixel_id",
+                            "pixelEvents",
+                            "pixelEventsV4",
+                            "deletePixel",
+                            "pixelScript",
+                        ),
+                    ),
+                    "400",
+                    "413",
+                ),
             },
             "get": {
                 "operationId": "listPixels",

@@ -151,6 +151,14 @@ def describe(config: SandboxConfig, base_url: str) -> str:
         faults.append(f"drop-rate {config.drop_rate:g}")
     if config.rate_limit:
         faults.append(f"rate-limit {config.rate_limit:g}/s per key")
+    if config.fail_after_commit_rate:
+        faults.append(f"fail-after-commit-rate {config.fail_after_commit_rate:g}")
+    if config.job_fail_rate:
+        faults.append(f"job-fail-rate {config.job_fail_rate:g}")
+    if config.error_style != "object":
+        faults.append(f"error-style {config.error_style}")
+    if config.list_total_key != "total_records":
+        faults.append(f"list-total-key {config.list_total_key}")
     if config.seed is not None:
         faults.append(f"seed {config.seed}")
     lines = [
@@ -160,8 +168,10 @@ def describe(config: SandboxConfig, base_url: str) -> str:
         f"  audiences build in {config.build_seconds:g} s; at most {config.max_audience_size:,} records each",
         f"  faults: {', '.join(faults) if faults else 'none'}",
         f"  API description: {base_url}/openapi.json",
-        "Press Ctrl-C to stop.",
     ]
+    if config.public_url is not None:
+        lines.append(f"  links it hands out start with {config.public_url}")
+    lines.append("Press Ctrl-C to stop.")
     return "\n".join(lines)
 
 
