@@ -15,7 +15,7 @@ from audiencelab._sansio import Call, Operation
 from audiencelab._value_checks import ValueChecks
 
 if TYPE_CHECKING:
-    from typing_extensions import Self
+    from typing import Self
 
 T = TypeVar("T")
 HttpT = TypeVar("HttpT", httpx.Client, httpx.AsyncClient)

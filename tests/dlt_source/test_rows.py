@@ -3,7 +3,7 @@ text."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +67,7 @@ def test_events_without_a_readable_time_are_always_passed_on() -> None:
 
 
 def test_event_times() -> None:
-    utc = timezone.utc
+    utc = UTC
     assert event_time({"event_timestamp": "2026-01-02T10:00:00.5Z"}) == datetime(
         2026, 1, 2, 10, 0, 0, 500_000, tzinfo=utc
     )

@@ -20,7 +20,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from audiencelab.sandbox import _data
@@ -72,7 +72,7 @@ RESULT_URL_SECONDS = 3600
 
 def iso_time(ts: float) -> str:
     """A timestamp as the API writes them (``created_at``): ISO 8601, UTC, microseconds."""
-    return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="microseconds")
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="microseconds")
 
 
 def tenant_of(api_key: str) -> str:

@@ -7,7 +7,7 @@ was created, so paging is stable. Event *i* is a pure function of (pixel id, *i*
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -56,11 +56,7 @@ def _timestamp(pixel_id: str, version: str, i: int, created_at: float) -> str:
     gap = _WEEK / n
     jitter = (stable_int("pixel-ts", pixel_id, version, i) % 1000) / 1000.0
     ts = created_at - (i + jitter) * gap
-    return (
-        datetime.fromtimestamp(ts, timezone.utc)
-        .isoformat(timespec="milliseconds")
-        .replace("+00:00", "Z")
-    )
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _visitor(pixel_id: str, i: int) -> dict[str, str]:
