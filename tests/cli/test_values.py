@@ -153,3 +153,30 @@ def test_create_many_takes_the_value_policies(cli: CLI, tmp_path: Path) -> None:
     run = cli("audiences", "create-many", str(specs), "--no-value-checks", "--allow-unfiltered")
     assert run.code == 0, run.stderr
     assert "Created 2 of 2 audiences." in run.stderr
+
+
+def test_a_city_with_zip_codes_of_another_state_is_an_empty_audience_with_warnings(
+    cli: CLI, tmp_path: Path
+) -> None:
+    """Issue 12: --city Chicago with Massachusetts ZIP codes once gave rows `Chicago,MA,02108`."""
+    filters = tmp_path / "filters.yaml"
+    filters.write_text("zip: ['02108', '02110']\n", encoding="utf-8")
+    run = cli(
+        "audiences", "create", "--name", "x", "--city", "Chicago", "--filters-file", str(filters)
+    )
+    assert run.code == 0, run.stderr
+    assert (
+        "warning: the sandbox says: filters.city: 'Chicago' (IL, ZIP codes 606xx) has none of "
+        "the ZIP codes asked for"
+    ) in run.stderr
+    shown = cli("--json", "audiences", "show", run.stdout.strip())
+    assert shown.code == 0, shown.stderr
+    assert shown.json()["data"] == []
+    # Boston's ZIP codes give Boston people, in Massachusetts.
+    run = cli(
+        "audiences", "create", "--name", "y", "--city", "Boston", "--filters-file", str(filters)
+    )
+    rows = cli("--json", "audiences", "show", run.stdout.strip(), "--rows", "50").json()["data"]
+    assert rows
+    assert {(r["PERSONAL_CITY"], r["PERSONAL_STATE"]) for r in rows} == {("Boston", "MA")}
+    assert {r["PERSONAL_ZIP"] for r in rows} <= {"02108", "02110"}

@@ -1,13 +1,16 @@
 """Independent checks that a record satisfies the filters it was generated for.
 
 These restate the rules of reference §3.1.1 / §8 without using the sandbox's own code, so a bug in
-the generator cannot hide behind the same bug in the check.
+the generator cannot hide behind the same bug in the check. Which state a ZIP code is in comes from
+the SDK's own table (``audiencelab._geography``), written apart from the sandbox's.
 """
 
 from __future__ import annotations
 
 import json
 from typing import Any
+
+from audiencelab._geography import states_of_zip
 
 STATE_CODES = {
     "california": "CA", "texas": "TX", "new york": "NY", "florida": "FL", "washington": "WA",
@@ -29,6 +32,19 @@ HOMEOWNER = {"homeowner": "Y", "renter": "N", "probable homeowner 90-100": "P"}
 YES_NO = {"yes": "Y", "no": "N", "has children": "Y", "no children": "N"}
 AGE_RANGES = [(18, 24, "18-24"), (25, 34, "25-34"), (35, 44, "35-44"), (45, 54, "45-54")]
 AGE_RANGES += [(55, 64, "55-64"), (65, 200, "65 and older")]
+
+
+#: The three-digit ZIP prefixes of some cities (USPS): a record in one of them must have its ZIP
+#: code there, whatever the filters.
+CITY_ZIP_PREFIXES = {
+    "chicago": {("IL", "606")},
+    "boston": {("MA", "021")},
+    "springfield": {("IL", "627"), ("MA", "011"), ("MO", "658")},
+    "austin": {("TX", "787")},
+    "dallas": {("TX", "752")},
+    "denver": {("CO", "802")},
+    "portland": {("OR", "972"), ("ME", "041")},
+}
 
 
 def _state(value: str) -> str:
@@ -66,6 +82,12 @@ def row_problems(row: dict[str, str], filters: dict[str, Any]) -> list[str]:
             need(row["PERSONAL_STATE"] in codes, f"{key} {row['PERSONAL_STATE']}")
     if filters.get("zip"):
         need(row["PERSONAL_ZIP"] in filters["zip"], f"zip {row['PERSONAL_ZIP']}")
+    place = (row["PERSONAL_CITY"], row["PERSONAL_STATE"], row["PERSONAL_ZIP"])
+    if place[2]:
+        need(place[1] in states_of_zip(place[2]), f"ZIP code of another state {place}")
+    if place[0].casefold() in CITY_ZIP_PREFIXES:
+        prefixes = CITY_ZIP_PREFIXES[place[0].casefold()]
+        need((place[1], place[2][:3]) in prefixes, f"ZIP code of another city {place}")
     if filters.get("gender"):
         need(row["GENDER"] in {GENDER[g.casefold()] for g in filters["gender"]}, "gender")
     bp = filters.get("businessProfile") or {}

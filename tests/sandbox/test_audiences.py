@@ -52,6 +52,30 @@ async def test_the_official_create_audience_example_is_accepted(client: httpx.As
     assert "'<string>' is not a known US state" in r.headers["X-Sandbox-Filter-Warnings"]
 
 
+async def test_a_city_with_zip_codes_of_another_state_builds_an_empty_audience_and_says_why(
+    client: httpx.AsyncClient, clock: Clock
+) -> None:
+    r = await client.post(
+        "/audiences",
+        json={"name": "x", "filters": {"city": ["Chicago"], "zip": ["02108", "02110"]}},
+    )
+    assert r.status_code == 200, r.text
+    warnings = r.headers["X-Sandbox-Filter-Warnings"]
+    assert "filters.city: 'Chicago' (IL, ZIP codes 606xx) has none of the ZIP codes" in warnings
+    clock.advance(60)
+    page = (await client.get(f"/audiences/{r.json()['audienceId']}")).json()
+    assert (page["total_records"], page["data"]) == (0, [])
+    # With a city that does fit, the other is ignored, and the header says so.
+    r = await client.post(
+        "/audiences",
+        json={"name": "x", "filters": {"city": ["Chicago", "Boston"], "zip": ["02108"]}},
+    )
+    assert r.headers["X-Sandbox-Filter-Warnings"] == (
+        "filters.city: 'Chicago' (IL, ZIP codes 606xx) has none of the ZIP codes asked for, so "
+        "it was ignored"
+    )
+
+
 async def test_audience_builds_then_serves_records_matching_its_filters(
     client: httpx.AsyncClient, clock: Clock
 ) -> None:

@@ -259,13 +259,67 @@ def test_random_filter_combinations_are_satisfied(filters: dict[str, Any]) -> No
 
 def test_zip_codes_times_cities_stay_bounded() -> None:
     """1,000 ZIP codes and 1,000 cities made a million places (and a 5-second audience)."""
-    from audiencelab.sandbox._geography import MAX_CITIES_PER_ZIP, locations
+    from audiencelab.sandbox._geography import MAX_CITIES_PER_ZIP, places
 
     zips = [f"{75000 + i:05d}" for i in range(1000)]
     cities = ["Dallas"] + [f"Town{i}" for i in range(999)]
     criteria = build_criteria(parse_filters({"zip": zips, "city": cities}))
-    places = locations(criteria)
-    assert 1000 <= len(places) <= 1000 * MAX_CITIES_PER_ZIP
+    weighted = places(criteria).weighted
+    assert 1000 <= len(weighted) <= 1000 * MAX_CITIES_PER_ZIP
     p = plan({"zip": zips, "city": cities})
     for row in p.rows(0, 200):
         assert row_problems(row, {"zip": zips, "city": cities}) == []
+
+
+# -- city, state and ZIP code agree (issue 12) ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {"age": {"minAge": 18}},
+        {"zip": [f"{z:05d}" for z in range(1_000, 99_999, 997)]},  # all over the country
+        {"state": ["MA", "IL", "TX", "CO", "OR", "ME", "MO"]},
+        {"city": ["Springfield", "Portland", "Smallville"]},
+        {"city": ["Chicago", "Boston", "Springfield"], "zip": ["60601", "02199", "01105", "62704"]},
+        {"city": ["Smallville", "Boston"], "zip": ["02108", "02500", "60601"]},
+    ],
+)
+def test_city_state_and_zip_agree_in_every_row(filters: dict[str, Any]) -> None:
+    p = plan(filters)
+    rows = p.rows(0, min(800, p.population))
+    assert len(rows) >= 100
+    problems = [problem for row in rows for problem in row_problems(row, filters)]
+    assert problems == []
+
+
+@pytest.mark.parametrize(
+    ("filters", "why"),
+    [
+        (
+            {"city": ["Chicago"], "zip": ["02108", "02110"]},
+            "filters.city: 'Chicago' (IL, ZIP codes 606xx) has none of the ZIP codes asked for",
+        ),
+        ({"city": ["Chicago"], "state": ["MA"]}, "filters.city: 'Chicago' is in IL, not in MA"),
+        ({"zip": ["02108"], "state": ["IL"]}, "filters.zip: '02108' is in MA, not in IL"),
+        ({"zip": ["00012"]}, "filters.zip: '00012' is not a ZIP code of any US state"),
+    ],
+)
+def test_contradictory_location_filters_match_no_one_and_say_why(
+    filters: dict[str, Any], why: str
+) -> None:
+    p = plan(filters)
+    assert p.population == 0
+    assert why in p.reasons
+
+
+def test_a_location_value_that_fits_no_other_filter_is_ignored_with_a_warning() -> None:
+    p = plan({"city": ["Chicago", "Boston"], "zip": ["02108"]})
+    assert p.warnings == (
+        "filters.city: 'Chicago' (IL, ZIP codes 606xx) has none of the ZIP codes asked for, so "
+        "it was ignored",
+    )
+    rows = p.rows(0, 50)
+    assert {(r["PERSONAL_CITY"], r["PERSONAL_STATE"], r["PERSONAL_ZIP"]) for r in rows} == {
+        ("Boston", "MA", "02108")
+    }

@@ -134,7 +134,9 @@ class JobView:
 
 
 def _notes(ignored: tuple[str, ...], criteria: Criteria, plan: Plan) -> FilterNotes:
-    warnings = list(criteria.warnings) + [r for r in plan.reasons if r not in criteria.warnings]
+    warnings = list(criteria.warnings) + [
+        r for r in (*plan.reasons, *plan.warnings) if r not in criteria.warnings
+    ]
     return FilterNotes(ignored, tuple(warnings))
 
 

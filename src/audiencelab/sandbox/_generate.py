@@ -28,7 +28,7 @@ from audiencelab.sandbox._columns import (
 )
 from audiencelab.sandbox._criteria import Criteria
 from audiencelab.sandbox._filters import AGE_MAX, AGE_MIN
-from audiencelab.sandbox._geography import TOTAL_ADULTS, locations
+from audiencelab.sandbox._geography import TOTAL_ADULTS, places
 from audiencelab.sandbox._persons import (
     AGE_RANGES,
     AGE_STRINGS,
@@ -136,14 +136,21 @@ class Plan:
         ages = list(range(c.min_age, c.max_age + 1))
         all_w = sum(age_weight(a) for a in range(AGE_MIN, AGE_MAX + 1))
         sel *= sum(age_weight(a) for a in ages) / all_w
-        locs = locations(c)
+        where = places(c)
+        locs = where.weighted
+        # Values that fit none of the other location filters: why no one matches, or a warning
+        # that they were ignored when other values still match.
+        self.warnings = tuple(f"{why}, so it was ignored" for why in where.conflicts if locs)
         if not locs and not reasons:
-            reasons.append("filters: no place matches the location filters (city, state, zip)")
+            reasons.extend(
+                where.conflicts
+                or ["filters: no place matches the location filters (city, state, zip)"]
+            )
         sel *= sum(w for _l, w in locs) / TOTAL_ADULTS
 
         # what: job, company, profile and attribute values
         jobs, job_share = _workforce.jobs(c, rng)
-        national = [loc for loc, _w in locations(Criteria())]
+        national = [loc for loc, _w in places(Criteria()).weighted]
         companies, company_share = _workforce.companies(c, rng, national)
         if force.get("employed") is True:
             sel *= job_share * company_share

@@ -7,6 +7,8 @@ number of adults; the generator draws each person's place from that list.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from audiencelab.sandbox import _data
 from audiencelab.sandbox._criteria import Criteria
 from audiencelab.sandbox._sampling import stable_int
@@ -18,7 +20,8 @@ __all__ = [
     "UNLISTED_TOWN_ADULTS",
     "ZIP_ADULTS",
     "Loc",
-    "locations",
+    "Places",
+    "places",
 ]
 
 Loc = tuple[str, str, tuple[str, ...], tuple[str, ...]]  # city, state, ZIP codes, area codes
@@ -92,63 +95,136 @@ def _state_locations(state: str) -> list[tuple[Loc, float]]:
     return [(loc, adults * pop / total) for loc, pop in cities]
 
 
+def _prefixes(loc: Loc) -> set[str]:
+    return {z[:3] for z in loc[2]}
+
+
+def _state_prefixes(state: str) -> list[str]:
+    return [f"{p:03d}" for lo, hi in _STATE[state][2] for p in range(lo, hi + 1)]
+
+
+#: The three-digit ZIP prefixes of each state that no listed city uses: unlisted towns live there,
+#: so that a listed city's ZIP prefixes are its own.
+_FREE_PREFIXES: dict[str, list[str]] = {
+    st: [p for p in _state_prefixes(st) if not any(p in _prefixes(loc) for loc, _ in cities)]
+    or _state_prefixes(st)
+    for st, cities in _CITIES_BY_STATE.items()
+}
+#: Endings of the names given to the town of a ZIP prefix no listed city uses (chosen: common in
+#: US place names).
+_TOWN_ENDINGS = ("ville", "ton", "field", "wood", " Springs", " Falls", " Heights", " Park")
+
+
 def _town_loc(name: str, state: str) -> Loc:
-    ranges = _STATE[state][2]
-    lo, hi = ranges[0]
-    prefix = lo + stable_int("town", name.casefold(), state) % (hi - lo + 1)
+    """An unlisted town: in one ZIP prefix of ``state`` that no listed city uses."""
+    free = _FREE_PREFIXES[state]
+    prefix = int(free[stable_int("town", name.casefold(), state) % len(free)])
     zips = tuple(f"{prefix * 100 + k:05d}" for k in range(1, TOWN_ZIPS + 1))
     return (name, state, zips, _STATE[state][3])
 
 
-def locations(c: Criteria) -> list[tuple[Loc, float]]:
-    """The places that match the location filters, each with its number of matching adults."""
+def _zip_loc(zip_code: str, state: str) -> Loc:
+    """The place of a ZIP code: its listed city, else the listed city of its prefix, else a town
+    named after the prefix."""
+    loc = _LOC_BY_ZIP.get(zip_code)
+    if loc is None:
+        same = [cl for cl, _ in _CITIES_BY_STATE[state] if zip_code[:3] in _prefixes(cl)]
+        if same:
+            loc = same[0]
+        else:
+            k = stable_int("zip-town", state, zip_code[:3])
+            name = _data.LAST_NAMES[k % len(_data.LAST_NAMES)]
+            loc = (name + _TOWN_ENDINGS[(k >> 16) % len(_TOWN_ENDINGS)], state, (), ())
+    return (loc[0], state, (zip_code,), _STATE[state][3])
+
+
+def _where(loc: Loc) -> str:
+    return f"{loc[1]}, ZIP codes {'/'.join(sorted(p + 'xx' for p in _prefixes(loc)))}"
+
+
+@dataclass(frozen=True)
+class Places:
+    """The places that match the location filters, each with its number of matching adults, and
+    the values asked for that fit none of the other location filters (a city in another state, a
+    ZIP code of another city, ...)."""
+
+    weighted: list[tuple[Loc, float]]
+    conflicts: list[str] = field(default_factory=list)
+
+
+def places(c: Criteria) -> Places:
+    """Where people matching the location filters live.
+
+    A listed city implies its state and ZIP prefixes: ``city`` Chicago with a Massachusetts ZIP
+    code, or with ``state`` MA, is a contradiction. A town the sandbox does not list takes the
+    state and ZIP codes the other filters ask for.
+    """
     states = set(c.states) if c.states is not None else None
-    cities = c.cities
+    asked = "/".join(sorted(states)) if states is not None else ""
+    conflicts: dict[str, None] = {}  # ordered set
+
+    def conflict(path: str, value: str, why: str) -> None:
+        conflicts.setdefault(f"filters.{path}: {value!r} {why}")
+
+    cities: list[tuple[str, list[Loc] | None]] = []  # (name, its listed places or None if unlisted)
+    for city in c.cities or ():
+        known = [loc for loc, _ in _CITIES_BY_NAME.get(city.casefold(), ())]
+        if known and states is not None and not any(loc[1] in states for loc in known):
+            conflict("city", city, f"is in {'/'.join(loc[1] for loc in known)}, not in {asked}")
+            continue
+        cities.append((city, [loc for loc in known if states is None or loc[1] in states] or None))
+    if c.cities is not None and not cities:
+        return Places([], list(conflicts))
+
     out: list[tuple[Loc, float]] = []
     if c.zips is not None:
+        used: set[str] = set()
         for z in c.zips:
             st = _state_of_zip(z)
-            if st is None or (states is not None and st not in states):
+            if st is None:
+                conflict("zip", z, "is not a ZIP code of any US state")
                 continue
-            if cities is not None:
-                matches: list[tuple[str, str]] = []
-                for city in cities:
-                    if len(matches) >= MAX_CITIES_PER_ZIP:
-                        break
-                    known = [
-                        loc for loc, _ in _CITIES_BY_NAME.get(city.casefold(), ()) if loc[1] == st
-                    ]
-                    matches.extend((loc[0], st) for loc in known[:1])
-                    if not known:
-                        matches.append((city, st))
-                for city, st2 in matches:
-                    out.append(((city, st2, (z,), _STATE[st2][3]), ZIP_ADULTS / len(matches)))
-            else:
-                loc = _LOC_BY_ZIP.get(z)
-                if loc is None:
-                    same = [cl for cl, _ in _CITIES_BY_STATE[st] if cl[2][0][:3] == z[:3]]
-                    loc = same[0] if same else max(_CITIES_BY_STATE[st], key=lambda x: x[1])[0]
-                out.append(((loc[0], st, (z,), loc[3]), float(ZIP_ADULTS)))
-        return out
-    if cities is not None:
-        for city in cities:
-            candidates = [
-                (loc, pop)
-                for loc, pop in _CITIES_BY_NAME.get(city.casefold(), [])
-                if states is None or loc[1] in states
-            ]
-            if candidates:
-                out.extend((loc, pop * ADULT_SHARE) for loc, pop in candidates)
-            elif not _CITIES_BY_NAME.get(city.casefold()):
-                # A town the sandbox does not list: put it in the requested states, or in one state.
-                in_states = (
-                    sorted(states)
-                    if states is not None
-                    else [STATE_CODES[stable_int("town-state", city.casefold()) % len(STATE_CODES)]]
-                )
-                for st in in_states:
-                    out.append((_town_loc(city, st), UNLISTED_TOWN_ADULTS / len(in_states)))
-        return out
+            if states is not None and st not in states:
+                conflict("zip", z, f"is in {st}, not in {asked}")
+                continue
+            if c.cities is None:
+                out.append((_zip_loc(z, st), float(ZIP_ADULTS)))
+                continue
+            matches: list[str] = []
+            for city, listed in cities:
+                if len(matches) >= MAX_CITIES_PER_ZIP:
+                    break
+                if listed is None:
+                    matches.append(city)  # an unlisted town: wherever the ZIP code is
+                    continue
+                here = [loc for loc in listed if loc[1] == st and z[:3] in _prefixes(loc)]
+                if here:
+                    matches.append(here[0][0])
+                    used.add(city)
+            if not matches:
+                conflict("zip", z, f"({st}) is in none of the cities asked for")
+            for city in matches:
+                out.append(((city, st, (z,), _STATE[st][3]), ZIP_ADULTS / len(matches)))
+        for city, listed in cities:
+            if listed is not None and city not in used:
+                where = " or ".join(_where(loc) for loc in listed)
+                conflict("city", city, f"({where}) has none of the ZIP codes asked for")
+        return Places(out, list(conflicts))
+    if c.cities is not None:
+        for city, listed in cities:
+            if listed is not None:
+                weighted = _CITIES_BY_NAME[city.casefold()]
+                out.extend((loc, pop * ADULT_SHARE) for loc, pop in weighted if loc in listed)
+                continue
+            # A town the sandbox does not list: in the requested states, or in one state.
+            in_states = (
+                sorted(states)
+                if states is not None
+                else [STATE_CODES[stable_int("town-state", city.casefold()) % len(STATE_CODES)]]
+            )
+            for st in in_states:
+                out.append((_town_loc(city, st), UNLISTED_TOWN_ADULTS / len(in_states)))
+        return Places(out, list(conflicts))
     for st in sorted(states) if states is not None else STATE_CODES:
         out.extend(_state_locations(st))
-    return out
+    return Places(out, list(conflicts))
