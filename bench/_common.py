@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import socket
 import statistics
@@ -11,6 +12,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 
@@ -75,3 +77,31 @@ def median(values: list[float]) -> float:
 
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
+
+
+def csv_page_loop(server: Server, audience_id: str, path: Path) -> int:
+    """What users hand-roll today: one page after another, rows into a CSV writer."""
+    rows = 0
+    headers = {"X-Api-Key": server.api_key}
+    with (
+        httpx.Client(base_url=server.base_url, headers=headers, timeout=60) as http,
+        path.open("w", newline="", encoding="utf-8") as f,
+    ):
+        writer: csv.DictWriter[str] | None = None
+        page = 1
+        while True:
+            body = http.get(
+                f"/audiences/{audience_id}", params={"page": page, "page_size": 1000}
+            ).json()
+            data = body.get("data") or []
+            if not data:
+                break
+            if writer is None:
+                writer = csv.DictWriter(f, fieldnames=list(data[0]))
+                writer.writeheader()
+            writer.writerows(data)
+            rows += len(data)
+            if page >= body["total_pages"]:
+                break
+            page += 1
+    return rows

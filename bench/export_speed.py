@@ -11,43 +11,12 @@ counts, since machines here are noisy.
 from __future__ import annotations
 
 import argparse
-import csv
 import tempfile
 import time
 from pathlib import Path
 
-import httpx
-
-from _common import Server, create_audience, median, sandbox_process, verdict
+from _common import Server, create_audience, csv_page_loop, median, sandbox_process, verdict
 from audiencelab import AudienceLab
-
-
-def sequential_loop(server: Server, audience_id: str, path: Path) -> int:
-    """What users hand-roll today: one page after another, rows into a CSV writer."""
-    rows = 0
-    headers = {"X-Api-Key": server.api_key}
-    with (
-        httpx.Client(base_url=server.base_url, headers=headers, timeout=60) as http,
-        path.open("w", newline="", encoding="utf-8") as f,
-    ):
-        writer: csv.DictWriter[str] | None = None
-        page = 1
-        while True:
-            body = http.get(
-                f"/audiences/{audience_id}", params={"page": page, "page_size": 1000}
-            ).json()
-            data = body.get("data") or []
-            if not data:
-                break
-            if writer is None:
-                writer = csv.DictWriter(f, fieldnames=list(data[0]))
-                writer.writeheader()
-            writer.writerows(data)
-            rows += len(data)
-            if page >= body["total_pages"]:
-                break
-            page += 1
-    return rows
 
 
 def sdk_export(server: Server, audience_id: str, path: Path) -> int:
@@ -69,7 +38,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             for _ in range(args.rounds):
                 started = time.perf_counter()
-                loop_rows = sequential_loop(server, audience_id, Path(tmp) / "loop.csv")
+                loop_rows = csv_page_loop(server, audience_id, Path(tmp) / "loop.csv")
                 loop_times.append(time.perf_counter() - started)
                 started = time.perf_counter()
                 sdk_rows = sdk_export(server, audience_id, Path(tmp) / "sdk.csv")

@@ -247,12 +247,16 @@ def ordered_pages_sync(
     *,
     max_retries: int,
     note_retry: Callable[[int | None], None],
+    eager: bool = False,
 ) -> Generator[tuple[int, Chunks], None, None]:
     """Pages fetched by a thread pool as ``scheduler`` says, yielded strictly in order.
 
     The caller handles each page before asking for the next, and tells ``scheduler`` what the page
-    said (``set_last``, ``end_at``): that decides what is fetched next and when this stops. Used by
-    exports and by Arrow record batches.
+    said (``set_last``, ``end_at``): that decides what is fetched next and when this stops. With
+    ``eager``, the fetches start as soon as the caller learns the page count, while it is still
+    handling the first page (an export writing it); without, when it asks for the next page (an
+    Arrow reader, made with its first page, fetches nothing more until it is read). Used by exports
+    and by Arrow record batches.
     """
     pool = concurrent.futures.ThreadPoolExecutor(
         max_workers=scheduler.max_concurrency, thread_name_prefix="audiencelab-export"
@@ -271,16 +275,25 @@ def ordered_pages_sync(
         )
         return buffers[-1].chunks
 
+    def start_more() -> None:
+        for number in scheduler.startable():
+            futures[pool.submit(fetch, number)] = number
+
+    if eager:  # the caller handles pages in this thread: it may start fetches itself
+        scheduler.on_bounded = start_more
     try:
         while not scheduler.complete:
-            for number in scheduler.startable():
-                futures[pool.submit(fetch, number)] = number
+            start_more()
             done, _ = concurrent.futures.wait(
                 futures, return_when=concurrent.futures.FIRST_COMPLETED
             )
             for future in done:
                 scheduler.finished(futures.pop(future), future.result())
-            yield from scheduler.writable()
+            for page in scheduler.writable():
+                yield page
+                # Each page handled moves the window on (the first also tells how many pages
+                # there are): keep the fetches flowing while the next pages are written.
+                start_more()
         pool.shutdown(wait=True)
     finally:
         pool.shutdown(wait=False, cancel_futures=True)  # after an error, or if dropped midway
@@ -294,6 +307,7 @@ def export_sync(client: AudienceLab, job: ExportJob) -> ExportSummary:
         job.page_op,
         max_retries=job.max_retries,
         note_retry=job.note_retry,
+        eager=True,
     )
     try:
         for number, payload in pages:
@@ -322,9 +336,15 @@ async def export_async(client: AsyncAudienceLab, job: ExportJob) -> ExportSummar
 
     try:
         async with anyio.create_task_group() as tasks:
-            while not scheduler.complete:
+
+            def start_more() -> None:
                 for number in scheduler.startable():
                     tasks.start_soon(fetch, number)
+
+            # Pages are written in a worker thread, which tells the event loop.
+            scheduler.on_bounded = lambda: anyio.from_thread.run_sync(start_more)
+            while not scheduler.complete:
+                start_more()
                 number, payload = await receive.receive()
                 scheduler.finished(number, payload)
                 for ready, data in scheduler.writable():
@@ -333,6 +353,7 @@ async def export_async(client: AsyncAudienceLab, job: ExportJob) -> ExportSummar
                     except AudienceNotReadyError as not_ready:
                         await anyio.sleep(job.probe.not_ready(ready, not_ready))
                         break
+                    start_more()  # as in ordered_pages_sync: the window moved on
             tasks.cancel_scope.cancel()  # fetches past a page that ended the export
     except BaseException as exc:
         error = _first_error(exc)

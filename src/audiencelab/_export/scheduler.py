@@ -41,6 +41,9 @@ class PageScheduler:
         self.in_flight: set[int] = set()
         self.fetched: dict[int, Chunks] = {}
         self._calm = 0
+        #: Called when the last page becomes known: the runner starts the fetches it allows at
+        #: once, instead of after the first page is written.
+        self.on_bounded: Callable[[], None] | None = None
 
     @property
     def complete(self) -> bool:
@@ -51,6 +54,8 @@ class PageScheduler:
         if last is not None:
             self.end_at(last)
             self.bounded = True
+            if self.on_bounded is not None:
+                self.on_bounded()
 
     def end_at(self, page: int) -> None:
         """No page after ``page`` exists (an empty or final page was seen)."""

@@ -1,0 +1,133 @@
+"""When the export's thread pool starts fetches: as soon as they are allowed, not after a batch.
+
+The bytes and order of exports are tested end to end (tests/e2e/test_export_e2e.py); these pin the
+timing that the benchmark bench/export_startup.py measures, with a fake client whose fetches are
+held on events, so that what was started at each moment is known exactly.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from audiencelab._export import PageScheduler
+from audiencelab._export.runner import ordered_pages_sync
+from audiencelab._sansio import Operation
+
+
+class FakeClient:
+    """Records which pages were asked for; a page's fetch ends when its event is set."""
+
+    def __init__(self, pages: int) -> None:
+        self.started: set[int] = set()
+        self.ended: set[int] = set()
+        self.release = {n: threading.Event() for n in range(1, pages + 1)}
+        self.lock = threading.Lock()
+
+    def _execute(self, op: Operation[bytes], **options: Any) -> None:
+        number = int(dict(op.params)["page"])
+        with self.lock:
+            self.started.add(number)
+        assert self.release[number].wait(5), f"page {number} was never released"
+        buffer = options["body_to"]()
+        buffer.write(b"page %d" % number)
+        with self.lock:
+            self.ended.add(number)
+
+    def has_started(self, *numbers: int, within: float = 2.0) -> bool:
+        return self._soon(self.started, numbers, within)
+
+    def has_ended(self, *numbers: int, within: float = 2.0) -> bool:
+        return self._soon(self.ended, numbers, within)
+
+    def _soon(self, pages: set[int], numbers: tuple[int, ...], within: float) -> bool:
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            with self.lock:
+                if set(numbers) <= pages:
+                    return True
+            time.sleep(0.005)
+        return False
+
+
+def page_op(number: int) -> Operation[bytes]:
+    return Operation("GET", "/audiences/a", params=[("page", str(number))], parse=lambda r: b"")
+
+
+def pipeline(client: FakeClient, scheduler: PageScheduler, *, eager: bool) -> Any:
+    return ordered_pages_sync(
+        client,  # type: ignore[arg-type]
+        scheduler,
+        page_op,
+        max_retries=0,
+        note_retry=lambda status: None,
+        eager=eager,
+    )
+
+
+def run(
+    client: FakeClient, scheduler: PageScheduler, handle: Callable[[int], None], *, eager: bool
+) -> list[int]:
+    seen = []
+    for number, _chunks in pipeline(client, scheduler, eager=eager):
+        seen.append(number)
+        handle(number)
+    return seen
+
+
+def test_an_export_starts_the_other_pages_while_it_writes_the_first() -> None:
+    client = FakeClient(pages=3)
+    scheduler = PageScheduler(first=1, concurrency=2)
+    client.release[1].set()
+    during_first: list[bool] = []
+
+    def handle(number: int) -> None:
+        if number == 1:
+            scheduler.set_last(3)  # what writing page 1 tells
+            during_first.append(client.has_started(2, 3))
+            client.release[2].set()
+            client.release[3].set()
+
+    assert run(client, scheduler, handle, eager=True) == [1, 2, 3]
+    assert during_first == [True]
+
+
+def test_a_lazy_reader_fetches_nothing_more_while_it_handles_the_first_page() -> None:
+    client = FakeClient(pages=3)
+    scheduler = PageScheduler(first=1, concurrency=2)
+    client.release[1].set()
+    during_first: list[bool] = []
+
+    def handle(number: int) -> None:
+        if number == 1:
+            scheduler.set_last(3)
+            during_first.append(client.has_started(2, within=0.2))
+            client.release[2].set()
+            client.release[3].set()
+
+    assert run(client, scheduler, handle, eager=False) == [1, 2, 3]
+    assert during_first == [False]
+
+
+def test_fetches_go_on_while_a_run_of_fetched_pages_is_written() -> None:
+    """Pages 2 and 3 arrive together; page 4 must start while they are written, not after both."""
+    client = FakeClient(pages=5)
+    scheduler = PageScheduler(first=1, concurrency=2)
+    client.release[1].set()
+    during_third: list[bool] = []
+
+    def handle(number: int) -> None:
+        if number == 1:
+            scheduler.set_last(5)
+            client.release[2].set()
+            client.release[3].set()
+            assert client.has_ended(2, 3)  # both are fetched when the pipeline looks next
+        if number == 3:
+            during_third.append(client.has_started(4))
+            client.release[4].set()
+            client.release[5].set()
+
+    assert run(client, scheduler, handle, eager=True) == [1, 2, 3, 4, 5]
+    assert during_third == [True]
