@@ -85,6 +85,11 @@ SURROGATE_BODIES = [
     ),
     ("/audiences", b'{"name":"a\\ud800","filters":{}}', "name: contains a lone surrogate"),
     ("/audiences", b'{"name":"n","filters":{"x\\udfff":1}}', "filters: the key 'x\\\\udfff'"),
+    (  # found by bench/sandbox_fuzz.py: a key with a lone surrogate and a non-ASCII character
+        "/enrichments",
+        b'{"name":"j","records":[{"\\ud8c6~\\ud8ea\\udde2x":null}]}',
+        "records[0]: the key '\\\\ud8c6~\\U0004a9e2x' contains a lone surrogate",
+    ),
     (
         "/audiences/preview",
         b'{"days_back":3,"filters":{"city":["\\udc00"]}}',

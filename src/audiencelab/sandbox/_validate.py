@@ -119,7 +119,7 @@ def _refuse_lone_surrogates(value: Any, path: str) -> None:
         for key, item in value.items():
             where = f"{path}.{key}" if path else key
             if _has_lone_surrogate(key):
-                shown = key.encode("utf-8", "backslashreplace").decode("ascii")
+                shown = key.encode("utf-8", "backslashreplace").decode("utf-8")
                 raise validation_error(f"{path or 'body'}: the key {shown!r} {problem}")
             _refuse_lone_surrogates(item, where)
     elif isinstance(value, list):
