@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import os
 import socket
 import statistics
@@ -13,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -105,3 +107,12 @@ def csv_page_loop(server: Server, audience_id: str, path: Path) -> int:
                 break
             page += 1
     return rows
+
+
+def json_from_child(code: str, *args: str) -> dict[str, Any]:
+    """Run ``code`` in a fresh interpreter (its peak memory is its own) and read the JSON object
+    it prints."""
+    out = subprocess.run(
+        [sys.executable, "-c", code, *args], check=True, capture_output=True, text=True
+    ).stdout
+    return dict(json.loads(out))

@@ -12,11 +12,8 @@ process with pyarrow loaded (one array made) and nothing read.
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
-import sys
 
-from _common import Server, create_audience, sandbox_process, verdict
+from _common import Server, create_audience, json_from_child, sandbox_process, verdict
 
 CHILD = """
 import json, resource, sys, time
@@ -42,13 +39,7 @@ print(json.dumps({"peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss 
 
 
 def stream_in_child(server: Server, audience_id: str) -> dict[str, float]:
-    out = subprocess.run(
-        [sys.executable, "-c", CHILD, server.base_url, server.api_key, audience_id],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return dict(json.loads(out))
+    return json_from_child(CHILD, server.base_url, server.api_key, audience_id)
 
 
 def main() -> None:
@@ -56,11 +47,7 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=50_000)
     parser.add_argument("--large", type=int, default=500_000)
     args = parser.parse_args()
-    idle = json.loads(
-        subprocess.run(
-            [sys.executable, "-c", IDLE], check=True, capture_output=True, text=True
-        ).stdout
-    )
+    idle = json_from_child(IDLE)
     results = {}
     for label, size in (("small", args.small), ("large", args.large)):
         with sandbox_process(max_audience_size=size) as server:

@@ -10,13 +10,10 @@ resident set size (``ru_maxrss``); the sandbox (capped at the wanted size) runs 
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-from _common import Server, create_audience, sandbox_process, verdict
+from _common import Server, create_audience, json_from_child, sandbox_process, verdict
 
 CHILD = """
 import json, resource, sys, time
@@ -37,13 +34,7 @@ print(json.dumps({"peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss 
 
 
 def export_in_child(server: Server, audience_id: str, path: Path) -> dict[str, float]:
-    out = subprocess.run(
-        [sys.executable, "-c", CHILD, server.base_url, server.api_key, audience_id, str(path)],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return dict(json.loads(out))
+    return json_from_child(CHILD, server.base_url, server.api_key, audience_id, str(path))
 
 
 def main() -> None:
@@ -52,11 +43,7 @@ def main() -> None:
     parser.add_argument("--large", type=int, default=1_000_000)
     parser.add_argument("--format", default="csv", choices=["csv", "jsonl"])
     args = parser.parse_args()
-    idle = json.loads(
-        subprocess.run(
-            [sys.executable, "-c", IDLE], check=True, capture_output=True, text=True
-        ).stdout
-    )
+    idle = json_from_child(IDLE)
     results = {}
     for label, size in (("small", args.small), ("large", args.large)):
         with (

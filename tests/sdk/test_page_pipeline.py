@@ -12,6 +12,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from audiencelab._export import PageScheduler
 from audiencelab._export.runner import ordered_pages_sync
 from audiencelab._sansio import Operation
@@ -77,7 +79,14 @@ def run(
     return seen
 
 
-def test_an_export_starts_the_other_pages_while_it_writes_the_first() -> None:
+@pytest.mark.parametrize(
+    ("eager", "started_during_first"),
+    [
+        (True, True),  # an export: the others are fetched while the first is written
+        (False, False),  # an Arrow reader, made with its first page: nothing more until read
+    ],
+)
+def test_when_the_other_pages_start(eager: bool, started_during_first: bool) -> None:
     client = FakeClient(pages=3)
     scheduler = PageScheduler(first=1, concurrency=2)
     client.release[1].set()
@@ -85,30 +94,13 @@ def test_an_export_starts_the_other_pages_while_it_writes_the_first() -> None:
 
     def handle(number: int) -> None:
         if number == 1:
-            scheduler.set_last(3)  # what writing page 1 tells
-            during_first.append(client.has_started(2, 3))
+            scheduler.set_last(3)  # what handling page 1 tells
+            during_first.append(client.has_started(2, 3, within=2.0 if eager else 0.2))
             client.release[2].set()
             client.release[3].set()
 
-    assert run(client, scheduler, handle, eager=True) == [1, 2, 3]
-    assert during_first == [True]
-
-
-def test_a_lazy_reader_fetches_nothing_more_while_it_handles_the_first_page() -> None:
-    client = FakeClient(pages=3)
-    scheduler = PageScheduler(first=1, concurrency=2)
-    client.release[1].set()
-    during_first: list[bool] = []
-
-    def handle(number: int) -> None:
-        if number == 1:
-            scheduler.set_last(3)
-            during_first.append(client.has_started(2, within=0.2))
-            client.release[2].set()
-            client.release[3].set()
-
-    assert run(client, scheduler, handle, eager=False) == [1, 2, 3]
-    assert during_first == [False]
+    assert run(client, scheduler, handle, eager=eager) == [1, 2, 3]
+    assert during_first == [started_during_first]
 
 
 def test_fetches_go_on_while_a_run_of_fetched_pages_is_written() -> None:
