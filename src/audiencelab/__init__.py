@@ -7,7 +7,13 @@
 
 from typing import TYPE_CHECKING, Any
 
-from audiencelab._config import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL, DEFAULT_MAX_RETRIES
+from audiencelab._config import (
+    API_KEY_ENV,
+    BASE_URL_ENV,
+    DEFAULT_BASE_URL,
+    DEFAULT_MAX_RETRIES,
+    is_loopback_host,
+)
 from audiencelab._exceptions import (
     APIConnectionError,
     APIError,
@@ -192,5 +198,6 @@ __all__ = [
     "UnprocessableEntityError",
     "WaitTimeoutError",
     "__version__",
+    "is_loopback_host",
     "operations",
 ]

@@ -116,3 +116,17 @@ async def test_a_refused_key_is_reported_without_retry_and_never_shown(
     for text in (dump(refused), log):
         assert WRONG_KEY not in text
         assert KEY not in text
+
+
+async def test_any_loopback_host_is_served_without_the_exposure_warning(
+    tmp_path: Path, keyed_sandbox: Sandbox
+) -> None:
+    # 127.0.0.2 is loopback too: the CLI asks the SDK's check, not a list of three names.
+    env = {"AUDIENCELAB_API_KEY": KEY, "NO_COLOR": "1"}
+    args = ["--base-url", keyed_sandbox.base_url, "--host", "127.0.0.2"]
+    with http_process(tmp_path, args, env) as (url, stderr, _process):
+        assert url.startswith("http://127.0.0.2:")
+        async with httpx.AsyncClient() as client:  # served, Host check included
+            r = await client.post(url, json=INITIALIZE, headers=MCP_HEADERS)
+        assert r.status_code == 200, r.text
+    assert "not a loopback address" not in stderr.read_text()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+import audiencelab
 from audiencelab import AsyncAudienceLab, AudienceLab, InternalServerError, RetryPolicy
 from tests.sdk.mock import API_KEY, NO_WAIT, Recorder, reply
 
@@ -60,3 +61,18 @@ async def test_async_with_options() -> None:
         with pytest.raises(InternalServerError):
             await once.audiences.list(page=1)
     assert len(recorder.requests) == 1
+
+
+def test_the_loopback_check_is_public() -> None:
+    for host in (
+        "localhost",
+        "LOCALHOST",
+        "api.localhost",
+        "127.0.0.1",
+        "127.9.8.7",
+        "::1",
+        "[::1]",
+    ):
+        assert audiencelab.is_loopback_host(host), host
+    for host in ("0.0.0.0", "10.0.0.1", "example.com", "localhost.example.com", "", "::"):
+        assert not audiencelab.is_loopback_host(host), host

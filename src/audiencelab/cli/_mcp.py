@@ -16,13 +16,13 @@ from typing import Annotated
 
 import typer
 
+from audiencelab import is_loopback_host
 from audiencelab.cli._context import State, get_state
 from audiencelab.cli._errors import EXIT_USAGE, CliError
 
 __all__ = ["mcp_command"]
 
 DEFAULT_PORT = 8766
-_LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 class Transport(StrEnum):
@@ -159,7 +159,7 @@ def mcp_command(
         state.out.info(f"AudienceLab MCP server on stdio ({where}{mode}); exports go to {folder}")
         run_stdio(server)
         return
-    if host not in _LOOPBACK:
+    if not is_loopback_host(host):
         state.out.warning(
             f"--host {host} is not a loopback address: anyone who can reach it can use the API "
             "key through this server, without authentication."

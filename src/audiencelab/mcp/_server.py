@@ -41,8 +41,6 @@ from audiencelab.mcp._tools import ToolContext, ToolSpec, closest
 
 __all__ = ["AudienceLabMCP", "build_server", "run_http", "run_stdio", "tool_specs"]
 
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
-
 INSTRUCTIONS = """\
 AudienceLab: build audiences of people from filters, read and export them, enrich contacts, \
 manage website pixels.{where}
@@ -213,9 +211,7 @@ def _bind(host: str, port: int) -> socket.socket:
 
 def _security(host: str) -> TransportSecuritySettings:
     """Host and Origin checks (DNS rebinding): loopback names, and the host served on."""
-    names = {"127.0.0.1", "localhost", "[::1]"}
-    if host not in LOOPBACK_HOSTS:
-        names.add(f"[{host}]" if ":" in host else host)
+    names = {"127.0.0.1", "localhost", "[::1]", f"[{host}]" if ":" in host else host}
     return TransportSecuritySettings(
         enable_dns_rebinding_protection=True,
         allowed_hosts=[f"{name}:*" for name in sorted(names)],
