@@ -204,12 +204,6 @@ class SandboxConfig:
     def base_url(self) -> str:
         """The URL the sandbox puts in the links it hands out: ``public_url`` if set, else its own
         listening address (a wildcard address such as 0.0.0.0 becomes loopback)."""
-        for name in ("header_timeout", "body_timeout"):
-            value = getattr(self, name)
-            if not _is_number(value) or not math.isfinite(value) or not 0.1 <= value <= 3600:
-                raise ValueError(
-                    f"{name} must be a number of seconds between 0.1 and 3600 (got {value!r})"
-                )
         if self.public_url is not None:
             return self.public_url
         return listening_url(self.host, self.port)
