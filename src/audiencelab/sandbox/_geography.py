@@ -105,10 +105,13 @@ def _state_prefixes(state: str) -> list[str]:
 
 #: The three-digit ZIP prefixes of each state that no listed city uses: unlisted towns live there,
 #: so that a listed city's ZIP prefixes are its own.
-_FREE_PREFIXES: dict[str, list[str]] = {
-    st: [p for p in _state_prefixes(st) if not any(p in _prefixes(loc) for loc, _ in cities)]
-    or _state_prefixes(st)
+_USED_PREFIXES: dict[str, set[str]] = {
+    st: set().union(*(_prefixes(loc) for loc, _ in cities))
     for st, cities in _CITIES_BY_STATE.items()
+}
+_FREE_PREFIXES: dict[str, list[str]] = {
+    st: [p for p in _state_prefixes(st) if p not in used] or _state_prefixes(st)
+    for st, used in _USED_PREFIXES.items()
 }
 #: Endings of the names given to the town of a ZIP prefix no listed city uses (chosen: common in
 #: US place names).
