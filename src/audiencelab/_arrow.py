@@ -46,8 +46,8 @@ from audiencelab._operations import MAX_PAGE_SIZE, PagedSource
 from audiencelab._validate import check_positive_int, check_seconds
 
 if TYPE_CHECKING:
-    from audiencelab._async.client import AsyncAudienceLab
-    from audiencelab._sync.client import AudienceLab
+    from audiencelab._async.protocol import AsyncSender
+    from audiencelab._sync.protocol import Sender
 
 __all__ = [
     "ARROW_INSTALL",
@@ -166,7 +166,7 @@ class ArrowPages(_Pages):
 
     def __init__(
         self,
-        client: AudienceLab,
+        client: Sender,
         pages: PagedSource,
         *,
         page_size: int,
@@ -211,7 +211,7 @@ class AsyncArrowPages(_Pages):
 
     def __init__(
         self,
-        client: AsyncAudienceLab,
+        client: AsyncSender,
         pages: PagedSource,
         *,
         page_size: int,
@@ -228,7 +228,7 @@ class AsyncArrowPages(_Pages):
 
         async def fetch(number: int) -> None:
             try:
-                payload = await self.client._execute(
+                payload = await self.client.send(
                     self.page_op(number),
                     on_retry=self.note_retry,
                     max_retries=DEFAULT_EXPORT_RETRIES,

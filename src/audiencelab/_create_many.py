@@ -28,8 +28,8 @@ from audiencelab._validate import check_positive_int, closest, describe
 from audiencelab._value_checks import ValueChecks
 
 if TYPE_CHECKING:
-    from audiencelab._async.client import AsyncAudienceLab
-    from audiencelab._sync.client import AudienceLab
+    from audiencelab._async.protocol import AsyncSender
+    from audiencelab._sync.protocol import Sender
 
 __all__ = ["SPEC_KEYS", "CreateResult", "CreateStatus", "create_many_async", "create_many_sync"]
 
@@ -171,7 +171,7 @@ def _check_concurrency(concurrency: int) -> None:
 
 
 def create_many_sync(
-    client: AudienceLab,
+    client: Sender,
     operations: Sequence[Operation[AudienceCreated]],
     concurrency: int,
     on_result: Callable[[CreateResult], None] | None,
@@ -187,7 +187,7 @@ def create_many_sync(
             return
         in_flight.add(index)
         try:
-            created = client._execute(batch.operations[index])
+            created = client.send(batch.operations[index])
         except Exception as exc:
             batch.answered(index, None, exc)
         else:
@@ -210,7 +210,7 @@ def create_many_sync(
 
 
 async def create_many_async(
-    client: AsyncAudienceLab,
+    client: AsyncSender,
     operations: Sequence[Operation[AudienceCreated]],
     concurrency: int,
     on_result: Callable[[CreateResult], None] | None,
@@ -227,7 +227,7 @@ async def create_many_async(
                 return
             in_flight.add(index)
             try:
-                created = await client._execute(batch.operations[index])
+                created = await client.send(batch.operations[index])
             except Exception as exc:
                 batch.answered(index, None, exc)
             else:

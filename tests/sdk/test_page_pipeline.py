@@ -28,7 +28,7 @@ class FakeClient:
         self.release = {n: threading.Event() for n in range(1, pages + 1)}
         self.lock = threading.Lock()
 
-    def _execute(self, op: Operation[bytes], **options: Any) -> None:
+    def send(self, op: Operation[bytes], **options: Any) -> None:
         number = int(dict(op.params)["page"])
         with self.lock:
             self.started.add(number)

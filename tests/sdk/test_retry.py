@@ -175,7 +175,7 @@ def create(recorder: Recorder, **kwargs: Any) -> Any:
 def read(recorder: Recorder) -> Any:
     op: Operation[Any] = Operation("GET", "/audiences", parse=lambda r: r.json())
     with recorder.sync_client() as client:
-        return client._execute(op)
+        return client.send(op)
 
 
 CREATED = reply(200, {"audienceId": "a-1"})

@@ -77,9 +77,9 @@ class AsyncAudiences:
         op = await self._client._vocabulary_store.check(op, policy)
         if min_count is not None:
             ops.check_min_count(min_count)
-            preview = await self._client._execute(ops.preview_of(op))
+            preview = await self._client.send(ops.preview_of(op))
             ops.enough_people(preview, min_count)
-        return await self._client._execute(op)
+        return await self._client.send(op)
 
     async def create_many(
         self,
@@ -123,7 +123,7 @@ class AsyncAudiences:
         """Every audience of this key (``async for audience in ...``), or one page when ``page``
         is given (``await`` it)."""
         if page is not None:
-            return self._client._execute(ops.list_audiences(page, page_size))
+            return self._client.send(ops.list_audiences(page, page_size))
         ops.paging_params(1, page_size)  # refuse a bad page_size now, not at the first item
         return AsyncPager(self._client, lambda n: ops.list_audiences(n, page_size), page_items)
 
@@ -132,7 +132,7 @@ class AsyncAudiences:
 
         Raises :class:`AudienceNotReadyError` while the audience is being built.
         """
-        return await self._client._execute(ops.audience_records(audience_id, page, page_size))
+        return await self._client.send(ops.audience_records(audience_id, page, page_size))
 
     def records(
         self, audience_id: str, *, page_size: int = 1000
@@ -146,11 +146,11 @@ class AsyncAudiences:
 
     async def delete(self, audience_id: str) -> AudienceDeleted:
         """Delete an audience (``DELETE /audiences/{id}``)."""
-        return await self._client._execute(ops.delete_audience(audience_id))
+        return await self._client.send(ops.delete_audience(audience_id))
 
     async def create_custom(self, topic: str, description: str) -> CustomAudienceCreated:
         """Ask for a custom audience on a topic (``POST /audiences/custom``): answers processing."""
-        return await self._client._execute(ops.create_custom_audience(topic, description))
+        return await self._client.send(ops.create_custom_audience(topic, description))
 
     async def preview(
         self,
@@ -172,7 +172,7 @@ class AsyncAudiences:
             filters, segment, days_back, limit, score, include_dnc, value_checks=policy
         )
         op = await self._client._vocabulary_store.check(op, policy)
-        return await self._client._execute(op)
+        return await self._client.send(op)
 
     async def attributes(self, name: str) -> AttributeValues:
         """Allowed values of a filter: segments, industries, departments, seniority, sic, gender.
@@ -195,7 +195,7 @@ class AsyncAudiences:
 
         async def check() -> AudienceReady | None:
             try:
-                page = await self._client._execute(op)
+                page = await self._client.send(op)
             except AudienceNotReadyError:
                 return None
             return ops.audience_ready(audience_id, page, poller.elapsed)

@@ -39,9 +39,7 @@ class AsyncEnrichment:
         request_id: str | None = None,
     ) -> EnrichResult:
         """Enrich one contact (``POST /enrich``) from match keys such as ``email``."""
-        return await self._client._execute(
-            ops.enrich_contact(filter, fields, is_or_match, request_id)
-        )
+        return await self._client.send(ops.enrich_contact(filter, fields, is_or_match, request_id))
 
     async def create_job(
         self,
@@ -57,7 +55,7 @@ class AsyncEnrichment:
         anything is sent; an input too big for one request is refused (see :meth:`create_jobs`).
         """
         body = ops.job_body(name, records, columns, operator)
-        return await self._client._execute(ops.create_enrichment_job(body))
+        return await self._client.send(ops.create_enrichment_job(body))
 
     async def create_jobs(
         self,
@@ -77,7 +75,7 @@ class AsyncEnrichment:
         created: list[EnrichmentJobCreated] = []
         for body in ops.job_bodies(name, records, columns, operator, records_per_job):
             try:
-                created.append(await self._client._execute(ops.create_enrichment_job(body)))
+                created.append(await self._client.send(ops.create_enrichment_job(body)))
             except Exception:
                 if created:
                     log(
@@ -100,7 +98,7 @@ class AsyncEnrichment:
     ) -> AsyncPager[Page[EnrichmentJob], EnrichmentJob] | Coroutine[Any, Any, Page[EnrichmentJob]]:
         """Every enrichment job (auto-paging), or one page when ``page`` is given."""
         if page is not None:
-            return self._client._execute(ops.list_enrichment_jobs(page, page_size))
+            return self._client.send(ops.list_enrichment_jobs(page, page_size))
         ops.paging_params(1, page_size)
         return AsyncPager(
             self._client, lambda n: ops.list_enrichment_jobs(n, page_size), page_items
@@ -134,7 +132,5 @@ class AsyncEnrichment:
         """Stream a finished job's result CSV (``csv_url``) to ``path``."""
         current = job if isinstance(job, EnrichmentJob) and job.csv_url else await self.get_job(job)
         download = Download(path, overwrite)
-        await self._client._execute(
-            download_op(ops.downloadable(current)), body_to=download.new_writer
-        )
+        await self._client.send(download_op(ops.downloadable(current)), body_to=download.new_writer)
         return download.summary()

@@ -16,7 +16,7 @@ from audiencelab._polling import Poller
 from audiencelab._sansio import Operation
 
 if TYPE_CHECKING:
-    from audiencelab._async.client import AsyncAudienceLab
+    from audiencelab._async.protocol import AsyncSender
 
 __all__ = ["AsyncPager", "poll"]
 
@@ -30,7 +30,7 @@ class AsyncPager(Generic[PageT, ItemT]):
 
     def __init__(
         self,
-        client: AsyncAudienceLab,
+        client: AsyncSender,
         page_op: Callable[[int], Operation[PageT]],
         items: Callable[[PageT], list[ItemT]],
         first_page: int = 1,
@@ -43,7 +43,7 @@ class AsyncPager(Generic[PageT, ItemT]):
     async def pages(self) -> AsyncIterator[PageT]:
         number: int | None = self._first_page
         while number is not None:
-            page = await self._client._execute(self._page_op(number))
+            page = await self._client.send(self._page_op(number))
             yield page
             number = page.next_page()
 

@@ -31,7 +31,7 @@ class AsyncPixels:
         version: Version | None = None,
     ) -> PixelCreated:
         """Create a pixel (``POST /pixels``; camelCase on the wire). ``version`` defaults to v3."""
-        return await self._client._execute(
+        return await self._client.send(
             ops.create_pixel(website_name, website_url, webhook_url, version)
         )
 
@@ -44,7 +44,7 @@ class AsyncPixels:
     ) -> AsyncPager[Page[Pixel], Pixel] | Coroutine[Any, Any, Page[Pixel]]:
         """Every pixel of this key (auto-paging), or one page when ``page`` is given."""
         if page is not None:
-            return self._client._execute(ops.list_pixels(page, page_size))
+            return self._client.send(ops.list_pixels(page, page_size))
         ops.paging_params(1, page_size)
         return AsyncPager(self._client, lambda n: ops.list_pixels(n, page_size), page_items)
 
@@ -78,4 +78,4 @@ class AsyncPixels:
 
     async def delete(self, pixel_id: str) -> None:
         """Delete (archive) a pixel (``DELETE /pixels/{id}``, answered 204)."""
-        await self._client._execute(ops.delete_pixel(pixel_id))
+        await self._client.send(ops.delete_pixel(pixel_id))

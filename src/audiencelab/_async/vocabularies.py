@@ -21,7 +21,7 @@ from audiencelab._value_checks import ValueChecks, live_attributes
 from audiencelab._vocabularies import LIVE, Vocabulary
 
 if TYPE_CHECKING:
-    from audiencelab._async.client import AsyncAudienceLab
+    from audiencelab._async.protocol import AsyncSender
 
 __all__ = ["AsyncVocabularyStore"]
 
@@ -32,7 +32,7 @@ _PATH_OF = {name: path for path, name in LIVE.items()}
 class AsyncVocabularyStore:
     """The allowed values of the attributes the API lists, as a client has seen them."""
 
-    def __init__(self, client: AsyncAudienceLab) -> None:
+    def __init__(self, client: AsyncSender) -> None:
         self._client = client
         self._memory: dict[str, AttributeValues] = {}
 
@@ -48,7 +48,7 @@ class AsyncVocabularyStore:
         if cached is not None:
             values = ops.attribute_values(name, cached)
         else:
-            values = await self._client._execute(op)
+            values = await self._client.send(op)
             disk.save(base_url, name, [_plain(v) for v in values.values])
         self._memory[name] = values
         return values

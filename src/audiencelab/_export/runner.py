@@ -39,8 +39,8 @@ from audiencelab._sansio import Operation
 from audiencelab._validate import check_positive_int, check_seconds
 
 if TYPE_CHECKING:
-    from audiencelab._async.client import AsyncAudienceLab
-    from audiencelab._sync.client import AudienceLab
+    from audiencelab._async.protocol import AsyncSender
+    from audiencelab._sync.protocol import Sender
 
 __all__ = [
     "DEFAULT_CONCURRENCY",
@@ -241,7 +241,7 @@ def export_job(
 
 
 def ordered_pages_sync(
-    client: AudienceLab,
+    client: Sender,
     scheduler: PageScheduler,
     page_op: Callable[[int], Operation[bytes]],
     *,
@@ -270,7 +270,7 @@ def ordered_pages_sync(
             buffers.append(ChunkBuffer())
             return buffers[-1]
 
-        client._execute(
+        client.send(
             page_op(number), on_retry=note_retry, max_retries=max_retries, body_to=new_buffer
         )
         return buffers[-1].chunks
@@ -299,7 +299,7 @@ def ordered_pages_sync(
         pool.shutdown(wait=False, cancel_futures=True)  # after an error, or if dropped midway
 
 
-def export_sync(client: AudienceLab, job: ExportJob) -> ExportSummary:
+def export_sync(client: Sender, job: ExportJob) -> ExportSummary:
     """Run ``job`` with a thread pool; the calling thread parses and writes, in order."""
     pages = ordered_pages_sync(
         client,
@@ -323,13 +323,13 @@ def export_sync(client: AudienceLab, job: ExportJob) -> ExportSummary:
         raise
 
 
-async def export_async(client: AsyncAudienceLab, job: ExportJob) -> ExportSummary:
+async def export_async(client: AsyncSender, job: ExportJob) -> ExportSummary:
     """Run ``job`` with tasks; file writes run in a worker thread to keep the loop responsive."""
     scheduler = job.scheduler
     send, receive = anyio.create_memory_object_stream[tuple[int, Chunks]](math.inf)
 
     async def fetch(number: int) -> None:
-        payload = await client._execute(
+        payload = await client.send(
             job.page_op(number), on_retry=job.note_retry, max_retries=job.max_retries
         )
         await send.send((number, [payload]))

@@ -79,9 +79,9 @@ class Audiences:
         op = self._client._vocabulary_store.check(op, policy)
         if min_count is not None:
             ops.check_min_count(min_count)
-            preview = self._client._execute(ops.preview_of(op))
+            preview = self._client.send(ops.preview_of(op))
             ops.enough_people(preview, min_count)
-        return self._client._execute(op)
+        return self._client.send(op)
 
     def create_many(
         self,
@@ -125,7 +125,7 @@ class Audiences:
         """Every audience of this key (``for audience in ...``), or one page when ``page``
         is given (returned at once)."""
         if page is not None:
-            return self._client._execute(ops.list_audiences(page, page_size))
+            return self._client.send(ops.list_audiences(page, page_size))
         ops.paging_params(1, page_size)  # refuse a bad page_size now, not at the first item
         return Pager(self._client, lambda n: ops.list_audiences(n, page_size), page_items)
 
@@ -134,7 +134,7 @@ class Audiences:
 
         Raises :class:`AudienceNotReadyError` while the audience is being built.
         """
-        return self._client._execute(ops.audience_records(audience_id, page, page_size))
+        return self._client.send(ops.audience_records(audience_id, page, page_size))
 
     def records(self, audience_id: str, *, page_size: int = 1000) -> Pager[RecordsPage, Record]:
         """Every record of an audience, as dicts of UPPER_SNAKE columns, across all pages
@@ -146,11 +146,11 @@ class Audiences:
 
     def delete(self, audience_id: str) -> AudienceDeleted:
         """Delete an audience (``DELETE /audiences/{id}``)."""
-        return self._client._execute(ops.delete_audience(audience_id))
+        return self._client.send(ops.delete_audience(audience_id))
 
     def create_custom(self, topic: str, description: str) -> CustomAudienceCreated:
         """Ask for a custom audience on a topic (``POST /audiences/custom``): answers processing."""
-        return self._client._execute(ops.create_custom_audience(topic, description))
+        return self._client.send(ops.create_custom_audience(topic, description))
 
     def preview(
         self,
@@ -172,7 +172,7 @@ class Audiences:
             filters, segment, days_back, limit, score, include_dnc, value_checks=policy
         )
         op = self._client._vocabulary_store.check(op, policy)
-        return self._client._execute(op)
+        return self._client.send(op)
 
     def attributes(self, name: str) -> AttributeValues:
         """Allowed values of a filter: segments, industries, departments, seniority, sic, gender.
@@ -195,7 +195,7 @@ class Audiences:
 
         def check() -> AudienceReady | None:
             try:
-                page = self._client._execute(op)
+                page = self._client.send(op)
             except AudienceNotReadyError:
                 return None
             return ops.audience_ready(audience_id, page, poller.elapsed)

@@ -132,17 +132,22 @@ class AudienceLab(BaseClient[httpx.Client]):
             raw.read()
         return call.on_response(to_response(raw), time.perf_counter() - started)
 
-    def _execute(
+    def send(
         self,
         op: Operation[T],
+        /,
         *,
         on_retry: Callable[[int | None], None] | None = None,
         body_to: Callable[[], BodySink] | None = None,
         max_retries: int | None = None,
     ) -> T:
-        """Run ``op`` to the end: retries, sleeps, then the parsed value or the error.
+        """Send one operation (built by :mod:`audiencelab.operations`) and return its parsed value.
 
-        ``body_to`` streams a successful body into a fresh sink per attempt (downloads, exports).
+        Retries, redirects and errors are those of every method: ``client.audiences.create(...)``
+        is ``client.send(operations.create_audience(...))`` after the live value checks.
+        ``max_retries`` overrides the client's for this operation; ``on_retry`` is told the status
+        of each retry (None for a transport error); ``body_to`` streams a successful body into a
+        fresh sink per attempt (downloads, export pages) instead of keeping it in memory.
         """
         call = self._call(op, on_retry, max_retries)
         while True:

@@ -41,7 +41,7 @@ class Enrichment:
         request_id: str | None = None,
     ) -> EnrichResult:
         """Enrich one contact (``POST /enrich``) from match keys such as ``email``."""
-        return self._client._execute(ops.enrich_contact(filter, fields, is_or_match, request_id))
+        return self._client.send(ops.enrich_contact(filter, fields, is_or_match, request_id))
 
     def create_job(
         self,
@@ -57,7 +57,7 @@ class Enrichment:
         anything is sent; an input too big for one request is refused (see :meth:`create_jobs`).
         """
         body = ops.job_body(name, records, columns, operator)
-        return self._client._execute(ops.create_enrichment_job(body))
+        return self._client.send(ops.create_enrichment_job(body))
 
     def create_jobs(
         self,
@@ -77,7 +77,7 @@ class Enrichment:
         created: list[EnrichmentJobCreated] = []
         for body in ops.job_bodies(name, records, columns, operator, records_per_job):
             try:
-                created.append(self._client._execute(ops.create_enrichment_job(body)))
+                created.append(self._client.send(ops.create_enrichment_job(body)))
             except Exception:
                 if created:
                     log(
@@ -98,7 +98,7 @@ class Enrichment:
     ) -> Pager[Page[EnrichmentJob], EnrichmentJob] | Page[EnrichmentJob]:
         """Every enrichment job (auto-paging), or one page when ``page`` is given."""
         if page is not None:
-            return self._client._execute(ops.list_enrichment_jobs(page, page_size))
+            return self._client.send(ops.list_enrichment_jobs(page, page_size))
         ops.paging_params(1, page_size)
         return Pager(self._client, lambda n: ops.list_enrichment_jobs(n, page_size), page_items)
 
@@ -130,5 +130,5 @@ class Enrichment:
         """Stream a finished job's result CSV (``csv_url``) to ``path``."""
         current = job if isinstance(job, EnrichmentJob) and job.csv_url else self.get_job(job)
         download = Download(path, overwrite)
-        self._client._execute(download_op(ops.downloadable(current)), body_to=download.new_writer)
+        self._client.send(download_op(ops.downloadable(current)), body_to=download.new_writer)
         return download.summary()

@@ -17,7 +17,7 @@ from audiencelab._polling import Poller
 from audiencelab._sansio import Operation
 
 if TYPE_CHECKING:
-    from audiencelab._sync.client import AudienceLab
+    from audiencelab._sync.protocol import Sender
 
 __all__ = ["Pager", "poll"]
 
@@ -31,7 +31,7 @@ class Pager(Generic[PageT, ItemT]):
 
     def __init__(
         self,
-        client: AudienceLab,
+        client: Sender,
         page_op: Callable[[int], Operation[PageT]],
         items: Callable[[PageT], list[ItemT]],
         first_page: int = 1,
@@ -44,7 +44,7 @@ class Pager(Generic[PageT, ItemT]):
     def pages(self) -> Iterator[PageT]:
         number: int | None = self._first_page
         while number is not None:
-            page = self._client._execute(self._page_op(number))
+            page = self._client.send(self._page_op(number))
             yield page
             number = page.next_page()
 

@@ -32,9 +32,7 @@ class Pixels:
         version: Version | None = None,
     ) -> PixelCreated:
         """Create a pixel (``POST /pixels``; camelCase on the wire). ``version`` defaults to v3."""
-        return self._client._execute(
-            ops.create_pixel(website_name, website_url, webhook_url, version)
-        )
+        return self._client.send(ops.create_pixel(website_name, website_url, webhook_url, version))
 
     @overload
     def list(self, *, page_size: int = 100) -> Pager[Page[Pixel], Pixel]: ...
@@ -45,7 +43,7 @@ class Pixels:
     ) -> Pager[Page[Pixel], Pixel] | Page[Pixel]:
         """Every pixel of this key (auto-paging), or one page when ``page`` is given."""
         if page is not None:
-            return self._client._execute(ops.list_pixels(page, page_size))
+            return self._client.send(ops.list_pixels(page, page_size))
         ops.paging_params(1, page_size)
         return Pager(self._client, lambda n: ops.list_pixels(n, page_size), page_items)
 
@@ -77,4 +75,4 @@ class Pixels:
 
     def delete(self, pixel_id: str) -> None:
         """Delete (archive) a pixel (``DELETE /pixels/{id}``, answered 204)."""
-        self._client._execute(ops.delete_pixel(pixel_id))
+        self._client.send(ops.delete_pixel(pixel_id))

@@ -29,7 +29,7 @@ class Segments:
 
     def get(self, segment_id: str, *, page: int = 1, page_size: int = 100) -> SegmentPage:
         """One page of a Studio segment's records, with ``segment_name`` and ``has_more``."""
-        return self._client._execute(ops.segment_records(segment_id, page, page_size))
+        return self._client.send(ops.segment_records(segment_id, page, page_size))
 
     def records(self, segment_id: str, *, page_size: int = 1000) -> Pager[SegmentPage, Record]:
         """Every record of a Studio segment, across all pages."""

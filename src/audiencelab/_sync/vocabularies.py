@@ -23,7 +23,7 @@ from audiencelab._value_checks import ValueChecks, live_attributes
 from audiencelab._vocabularies import LIVE, Vocabulary
 
 if TYPE_CHECKING:
-    from audiencelab._sync.client import AudienceLab
+    from audiencelab._sync.protocol import Sender
 
 __all__ = ["VocabularyStore"]
 
@@ -34,7 +34,7 @@ _PATH_OF = {name: path for path, name in LIVE.items()}
 class VocabularyStore:
     """The allowed values of the attributes the API lists, as a client has seen them."""
 
-    def __init__(self, client: AudienceLab) -> None:
+    def __init__(self, client: Sender) -> None:
         self._client = client
         self._memory: dict[str, AttributeValues] = {}
 
@@ -50,7 +50,7 @@ class VocabularyStore:
         if cached is not None:
             values = ops.attribute_values(name, cached)
         else:
-            values = self._client._execute(op)
+            values = self._client.send(op)
             disk.save(base_url, name, [_plain(v) for v in values.values])
         self._memory[name] = values
         return values
