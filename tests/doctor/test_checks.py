@@ -433,3 +433,17 @@ def test_the_sandbox_profile_of_a_varied_api() -> None:
         "notes": ["audiences.list: new field in the envelope: `cursor`"],
     }
     assert sandbox_profile([]) == {"version": 1}
+
+
+def test_a_report_keeps_request_id_and_rate_limit_headers_only() -> None:
+    from audiencelab._doctor_checks import interesting_headers
+
+    headers = {
+        "Set-Cookie": "session=secret", "Date": "Mon", "X-Request-Id": "r1",
+        "X-RateLimit-Remaining": "9", "Retry-After": "2", "X-Cloud-Trace-Context": "t/1",
+        "Location": "https://elsewhere.example/?token=secret",
+    }  # fmt: skip
+    assert interesting_headers(headers) == {
+        "x-request-id": "r1", "x-ratelimit-remaining": "9", "retry-after": "2",
+        "x-cloud-trace-context": "t/1",
+    }  # fmt: skip
