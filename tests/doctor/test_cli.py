@@ -163,3 +163,21 @@ def test_a_bad_profile_is_one_error_line_and_exit_2(tmp_path: Path) -> None:
         assert done.stderr.strip().splitlines() == [
             f"error: --profile {missing}: cannot read it (No such file or directory)"
         ]
+
+
+def test_an_output_folder_that_does_not_exist_is_refused_before_anything_is_sent(
+    tmp_path: Path,
+) -> None:
+    from .conftest import sandbox
+
+    with sandbox() as sb:
+        before = len(request_log(sb.base_url))
+        env = {"AUDIENCELAB_API_KEY": KEY, "AUDIENCELAB_BASE_URL": sb.base_url, "NO_COLOR": "1"}
+        target = tmp_path / "no" / "such" / "report.json"
+        done = CliRunner().invoke(app, ["doctor", "-o", str(target)], env=env)
+        assert len(request_log(sb.base_url)) == before
+    assert done.exit_code == 2
+    assert done.stderr.strip() == (
+        f"error: cannot write the report to {str(target)!r}: the folder "
+        f"{str(target.parent)!r} does not exist"
+    )

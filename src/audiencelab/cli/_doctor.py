@@ -65,15 +65,27 @@ def _table(report: Any) -> Table:
     return table
 
 
+def _check_output(path: Path) -> None:
+    """Before anything is sent: the report's folder must exist."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise CliError(
+            f"cannot write the report to {str(path)!r}: the folder {str(folder)!r} does not exist",
+            EXIT_USAGE,
+        )
+
+
 def _write_report(path: Path, text: str) -> None:
     """The whole report or nothing: written beside ``path``, then moved over it."""
-    folder = path.parent if str(path.parent) else Path(".")
+    temporary: str | None = None
     try:
-        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or Path("."))
         with os.fdopen(fd, "w", encoding="utf-8") as file:
             file.write(text)
         os.replace(temporary, path)
     except OSError as exc:
+        if temporary is not None and os.path.exists(temporary):
+            os.unlink(temporary)
         raise CliError(
             f"cannot write the report to {str(path)!r}: {exc.strerror or exc}", EXIT_USAGE
         ) from None
@@ -108,6 +120,8 @@ def doctor_command(
     Exit status: 0 all as assumed, 1 differences, 3 the key was refused.
     """
     st = get_state(ctx)
+    if output is not None:
+        _check_output(output)
     if with_preview:
         st.out.info("Sending one preview too: it may cost credits.", style="yellow")
     client = st.client()
