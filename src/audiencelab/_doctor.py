@@ -107,11 +107,15 @@ class ProbeResult:
         }
 
 
+#: Key prefixes that say what kind of key it is, not part of its secret (reference §1).
+_KEY_KINDS = ("sk_live_", "sk_test_", "sk_")
+
+
 def mask_key(key: Secret) -> str:
     """``sk_live_… (40 characters)``: the kind of key, and none of its secret part."""
     value = key.reveal()
-    cut = value.rfind("_", 0, 9) + 1
-    return f"{value[:cut]}… ({len(value)} characters)"
+    kind = next((k for k in _KEY_KINDS if value.startswith(k)), "")
+    return f"{kind}… ({len(value)} characters)"
 
 
 def _public_url(url: str) -> str:

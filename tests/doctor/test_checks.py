@@ -409,6 +409,8 @@ def test_the_report_holds_no_key_and_no_values() -> None:
 def test_mask_key_shows_the_kind_of_key_only() -> None:
     assert mask_key(Secret("sk_live_abc_def")) == "sk_live_… (15 characters)"
     assert mask_key(Secret("plainsecretkey")) == "… (14 characters)"
+    assert mask_key(Secret("sk_abc_def")) == "sk_… (10 characters)"
+    assert mask_key(Secret("secret_part_of_it")) == "… (17 characters)"
 
 
 def test_the_sandbox_profile_of_a_varied_api() -> None:
