@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from audiencelab import operations
     from audiencelab._async.client import AsyncAudienceLab
     from audiencelab._create_many import CreateResult
+    from audiencelab._doctor import DoctorReport
     from audiencelab._download import DownloadSummary
     from audiencelab._export import ExportOptions, ExportProgress, ExportStateError, ExportSummary
     from audiencelab._filters import (
@@ -91,6 +92,7 @@ _LAZY = {
     "AsyncAudienceLab": "audiencelab._async.client",
     "CreateResult": "audiencelab._create_many",
     "DownloadSummary": "audiencelab._download",
+    "DoctorReport": "audiencelab._doctor",
     "DEFAULT_TIMEOUT": "audiencelab._http",
     "operations": "audiencelab.operations",
     **dict.fromkeys(
@@ -164,6 +166,7 @@ __all__ = [
     "ConflictError",
     "CreateResult",
     "CustomAudienceCreated",
+    "DoctorReport",
     "DownloadSummary",
     "EnrichResult",
     "EnrichmentJob",

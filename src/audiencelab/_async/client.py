@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from audiencelab._async.pixels import AsyncPixels
     from audiencelab._async.segments import AsyncSegments
     from audiencelab._async.vocabularies import AsyncVocabularyStore
+    from audiencelab._doctor import DoctorReport
 
 T = TypeVar("T")
 
@@ -175,6 +176,22 @@ class AsyncAudienceLab(BaseClient[httpx.AsyncClient]):
             else:
                 assert isinstance(step, Done)
                 return step.value
+
+    async def doctor(self, *, with_preview: bool = False) -> DoctorReport:
+        """Check what this key can do, and where the API differs from what this SDK assumes.
+
+        Safe, read-only probes: list audiences (and read one page of the first), read an
+        audience that does not exist (the error style), each attribute list, list pixels and
+        enrichment jobs; with ``with_preview=True`` also one preview, which may cost credits.
+        Nothing is created, deleted or spent otherwise. The :class:`DoctorReport` says for each
+        probe what was asked, the shape of the answer and its verdict (as assumed, differs,
+        unavailable), whether this SDK tolerates each difference, and ``exit_code`` (0, 1, or 3
+        for a refused key). It holds no key and no record values: ``report.to_json()`` can be
+        attached to a bug report.
+        """
+        from audiencelab._async.doctor import run_doctor
+
+        return await run_doctor(self, self._config.api_key, with_preview=with_preview)
 
     async def close(self) -> None:
         """Close the connection pool (only if this client created it)."""

@@ -15,6 +15,7 @@ import audiencelab
 from audiencelab.cli._attributes import attributes_command
 from audiencelab.cli._audiences import audiences_app
 from audiencelab.cli._context import SANDBOX_ENV, State
+from audiencelab.cli._doctor import doctor_command
 from audiencelab.cli._enrichment import enrich_command, enrichments_app
 from audiencelab.cli._errors import (
     EXIT_API,
@@ -118,6 +119,7 @@ app.add_typer(segments_app, name="segments")
 app.add_typer(sandbox_app, name="sandbox")
 app.command("mcp")(mcp_command)
 app.command("load")(load_command)
+app.command("doctor")(doctor_command)
 
 
 def _version(value: bool) -> None:

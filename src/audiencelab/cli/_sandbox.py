@@ -105,6 +105,34 @@ def serve_command(
         "with it.",
         metavar="URL",
     ),
+    attribute_list: list[str] = typer.Option(  # noqa: B008
+        [],
+        "--attribute-list",
+        help="Serve only this attribute list; the others answer 404 (repeatable). Default: all six.",
+        metavar="NAME",
+        show_default=False,
+    ),
+    missing_endpoint: list[str] = typer.Option(  # noqa: B008
+        [],
+        "--missing-endpoint",
+        help="Answer 404 for this endpoint, e.g. 'GET /pixels' (repeatable).",
+        metavar="ENDPOINT",
+        show_default=False,
+    ),
+    forbidden_endpoint: list[str] = typer.Option(  # noqa: B008
+        [],
+        "--forbidden-endpoint",
+        help="Answer 403 (missing permission) for this endpoint, e.g. 'GET /enrichments' "
+        "(repeatable).",
+        metavar="ENDPOINT",
+        show_default=False,
+    ),
+    profile: str = typer.Option(
+        "",
+        "--profile",
+        help="Mimic the API as a report of `audiencelab doctor -o FILE` found it.",
+        metavar="FILE",
+    ),
 ) -> None:
     """Start the sandbox and serve until Ctrl-C."""
     try:
@@ -136,6 +164,10 @@ def serve_command(
         "header-timeout": header_timeout,
         "body-timeout": body_timeout,
         "public-url": public_url,
+        "attribute-list": attribute_list,
+        "missing-endpoint": missing_endpoint,
+        "forbidden-endpoint": forbidden_endpoint,
+        "profile": profile,
     }
     try:
         config = config_from_flags(flags)

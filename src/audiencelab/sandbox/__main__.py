@@ -22,7 +22,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Run the local AudienceLab sandbox (an offline emulator of the API).",
     )
     for flag in SERVE_FLAGS:
-        if flag.kind == "keys":
+        if flag.kind in ("keys", "list"):  # repeatable
             parser.add_argument(
                 flag.option, dest=flag.name, action="append", default=[], metavar=flag.metavar,
                 help=flag.help,

@@ -8,9 +8,11 @@ from collections.abc import Callable
 from starlette.applications import Starlette
 from starlette.types import Receive, Scope, Send
 
+from audiencelab.sandbox._availability import AvailabilityMiddleware
 from audiencelab.sandbox._backend import Backend
 from audiencelab.sandbox._config import SandboxConfig
 from audiencelab.sandbox._faults import FaultMiddleware
+from audiencelab.sandbox._requestlog import RequestLog
 from audiencelab.sandbox._routes import Routes, error_handlers
 from audiencelab.sandbox._store import Store
 
@@ -34,10 +36,13 @@ class SandboxApp:
             exception_handlers=error_handlers(config.error_style),
         )
         self.starlette.router.redirect_slashes = False
-        self.faults = FaultMiddleware(self.starlette, config, clock)
+        # outermost first: the request log, faults and auth, the endpoints the config takes away
+        available = AvailabilityMiddleware(self.starlette, config)
+        self.faults = FaultMiddleware(available, config, clock)
+        self.requests = RequestLog(self.faults, config)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.faults(scope, receive, send)
+        await self.requests(scope, receive, send)
 
     @property
     def stats(self) -> dict[str, int]:

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from audiencelab.sandbox._endpoints import ATTRIBUTE_LISTS, canonical_endpoint
 from audiencelab.sandbox._errors import ERROR_STYLES
 
 __all__ = [
@@ -77,6 +78,12 @@ class SandboxConfig:
     #: connection is closed (slow or stalled clients cannot hold connections forever)
     header_timeout: float = 10.0
     body_timeout: float = 30.0
+    #: the API as a key may see it (``audiencelab doctor`` finds these; ``--profile`` sets them):
+    #: the attribute lists served (the others answer 404), endpoints that answer 404 as if the API
+    #: had none, and endpoints that answer 403 as for a key without that scope ("GET /pixels")
+    attribute_lists: tuple[str, ...] = ATTRIBUTE_LISTS
+    missing_endpoints: tuple[str, ...] = ()
+    forbidden_endpoints: tuple[str, ...] = ()
     #: extra uvicorn log output (the CLI keeps it quiet)
     log_level: str = field(default="warning", compare=False)
 
@@ -89,6 +96,7 @@ class SandboxConfig:
         except TypeError:
             raise ValueError("api_keys must be a sequence of strings") from None
         object.__setattr__(self, "api_keys", keys)
+        _check_variants(self)
         self._validate()
 
     def _validate(self) -> None:
@@ -207,6 +215,31 @@ class SandboxConfig:
         if self.public_url is not None:
             return self.public_url
         return listening_url(self.host, self.port)
+
+
+def _names(config: SandboxConfig, name: str) -> tuple[str, ...]:
+    value: Any = getattr(config, name)
+    if isinstance(value, str) or not isinstance(value, (list, tuple)):
+        raise ValueError(f"{name} must be a list of strings (got {value!r})")
+    return tuple(value)
+
+
+def _check_variants(config: SandboxConfig) -> None:
+    """The attribute lists and endpoints, checked and spelled as the sandbox names them."""
+    lists = _names(config, "attribute_lists")
+    unknown = [n for n in lists if n not in ATTRIBUTE_LISTS]
+    if unknown:
+        raise ValueError(
+            f"attribute_lists: {', '.join(map(repr, unknown))} is not an attribute list (use "
+            f"{', '.join(ATTRIBUTE_LISTS)})"
+        )
+    object.__setattr__(config, "attribute_lists", tuple(dict.fromkeys(lists)))
+    for name in ("missing_endpoints", "forbidden_endpoints"):
+        try:
+            endpoints = tuple(dict.fromkeys(canonical_endpoint(e) for e in _names(config, name)))
+        except ValueError as exc:
+            raise ValueError(f"{name}: {exc}") from None
+        object.__setattr__(config, name, endpoints)
 
 
 def listening_url(host: str, port: int) -> str:

@@ -19,6 +19,7 @@ from audiencelab.sandbox._config import (
     SandboxConfig,
     is_loopback_host,
 )
+from audiencelab.sandbox._profile import read_profile
 
 __all__ = ["SERVE_FLAGS", "Flag", "config_from_flags", "startup_warnings"]
 
@@ -33,7 +34,7 @@ class Flag:
     help: str
     #: the default as typed on the command line ("" means "not given")
     default: str
-    kind: Literal["text", "integer", "number", "keys", "url", "choice"]
+    kind: Literal["text", "integer", "number", "keys", "list", "url", "choice", "profile"]
     low: float = 0
     high: float = 0
 
@@ -182,6 +183,40 @@ SERVE_FLAGS: tuple[Flag, ...] = (
         "",
         "url",
     ),
+    # The API as one key sees it (what `audiencelab doctor` finds), one variant at a time or all
+    # at once from a doctor report; a flag given on the command line wins over the profile.
+    Flag(
+        "attribute-list",
+        "attribute_lists",
+        "NAME",
+        "Serve only this attribute list; the others answer 404 (repeatable). Default: all six.",
+        "",
+        "list",
+    ),
+    Flag(
+        "missing-endpoint",
+        "missing_endpoints",
+        "ENDPOINT",
+        "Answer 404 for this endpoint, e.g. 'GET /pixels' (repeatable).",
+        "",
+        "list",
+    ),
+    Flag(
+        "forbidden-endpoint",
+        "forbidden_endpoints",
+        "ENDPOINT",
+        "Answer 403 (missing permission) for this endpoint, e.g. 'GET /enrichments' (repeatable).",
+        "",
+        "list",
+    ),
+    Flag(
+        "profile",
+        "profile",
+        "FILE",
+        "Mimic the API as a report of `audiencelab doctor -o FILE` found it.",
+        "",
+        "profile",
+    ),
 )
 
 
@@ -208,7 +243,12 @@ def config_from_flags(values: Mapping[str, Any]) -> SandboxConfig:
     settings: dict[str, Any] = {}
     for flag in SERVE_FLAGS:
         raw = values.get(flag.name, flag.default)
-        if flag.kind == "keys":
+        if flag.kind == "profile":
+            continue
+        if flag.kind == "list":
+            if raw:
+                settings[flag.field] = tuple(raw)
+        elif flag.kind == "keys":
             keys: Sequence[str] = raw or ()
             settings[flag.field] = tuple(keys) or (DEFAULT_API_KEY,)
         elif flag.kind == "choice":
@@ -226,12 +266,20 @@ def config_from_flags(values: Mapping[str, Any]) -> SandboxConfig:
             settings[flag.field] = None
     if settings["fail_rate"] + settings["drop_rate"] > 1:
         raise ValueError("--fail-rate plus --drop-rate must not exceed 1")
+    profile = str(values.get("profile") or "").strip()
+    if profile:
+        given = {
+            f.field for f in SERVE_FLAGS if values.get(f.name, f.default) not in (f.default, [])
+        }
+        for name, value in read_profile(profile).items():
+            if name not in given:
+                settings[name] = value
     try:
         return SandboxConfig(**settings)
     except ValueError as exc:
         message = str(exc)
         for flag in SERVE_FLAGS:  # "public_url must be ..." -> "--public-url must be ..."
-            if message.startswith(f"{flag.field} "):
+            if message.startswith((f"{flag.field} ", f"{flag.field}:")):
                 message = flag.option + message[len(flag.field) :]
         raise ValueError(message) from None
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from audiencelab.sandbox._app import SandboxApp, create_app
 from audiencelab.sandbox._config import DEFAULT_API_KEY, SandboxConfig, listening_url
+from audiencelab.sandbox._endpoints import ATTRIBUTE_LISTS
 
 if TYPE_CHECKING:
     import httpx
@@ -159,6 +160,10 @@ def describe(config: SandboxConfig, base_url: str) -> str:
         faults.append(f"error-style {config.error_style}")
     if config.list_total_key != "total_records":
         faults.append(f"list-total-key {config.list_total_key}")
+    if config.attribute_lists != ATTRIBUTE_LISTS:
+        faults.append(f"attribute lists {', '.join(config.attribute_lists) or 'none'}")
+    faults.extend(f"404 for {endpoint}" for endpoint in config.missing_endpoints)
+    faults.extend(f"403 for {endpoint}" for endpoint in config.forbidden_endpoints)
     if config.seed is not None:
         faults.append(f"seed {config.seed}")
     lines = [
