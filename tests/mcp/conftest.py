@@ -21,6 +21,7 @@ from mcp.client.stdio import stdio_client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.types import CallToolResult, TextContent
 
+from audiencelab.mcp._errors import ERROR_META
 from audiencelab.sandbox import Sandbox, SandboxConfig
 from mcp import ClientSession, StdioServerParameters
 
@@ -51,6 +52,16 @@ class Server:
 
     def log(self) -> str:
         return self.stderr.read_text(encoding="utf-8", errors="replace")
+
+
+def error_of(result: CallToolResult) -> dict[str, Any]:
+    """The data of an error result (``_meta``); errors carry no structured content."""
+    assert result.is_error, text_of(result)
+    assert result.structured_content is None
+    assert result.meta is not None
+    data = result.meta[ERROR_META]
+    assert isinstance(data, dict)
+    return data
 
 
 def text_of(result: CallToolResult) -> str:
@@ -87,6 +98,8 @@ async def stdio_server(
     sandbox folder in ``tmp_path`` unless ``env`` is given)."""
     folder = export_dir or tmp_path / "exports"
     folder.mkdir(exist_ok=True)
+    if "--tools" not in args:
+        args = (*args, "--tools", "all")  # the tests exercise every tool
     params = StdioServerParameters(
         command=COMMAND[0],
         args=[*COMMAND[1:], *global_args, "mcp", *args, "--export-dir", str(folder)],
@@ -113,6 +126,8 @@ def http_process(
     folder = tmp_path / "exports"
     folder.mkdir(exist_ok=True)
     options = ["--transport", "http", "--port", "0", "--export-dir", str(folder)]
+    if "--tools" not in args:
+        options += ["--tools", "all"]
     with stderr.open("wb") as errfile:
         process = subprocess.Popen(
             [*COMMAND, *global_args, "mcp", *options, *args],

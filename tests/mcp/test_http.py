@@ -12,7 +12,16 @@ import pytest
 
 from audiencelab.sandbox import Sandbox
 
-from .conftest import KEY, WRONG_KEY, dump, http_process, http_session, stdio_server, text_of
+from .conftest import (
+    KEY,
+    WRONG_KEY,
+    dump,
+    error_of,
+    http_process,
+    http_session,
+    stdio_server,
+    text_of,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -41,12 +50,15 @@ async def test_http_tools_work_and_the_key_is_in_no_response_and_no_log_line(
             tools = (await session.list_tools()).tools
             responses.append(dump(tools))
             assert len(tools) == 19
-            # The real API (here: any --base-url) is an open world.
-            assert all(t.annotations and t.annotations.open_world_hint for t in tools)
+            # The real API (here: any --base-url) is an open world: the spec's default, not said.
+            assert all(t.annotations and t.annotations.open_world_hint is None for t in tools)
 
             async def call(name: str, arguments: dict[str, object]) -> dict[str, object]:
                 result = await session.call_tool(name, arguments)
                 responses.append(dump(result))
+                if result.is_error:  # errors carry their data in _meta, not structured content
+                    assert result.structured_content is None
+                    return {**error_of(result), "message": text_of(result)}
                 assert result.structured_content is not None
                 return result.structured_content
 
@@ -72,7 +84,7 @@ async def test_http_tools_work_and_the_key_is_in_no_response_and_no_log_line(
             offered = await call("list_audiences", {"api_key": KEY})
             assert offered["error"] == "invalid_input"
             listed = await call("list_audiences", {})
-            assert [a["id"] for a in listed["audiences"]] == [audience_id]  # type: ignore[index]
+            assert [a["id"] for a in listed["audiences"]] == [audience_id]
             responses.append(dump(await session.read_resource("audiencelab://attributes/gender")))
 
         # DNS rebinding protection: a foreign Host or Origin is refused before any tool runs.
@@ -108,7 +120,7 @@ async def test_a_refused_key_is_reported_without_retry_and_never_shown(
         refused = await server.call("list_audiences")
         log = server.log()
     assert refused.is_error
-    data = refused.structured_content
+    data = error_of(refused)
     assert data is not None
     assert data["error"] == "auth"
     assert data["status_code"] == 401

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import sandbox_env, stdio_server, text_of
+from .conftest import error_of, sandbox_env, stdio_server, text_of
 
 pytestmark = pytest.mark.anyio
 
@@ -44,16 +44,16 @@ async def test_enrichment_pixels_and_segments(tmp_path: Path) -> None:
         again = await server.call(
             "download_enrichment_result", {"job_id": job["job_id"], "path": "leads.csv"}
         )
-        assert again.structured_content["problems"][0]["fix"].startswith(  # type: ignore[index]
+        assert error_of(again)["problems"][0]["fix"].startswith(
             "call download_enrichment_result again with overwrite=true"
         )
         bad = await server.call(
             "create_enrichment_job", {"name": "Leads", "records": [{"phone_number": "+1555"}]}
         )
-        (problem,) = bad.structured_content["problems"]  # type: ignore[index]
+        (problem,) = error_of(bad)["problems"]
         assert (problem["path"], problem["suggestion"]) == ("records[0].phone_number", "phone")
         missing = await server.call("get_enrichment_job", {"job_id": "no-such-job"})
-        assert missing.structured_content["error"] == "not_found"  # type: ignore[index]
+        assert error_of(missing)["error"] == "not_found"
         assert "list_enrichment_jobs" in text_of(missing)
 
         pixel = await server.ok(
@@ -98,12 +98,12 @@ async def test_an_audience_still_being_built_is_reported_with_what_to_do(tmp_pat
         assert waited["ready"] is False
         assert "wait_for_audience again" in waited["next_step"]
         records = await server.call("get_audience_records", {"audience_id": audience_id})
-        assert records.structured_content["error"] == "not_ready"  # type: ignore[index]
+        assert error_of(records)["error"] == "not_ready"
         assert f'Call wait_for_audience(audience_id="{audience_id}")' in text_of(records)
         export = await server.call(
             "export_audience",
             {"audience_id": audience_id, "path": "austin.csv", "wait_timeout_seconds": 0.3},
         )
-        assert export.structured_content["error"] == "timeout"  # type: ignore[index]
+        assert error_of(export)["error"] == "timeout"
         assert "Call wait_for_audience, then export_audience again." in text_of(export)
     assert list(server.export_dir.iterdir()) == []  # no partial file left behind
