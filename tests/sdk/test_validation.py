@@ -137,6 +137,16 @@ def test_unknown_keys_get_a_suggestion(filters: dict[str, Any], expected: str) -
             "filters.notNulls[0]: 'valid_phones' is not a record column; columns are UPPER_SNAKE; "
             "did you mean 'VALID_PHONES'?",
         ),
+        # EMAIL is UPPER_SNAKE but not a column: suggesting it would build an unfiltered audience
+        (
+            {"notNulls": ["email"]},
+            "filters.notNulls[0]: 'email' is not a record column; columns are UPPER_SNAKE",
+        ),
+        (
+            {"notNulls": ["business email"]},
+            "filters.notNulls[0]: 'business email' is not a record column; columns are "
+            "UPPER_SNAKE; did you mean 'BUSINESS_EMAIL'?",
+        ),
         (
             {"attributes": {"mortgage_amount": {"min": 500, "max": 100}}},
             "filters.attributes.mortgage_amount: min (500) is greater than max (100)",
