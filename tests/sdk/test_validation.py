@@ -13,6 +13,7 @@ from audiencelab import (
     BusinessProfile,
     FilterValidationError,
     InputValidationError,
+    operations,
 )
 from tests.sdk.mock import Recorder, reply
 
@@ -291,3 +292,16 @@ def test_every_documented_key_is_accepted() -> None:
     }  # fmt: skip
     parsed = AudienceFilters.model_validate(wire).to_wire()
     assert parsed == wire
+
+
+def test_messages_never_cite_the_reference_by_section_number() -> None:
+    # A model or a user reading a refusal cannot open "reference §3.1.1".
+    from audiencelab._vocabularies import BUNDLED
+
+    assert all("§" not in vocabulary.source for vocabulary in BUNDLED.values())
+    with pytest.raises(FilterValidationError) as caught:
+        operations.create_audience(
+            "x", {"profile": {"incomeRange": ["a lot"]}}, value_checks="strict"
+        )
+    assert "§" not in str(caught.value)
+    assert "dashboard" in str(caught.value)
