@@ -2,6 +2,7 @@
 and the attribute lists that say how the API spells industries, departments, segments..."""
 
 import time
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from mcp.server.elicitation import ElicitationResult
@@ -14,6 +15,9 @@ from audiencelab import (
     AudienceNotReadyError,
     ExportProgress,
     ExportSummary,
+    FilterValidationError,
+    InputProblem,
+    InputValidationError,
     WaitTimeoutError,
     operations,
 )
@@ -36,6 +40,7 @@ from audiencelab.mcp._results import (
     SegmentValue,
 )
 from audiencelab.mcp._schema import ATTRIBUTE_FILTERS, filters_schema
+from audiencelab.mcp._segments import segment_problems
 from audiencelab.mcp._tools import (
     DEFAULT_COLUMNS,
     Columns,
@@ -127,6 +132,18 @@ def audience_tools(ctx: ToolContext) -> list[ToolSpec]:
     policy = ctx.policy
     population = Population()
 
+    def check_first(check: Callable[[], object], segment: list[str] | None) -> None:
+        """The SDK's pure checks and the segments against the API's list: every problem at
+        once, before anything is sent."""
+        problems: list[InputProblem] = []
+        try:
+            check()
+        except InputValidationError as exc:
+            problems.extend(exc.problems)
+        problems = segment_problems(ctx.client, segment, problems)
+        if problems:
+            raise FilterValidationError(problems)
+
     def check_create(
         name: str,
         filters: dict[str, Any],
@@ -141,9 +158,12 @@ def audience_tools(ctx: ToolContext) -> list[ToolSpec]:
         if dry_run:
             return CreateCheck()
         policy.check_creates("create_audience")
-        operations.create_audience(
-            name, filters, segment, days_back, allow_unfiltered=allow_unfiltered
-        )  # every structural problem, before anything is sent
+        check_first(
+            lambda: operations.create_audience(
+                name, filters, segment, days_back, allow_unfiltered=allow_unfiltered
+            ),
+            segment,
+        )
         with value_warnings() as warned:
             preview = audiences.preview(filters, segment, min(days_back or 7, 10), 0)
         return CreateCheck.of(
@@ -242,6 +262,9 @@ def audience_tools(ctx: ToolContext) -> list[ToolSpec]:
         columns: Columns = None,
     ) -> AudiencePreviewResult:
         check_column_names(columns)
+        check_first(
+            lambda: operations.preview_audience(filters, segment, days_back, limit), segment
+        )
         with value_warnings() as warned:
             preview = audiences.preview(filters, segment, days_back, limit)
         names, sample = select_columns(preview.result[:limit], columns or DEFAULT_COLUMNS)

@@ -17,7 +17,7 @@ from audiencelab import (
     WaitTimeoutError,
     operations,
 )
-from audiencelab.mcp._paths import export_path
+from audiencelab.mcp._paths import DOWNLOAD_SIBLINGS, export_path
 from audiencelab.mcp._policy import Consent
 from audiencelab.mcp._progress import Work, poll_until
 from audiencelab.mcp._results import (
@@ -260,7 +260,7 @@ def service_tools(ctx: ToolContext) -> list[ToolSpec]:
         path: Annotated[str, Field(description='E.g. "enriched.csv".')],
         overwrite: Annotated[bool, Field(description="Replace an existing file.")] = False,
     ) -> DownloadResult:
-        target = export_path(ctx.export_dir, path)
+        target = export_path(ctx.export_dir, path, siblings=DOWNLOAD_SIBLINGS)
         if target.exists() and not overwrite:  # before anything is sent
             raise InputValidationError(
                 [
