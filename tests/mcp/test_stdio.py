@@ -105,7 +105,7 @@ async def test_every_tool_is_listed_with_schemas_and_truthful_annotations(tmp_pa
     assert "preview_audience" in create["properties"]["filters"]["description"]
     records = tools["get_audience_records"].input_schema["properties"]
     assert records["page_size"]["default"] == 25
-    assert records["page_size"]["maximum"] == 100
+    assert records["page_size"]["maximum"] == 50
     assert "columns" in records
     assert {"path", "overwrite"} <= set(tools["export_audience"].input_schema["properties"])
     assert {"rows", "pages", "path"} <= set(tools["export_audience"].output_schema["properties"])

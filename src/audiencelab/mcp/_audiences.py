@@ -48,6 +48,7 @@ from audiencelab.mcp._tools import (
     Name,
     Page,
     PageSize,
+    PeoplePageSize,
     ToolContext,
     ToolSpec,
     check_column_names,
@@ -91,7 +92,7 @@ filters: a count in the millions usually means a filter is too loose."""
 LIST = """List this API key's audiences (ID, name), a page at a time. Use it to find an ID, and \
 after create_audience reported an unknown outcome, before creating again."""
 
-RECORDS = """Read one page of an audience's people (default 25, at most 100) with a few columns \
+RECORDS = """Read one page of an audience's people (default 25, at most 50) with a few columns \
 (`columns` to choose, ["*"] for all). Not ready yet: call wait_for_audience. For everyone, use \
 export_audience."""
 
@@ -299,7 +300,10 @@ def audience_tools(ctx: ToolContext) -> list[ToolSpec]:
         return AudienceList(audiences=items, **page_info(result, page, page_size, len(items)))
 
     def get_audience_records(
-        audience_id: AudienceId, page: Page = 1, page_size: PageSize = 25, columns: Columns = None
+        audience_id: AudienceId,
+        page: Page = 1,
+        page_size: PeoplePageSize = 25,
+        columns: Columns = None,
     ) -> RecordsResult:
         check_column_names(columns)
         result = audiences.get(audience_id, page=page, page_size=page_size)

@@ -35,6 +35,7 @@ from audiencelab import (
     APIStatusError,
     AudienceLabError,
     AudienceNotReadyError,
+    AudienceTooSmallError,
     AuthenticationError,
     InputProblem,
     InputValidationError,
@@ -69,7 +70,7 @@ ERROR_META = "io.audiencelab/error"
 #: Problems listed in one refusal; the rest are counted.
 MAX_PROBLEMS = 20
 #: Characters kept of one problem's path, message or suggestion (values are echoed in them).
-_MAX_TEXT = 300
+_MAX_TEXT = 600
 
 #: SDK client methods (``CallMethod.method``) as the tools that do the same.
 TOOL_FOR_METHOD: dict[str, str] = {
@@ -261,6 +262,9 @@ def _api_fix(exc: APIError, hints: ErrorHints) -> str:
 def _kind(exc: AudienceLabError) -> str:
     if isinstance(exc, APIError) and exc.outcome_unknown:
         return "outcome_unknown"
+    own = getattr(type(exc), "kind", None)  # the server's own refusals name their kind
+    if isinstance(own, str):
+        return own
     for cls, kind in (
         (AudienceNotReadyError, "not_ready"),
         (AuthenticationError, "auth"),
@@ -271,6 +275,7 @@ def _kind(exc: AudienceLabError) -> str:
         (APIConnectionError, "connection"),
         (APIError, "api_error"),
         (WaitTimeoutError, "timeout"),
+        (AudienceTooSmallError, "too_few_people"),
     ):
         if isinstance(exc, cls):
             return kind
@@ -280,6 +285,8 @@ def _kind(exc: AudienceLabError) -> str:
 def _sdk_error(exc: AudienceLabError, hints: ErrorHints) -> CallToolResult:
     text = exc.describe(lambda remedy: say_remedy(remedy, hints))
     data: dict[str, Any] = {"error": _kind(exc)}
+    if isinstance(getattr(exc, "count", None), int):  # a preview's count (too few, nobody)
+        data["count"] = exc.count  # type: ignore[attr-defined]
     if isinstance(exc, APIError):
         fix = _api_fix(exc, hints)
         if fix and fix not in text:

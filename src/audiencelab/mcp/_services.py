@@ -40,6 +40,7 @@ from audiencelab.mcp._tools import (
     Name,
     Page,
     PageSize,
+    PeoplePageSize,
     ToolContext,
     ToolSpec,
     check_column_names,
@@ -127,7 +128,7 @@ DELETE_PIXEL = """Delete (archive) a pixel: the site's script stops working and 
 longer identified. Confirm with the user first; the server may ask them too."""
 
 SEGMENT = """Read one page of a Studio segment's people (its ID is shown under its name in \
-Studio), default 25, at most 100, with a few columns (`columns` to choose, ["*"] for all)."""
+Studio), default 25, at most 50, with a few columns (`columns` to choose, ["*"] for all)."""
 
 
 def _job_info(job: EnrichmentJob) -> EnrichmentJobInfo:
@@ -380,7 +381,7 @@ def service_tools(ctx: ToolContext) -> list[ToolSpec]:
     def get_segment_records(
         segment_id: Annotated[Id, Field(description="The Studio segment's ID.")],
         page: Page = 1,
-        page_size: PageSize = 25,
+        page_size: PeoplePageSize = 25,
         columns: Columns = None,
     ) -> SegmentRecordsResult:
         check_column_names(columns)

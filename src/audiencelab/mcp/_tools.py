@@ -29,6 +29,7 @@ __all__ = [
     "Name",
     "Page",
     "PageSize",
+    "PeoplePageSize",
     "ToolContext",
     "ToolSpec",
     "argument_names",
@@ -66,6 +67,9 @@ ALL_COLUMNS = "*"
 
 Page = Annotated[int, Field(ge=1, description="Page number, 1-based.")]
 PageSize = Annotated[int, Field(ge=1, le=100, description="Items per page.")]
+#: Pages of people are smaller: 50 people of the default columns stay well under the size limit
+#: of one answer (the rows are sent twice: as data, and as JSON text for clients that read text).
+PeoplePageSize = Annotated[int, Field(ge=1, le=50, description="People per page.")]
 Columns = Annotated[
     list[str] | None,
     Field(
