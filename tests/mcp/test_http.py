@@ -142,3 +142,47 @@ async def test_any_loopback_host_is_served_without_the_exposure_warning(
             r = await client.post(url, json=INITIALIZE, headers=MCP_HEADERS)
         assert r.status_code == 200, r.text
     assert "not a loopback address" not in stderr.read_text()
+
+
+BEARER = "tok_3b9f0c2e7a514d6c8e21f0a9"
+
+
+async def test_with_a_token_a_request_without_it_gets_401_and_one_with_it_works(
+    tmp_path: Path, keyed_sandbox: Sandbox
+) -> None:
+    env = {"AUDIENCELAB_API_KEY": KEY, "NO_COLOR": "1", "AUDIENCELAB_MCP_TOKEN": BEARER}
+    args = ["--base-url", keyed_sandbox.base_url]
+    with http_process(tmp_path, args, env, global_args=["--verbose"]) as (url, stderr, _process):
+        with httpx.Client(timeout=10) as probe:
+            bare = probe.post(url, json=INITIALIZE, headers=MCP_HEADERS)
+            wrong = probe.post(
+                url,
+                json=INITIALIZE,
+                headers={**MCP_HEADERS, "authorization": f"Bearer {BEARER[:-1]}x"},
+            )
+            right = probe.post(
+                url, json=INITIALIZE, headers={**MCP_HEADERS, "authorization": f"Bearer {BEARER}"}
+            )
+            # the Host check stays behind the token
+            rebound = probe.post(
+                url,
+                json=INITIALIZE,
+                headers={
+                    **MCP_HEADERS,
+                    "authorization": f"Bearer {BEARER}",
+                    "host": "evil.example",
+                },
+            )
+        async with http_session(url, token=BEARER) as session:
+            listed = await session.call_tool("list_audiences", {})
+    assert bare.status_code == 401
+    assert wrong.status_code == 401
+    assert bare.headers["www-authenticate"].startswith("Bearer")
+    assert right.status_code == 200, right.text
+    assert rebound.status_code == 421
+    assert not listed.is_error
+    log = stderr.read_text(encoding="utf-8")
+    assert "bearer token required" in log
+    for text in (log, bare.text, wrong.text, right.text):
+        assert BEARER not in text
+        assert KEY not in text

@@ -107,3 +107,66 @@ async def test_an_audience_still_being_built_is_reported_with_what_to_do(tmp_pat
         assert error_of(export)["error"] == "timeout"
         assert "Call wait_for_audience, then export_audience again." in text_of(export)
     assert list(server.export_dir.iterdir()) == []  # no partial file left behind
+
+
+async def test_pixel_events_are_filtered_by_type_and_a_download_never_replaces_a_file_unasked(
+    tmp_path: Path,
+) -> None:
+    async with stdio_server(tmp_path, "--sandbox") as server:
+        pixel = await server.ok(
+            "create_pixel", {"website_name": "Shop", "website_url": "https://shop.example"}
+        )
+        every = await server.ok(
+            "get_pixel_events", {"pixel_id": pixel["pixel_id"], "page_size": 20}
+        )
+        views = await server.ok(
+            "get_pixel_events",
+            {"pixel_id": pixel["pixel_id"], "event_type": "page_view", "page_size": 20},
+        )
+        # issue 23: event_type was once dropped on the way to the SDK
+        assert {e["event_type"] for e in every["events"]} > {"page_view"}
+        assert len(views["events"]) == 20
+        assert {e["event_type"] for e in views["events"]} == {"page_view"}
+
+        # issue 23: the "file exists" check once ran after the request: an existing file with
+        # a job that does not exist must be refused for the file, before anything is sent
+        (server.export_dir / "taken.csv").write_text("mine\n")
+        refused = await server.call(
+            "download_enrichment_result", {"job_id": "no-such-job", "path": "taken.csv"}
+        )
+    data = error_of(refused)
+    assert data["error"] == "invalid_input"
+    assert data["nothing_sent"] is True
+    assert data["problems"][0]["path"] == "path"
+    assert (server.export_dir / "taken.csv").read_text() == "mine\n"
+
+
+async def test_export_refuses_a_planted_part_link_and_long_names_and_ids(tmp_path: Path) -> None:
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (exports / "people.csv.part").symlink_to(outside / "people.csv")
+    async with stdio_server(tmp_path, "--sandbox", export_dir=exports) as server:
+        created = await server.ok(
+            "create_audience", {"name": "Austin", "filters": {"city": ["Austin"]}}
+        )
+        audience_id = created["audience_id"]
+        planted = await server.call(
+            "export_audience", {"audience_id": audience_id, "path": "people.csv"}
+        )
+        long_name = await server.call(
+            "export_audience", {"audience_id": audience_id, "path": "n" * 300 + ".csv"}
+        )
+        long_id = await server.call("get_audience_records", {"audience_id": "a" * 70_000})
+        log = server.log()
+    assert "symbolic link" in error_of(planted)["problems"][0]["message"]
+    assert list(outside.iterdir()) == []
+    assert error_of(long_name)["problems"][0]["path"] == "path"
+    assert "too long" in error_of(long_name)["problems"][0]["message"]
+    problem = error_of(long_id)["problems"][0]
+    assert problem["path"] == "audience_id"
+    assert "at most 200 characters" in problem["message"]
+    for result in (planted, long_name, long_id):
+        assert error_of(result)["error"] == "invalid_input"  # never "internal"
+    assert "Traceback" not in log

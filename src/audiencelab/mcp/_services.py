@@ -333,7 +333,7 @@ def service_tools(ctx: ToolContext) -> list[ToolSpec]:
             Field(max_length=100, description='Only this kind of v3 event, e.g. "page_view".'),
         ] = None,
         page: Page = 1,
-        page_size: Annotated[int, Field(ge=1, le=100, description="Events per page, 1-100.")] = 10,
+        page_size: Annotated[int, Field(ge=1, le=20, description="Events per page.")] = 10,
     ) -> PixelEventsResult:
         if version == "v4":
             if event_type is not None:
