@@ -58,7 +58,7 @@ def _problem(index: int, value: str, segments: list[tuple[str, str]]) -> InputPr
     if text.lower() in by_name:
         return InputProblem.at(
             ("segment", index),
-            f"{shown!r} is a segment's name; segment takes its ID",
+            f"{shown!r} is a segment's name; segment takes its ID ({_search_hint(text)})",
             by_name[text.lower()],
         )
     match = _ID.match(text.lower())
