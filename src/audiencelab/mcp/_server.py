@@ -272,7 +272,7 @@ def _tool(spec: ToolSpec, ctx: ToolContext) -> Tool:
         annotations=annotations,
         structured_output=True,
     )
-    tool.parameters = compact_schema(tool.parameters)
+    tool.parameters = compact_schema(tool.parameters, null=False)
     output = tool.fn_metadata.output_schema
     if output is not None:
         # Published only: results are validated against the output model itself.

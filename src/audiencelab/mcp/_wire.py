@@ -36,26 +36,35 @@ __all__ = [
 MAX_RESULT_BYTES = 64 * 1024
 
 
-def _nullable(options: list[Any]) -> dict[str, Any] | None:
-    """``anyOf [X, null]`` with X of one plain type, as ``X`` with ``type: [T, "null"]``."""
+def _nullable(options: list[Any], null: bool) -> dict[str, Any] | None:
+    """``anyOf [X, null]`` with X of one plain type, as ``X`` with ``type: [T, "null"]`` (or
+    ``T`` alone when ``null`` is False)."""
     kept = [o for o in options if o != {"type": "null"}]
     if len(kept) != 1 or len(kept) == len(options) or not isinstance(kept[0], dict):
         return None
     only = kept[0]
     if not isinstance(only.get("type"), str):
         return None
-    return {**only, "type": [only["type"], "null"]}
+    return {**only, "type": [only["type"], "null"]} if null else dict(only)
 
 
 def compact_schema(
-    node: Any, *, descriptions: bool = True, defs: dict[str, Any] | None = None
+    node: Any,
+    *,
+    descriptions: bool = True,
+    null: bool = True,
+    defs: dict[str, Any] | None = None,
 ) -> Any:
-    """``node`` without generated noise (see the module); ``descriptions=False`` drops them too.
+    """``node`` without generated noise (see the module); ``descriptions=False`` drops them too;
+    ``null=False`` leaves ``null`` out of optional values (an input's optional argument is left
+    out, not sent as null, and one plain ``type`` is what every client maps: Gemini's dialect has
+    no type lists).
 
     Property names are kept whatever they are (a property may be called ``title``).
     """
+    again = {"descriptions": descriptions, "null": null}
     if isinstance(node, list):
-        return [compact_schema(item, descriptions=descriptions, defs=defs) for item in node]
+        return [compact_schema(item, **again, defs=defs) for item in node]
     if not isinstance(node, dict):
         return node
     if defs is None:
@@ -63,13 +72,13 @@ def compact_schema(
     if "$ref" in node:
         target = defs[node["$ref"].rsplit("/", 1)[-1]]
         rest = {k: v for k, v in node.items() if k != "$ref"}
-        return compact_schema({**target, **rest}, descriptions=descriptions, defs=defs)
+        return compact_schema({**target, **rest}, **again, defs=defs)
     if isinstance(node.get("anyOf"), list):
-        options = [compact_schema(o, descriptions=descriptions, defs=defs) for o in node["anyOf"]]
-        flat = _nullable(options)
+        options = [compact_schema(o, **again, defs=defs) for o in node["anyOf"]]
+        flat = _nullable(options, null)
         if flat is not None:
             rest = {k: v for k, v in node.items() if k != "anyOf"}
-            return compact_schema({**flat, **rest}, descriptions=descriptions, defs=defs)
+            return compact_schema({**flat, **rest}, **again, defs=defs)
     out: dict[str, Any] = {}
     for key, value in node.items():
         if key in ("title", "$defs") or (key == "default" and value is None):
@@ -78,11 +87,10 @@ def compact_schema(
             continue
         if key == "properties" and isinstance(value, dict):
             out[key] = {
-                name: compact_schema(prop, descriptions=descriptions, defs=defs)
-                for name, prop in value.items()
+                name: compact_schema(prop, **again, defs=defs) for name, prop in value.items()
             }
         else:
-            out[key] = compact_schema(value, descriptions=descriptions, defs=defs)
+            out[key] = compact_schema(value, **again, defs=defs)
     return out
 
 
