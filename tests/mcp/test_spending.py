@@ -162,3 +162,15 @@ async def test_no_tool_takes_a_consent_from_the_model(tmp_path: Path) -> None:
             tool.input_schema.get("properties", {})
         ), tool.name
     assert error_data(offered)["problems"][0]["path"] == "answer"
+
+
+def test_the_create_limit_is_counted_atomically_and_a_create_never_sent_is_given_back() -> None:
+    from audiencelab.mcp._policy import PolicyRefusalError
+
+    policy = Policy(max_creates=1)
+    policy.reserve_create("create_audience")
+    with pytest.raises(PolicyRefusalError, match="1 of the 1 creates"):
+        policy.reserve_create("create_audience")  # even when the earlier check was passed
+    policy.release_create()  # its request was refused before it was sent
+    policy.reserve_create("create_pixel")
+    assert policy.creates == 1
