@@ -26,6 +26,7 @@ from audiencelab._exceptions import (
     Remedy,
 )
 from audiencelab._validate import closest, normalize_key, problems_from_pydantic, value_error
+from audiencelab._vocabularies import BUNDLED
 
 __all__ = [
     "AgeRange",
@@ -108,9 +109,11 @@ def _number(value: Any) -> Any:
 def _column(value: str) -> str:
     if not _COLUMN.match(value):
         upper = "_".join(value.upper().replace("-", " ").split())
+        # A suggestion is a real column (following one must not make the filter a no-op).
+        columns = BUNDLED["notNulls"].values
         raise value_error(
             f"{value!r} is not a record column; columns are UPPER_SNAKE",
-            upper if _COLUMN.match(upper) else None,
+            upper if upper in columns else closest(upper, columns),
         )
     return value
 

@@ -106,7 +106,8 @@ class Vocabulary:
         return Match("close", best) if best is not None else Match("unknown")
 
 
-_DASHBOARD = "the dashboard's labels (reference §3.1.1)"
+# Sources are said in messages: no section numbers, which a reader of a message cannot follow.
+_DASHBOARD = "the dashboard's labels"
 
 
 def _bundled(values: Iterable[str], source: str = _DASHBOARD) -> Vocabulary:
@@ -126,7 +127,7 @@ _COLUMNS = _bundled(
         "ALL_MOBILES", "ALL_LANDLINES", "MOBILE_DNC", "LANDLINE_DNC", "AGE", "STATE", "ZIP",
         "SKIPTRACE_MATCH_BY", "SKIPTRACE_B2B_WIRELESS", "SKIPTRACE_B2B_LANDLINE",
     ],
-    "the record columns of the reference (§8) and the dashboard's contact toggles (§3.1.1)",
+    "the record columns and the dashboard's contact toggles",
 )  # fmt: skip
 
 #: Filter path (official JSON names) -> its bundled vocabulary.

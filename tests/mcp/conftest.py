@@ -16,11 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx2
 import pytest
 from mcp.client.stdio import stdio_client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.types import CallToolResult, TextContent
 
+from audiencelab.mcp._errors import ERROR_META
 from audiencelab.sandbox import Sandbox, SandboxConfig
 from mcp import ClientSession, StdioServerParameters
 
@@ -51,6 +53,16 @@ class Server:
 
     def log(self) -> str:
         return self.stderr.read_text(encoding="utf-8", errors="replace")
+
+
+def error_of(result: CallToolResult) -> dict[str, Any]:
+    """The data of an error result (``_meta``); errors carry no structured content."""
+    assert result.is_error, text_of(result)
+    assert result.structured_content is None
+    assert result.meta is not None
+    data = result.meta[ERROR_META]
+    assert isinstance(data, dict)
+    return data
 
 
 def text_of(result: CallToolResult) -> str:
@@ -87,6 +99,8 @@ async def stdio_server(
     sandbox folder in ``tmp_path`` unless ``env`` is given)."""
     folder = export_dir or tmp_path / "exports"
     folder.mkdir(exist_ok=True)
+    if "--tools" not in args:
+        args = (*args, "--tools", "all")  # the tests exercise every tool
     params = StdioServerParameters(
         command=COMMAND[0],
         args=[*COMMAND[1:], *global_args, "mcp", *args, "--export-dir", str(folder)],
@@ -113,6 +127,8 @@ def http_process(
     folder = tmp_path / "exports"
     folder.mkdir(exist_ok=True)
     options = ["--transport", "http", "--port", "0", "--export-dir", str(folder)]
+    if "--tools" not in args:
+        options += ["--tools", "all"]
     with stderr.open("wb") as errfile:
         process = subprocess.Popen(
             [*COMMAND, *global_args, "mcp", *options, *args],
@@ -145,9 +161,11 @@ def http_process(
 
 
 @contextlib.asynccontextmanager
-async def http_session(url: str) -> AsyncIterator[ClientSession]:
+async def http_session(url: str, token: str | None = None) -> AsyncIterator[ClientSession]:
+    headers = {"authorization": f"Bearer {token}"} if token else {}
     async with (
-        streamable_http_client(url) as (read, write),
+        httpx2.AsyncClient(headers=headers, timeout=30) as http,
+        streamable_http_client(url, http_client=http) as (read, write),
         ClientSession(read, write) as session,
     ):
         await session.initialize()

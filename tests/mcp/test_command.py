@@ -66,6 +66,71 @@ def test_log_lines_hide_the_key_even_in_tracebacks() -> None:
     assert secret not in text
 
 
+def test_without_the_mcp_extra_it_exits_1_and_says_both_ways_to_install_it() -> None:
+    code = (
+        "import sys\n"
+        "sys.modules['mcp'] = None  # as if the extra were not installed\n"
+        "from audiencelab.cli import main\n"
+        "sys.argv = ['audiencelab', 'mcp', '--sandbox']\n"
+        "main()\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert run.returncode == 1, run.stderr
+    assert 'pip install "audiencelab[mcp]"' in run.stderr
+    assert 'pip install ".[mcp]"' in run.stderr  # from a checkout, before it is published
+    assert "Traceback" not in run.stderr
+    assert run.stdout == ""
+
+
+def test_started_in_the_root_folder_it_exports_under_the_data_folder_and_says_so(
+    tmp_path: Path,
+) -> None:
+    # Desktop clients start servers in /: that must not become the export folder.
+    data = tmp_path / "data"
+    env = {
+        **os.environ,
+        "AUDIENCELAB_SANDBOX_DIR": str(tmp_path / "sandbox"),
+        "XDG_DATA_HOME": str(data),
+    }
+    run = subprocess.run(
+        [sys.executable, "-m", "audiencelab.cli", "mcp", "--sandbox"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd="/",
+        timeout=60,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    folder = data / "audiencelab" / "exports"
+    assert folder.is_dir()
+    assert f"exports go to {folder}" in run.stderr
+
+
+def test_http_off_loopback_needs_a_token_and_bad_flags_are_refused(tmp_path: Path) -> None:
+    for host in ("0.0.0.0", "192.168.1.10", "::"):
+        run = run_process(["mcp", "--sandbox", "--transport", "http", "--host", host], {})
+        assert run.code == 2, (host, run.stderr)
+        assert "no bearer token" in run.stderr
+        assert "AUDIENCELAB_MCP_TOKEN" in run.stderr
+        assert "MCP server on" not in run.stderr  # it never started
+    short = run_process(
+        ["mcp", "--sandbox", "--transport", "http"], {"AUDIENCELAB_MCP_TOKEN": "short"}
+    )
+    assert short.code == 2
+    assert "at least 16 characters" in short.stderr
+    stdio = run_process(["mcp", "--sandbox", "--token", "x" * 32], {})
+    assert stdio.code == 2
+    assert "--token is for --transport http" in stdio.stderr
+    tools = run_process(["mcp", "--sandbox", "--tools", "audience,pixles"], {})
+    assert tools.code == 2
+    assert "did you mean 'audiences'?" in tools.stderr
+    assert "did you mean 'pixels'?" in tools.stderr
+
+
 def test_it_makes_a_missing_export_folder_and_stops_cleanly_when_stdin_closes(
     tmp_path: Path,
 ) -> None:

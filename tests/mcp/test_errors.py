@@ -14,6 +14,8 @@ from audiencelab.mcp._errors import _INSTEAD, TOOL_FOR_METHOD, ErrorHints, say_r
 from audiencelab.mcp._server import tool_specs
 from audiencelab.mcp._tools import ToolContext
 
+from .conftest import error_of
+
 SDK = Path(__file__).resolve().parents[2] / "src" / "audiencelab"
 
 
@@ -61,13 +63,14 @@ async def test_an_unexpected_failure_reaches_the_model_without_its_details(
     server = build_server(client, export_dir=tmp_path)
     with caplog.at_level(logging.DEBUG, logger="audiencelab.mcp"):
         result = await server.call_tool("list_audiences", {})
-    assert result.is_error  # type: ignore[union-attr]
-    text = result.content[0].text  # type: ignore[union-attr]
+    assert result.is_error
+    text = result.content[0].text
     assert "internal error" in text
     assert "RuntimeError" in text
     assert "7f3e" not in text
     assert "Traceback" not in text
-    assert result.structured_content == {"error": "internal", "message": text}  # type: ignore[union-attr]
+    assert error_of(result) == {"error": "internal"}
+    assert result.structured_content is None
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert [r.getMessage() for r in warnings] == [
         "tool list_audiences failed unexpectedly (RuntimeError)"

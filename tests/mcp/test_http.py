@@ -12,7 +12,16 @@ import pytest
 
 from audiencelab.sandbox import Sandbox
 
-from .conftest import KEY, WRONG_KEY, dump, http_process, http_session, stdio_server, text_of
+from .conftest import (
+    KEY,
+    WRONG_KEY,
+    dump,
+    error_of,
+    http_process,
+    http_session,
+    stdio_server,
+    text_of,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -41,12 +50,15 @@ async def test_http_tools_work_and_the_key_is_in_no_response_and_no_log_line(
             tools = (await session.list_tools()).tools
             responses.append(dump(tools))
             assert len(tools) == 19
-            # The real API (here: any --base-url) is an open world.
-            assert all(t.annotations and t.annotations.open_world_hint for t in tools)
+            # The real API (here: any --base-url) is an open world: the spec's default, not said.
+            assert all(t.annotations and t.annotations.open_world_hint is None for t in tools)
 
             async def call(name: str, arguments: dict[str, object]) -> dict[str, object]:
                 result = await session.call_tool(name, arguments)
                 responses.append(dump(result))
+                if result.is_error:  # errors carry their data in _meta, not structured content
+                    assert result.structured_content is None
+                    return {**error_of(result), "message": text_of(result)}
                 assert result.structured_content is not None
                 return result.structured_content
 
@@ -72,7 +84,7 @@ async def test_http_tools_work_and_the_key_is_in_no_response_and_no_log_line(
             offered = await call("list_audiences", {"api_key": KEY})
             assert offered["error"] == "invalid_input"
             listed = await call("list_audiences", {})
-            assert [a["id"] for a in listed["audiences"]] == [audience_id]  # type: ignore[index]
+            assert [a["id"] for a in listed["audiences"]] == [audience_id]
             responses.append(dump(await session.read_resource("audiencelab://attributes/gender")))
 
         # DNS rebinding protection: a foreign Host or Origin is refused before any tool runs.
@@ -108,7 +120,7 @@ async def test_a_refused_key_is_reported_without_retry_and_never_shown(
         refused = await server.call("list_audiences")
         log = server.log()
     assert refused.is_error
-    data = refused.structured_content
+    data = error_of(refused)
     assert data is not None
     assert data["error"] == "auth"
     assert data["status_code"] == 401
@@ -130,3 +142,47 @@ async def test_any_loopback_host_is_served_without_the_exposure_warning(
             r = await client.post(url, json=INITIALIZE, headers=MCP_HEADERS)
         assert r.status_code == 200, r.text
     assert "not a loopback address" not in stderr.read_text()
+
+
+BEARER = "tok_3b9f0c2e7a514d6c8e21f0a9"
+
+
+async def test_with_a_token_a_request_without_it_gets_401_and_one_with_it_works(
+    tmp_path: Path, keyed_sandbox: Sandbox
+) -> None:
+    env = {"AUDIENCELAB_API_KEY": KEY, "NO_COLOR": "1", "AUDIENCELAB_MCP_TOKEN": BEARER}
+    args = ["--base-url", keyed_sandbox.base_url]
+    with http_process(tmp_path, args, env, global_args=["--verbose"]) as (url, stderr, _process):
+        with httpx.Client(timeout=10) as probe:
+            bare = probe.post(url, json=INITIALIZE, headers=MCP_HEADERS)
+            wrong = probe.post(
+                url,
+                json=INITIALIZE,
+                headers={**MCP_HEADERS, "authorization": f"Bearer {BEARER[:-1]}x"},
+            )
+            right = probe.post(
+                url, json=INITIALIZE, headers={**MCP_HEADERS, "authorization": f"Bearer {BEARER}"}
+            )
+            # the Host check stays behind the token
+            rebound = probe.post(
+                url,
+                json=INITIALIZE,
+                headers={
+                    **MCP_HEADERS,
+                    "authorization": f"Bearer {BEARER}",
+                    "host": "evil.example",
+                },
+            )
+        async with http_session(url, token=BEARER) as session:
+            listed = await session.call_tool("list_audiences", {})
+    assert bare.status_code == 401
+    assert wrong.status_code == 401
+    assert bare.headers["www-authenticate"].startswith("Bearer")
+    assert right.status_code == 200, right.text
+    assert rebound.status_code == 421
+    assert not listed.is_error
+    log = stderr.read_text(encoding="utf-8")
+    assert "bearer token required" in log
+    for text in (log, bare.text, wrong.text, right.text):
+        assert BEARER not in text
+        assert KEY not in text

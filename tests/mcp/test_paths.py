@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from audiencelab import InputValidationError
-from audiencelab.mcp._paths import export_path
+from audiencelab.mcp._paths import DOWNLOAD_SIBLINGS, export_path
 
 
 @pytest.fixture
@@ -74,3 +74,38 @@ def test_a_folder_is_not_a_file(folder: Path) -> None:
     (folder / "sub").mkdir()
     with pytest.raises(InputValidationError, match="is a folder"):
         export_path(folder, "sub")
+
+
+@pytest.mark.parametrize("working_file", ["x.csv.part", "x.csv.part.json", "x.csv.part.json.tmp"])
+def test_a_working_file_planted_as_a_symlink_is_refused(folder: Path, working_file: str) -> None:
+    # The SDK writes <name>.part and its checkpoint beside the file, by name: a link planted
+    # there would make it write outside the folder.
+    (folder / working_file).symlink_to(folder.parent / "outside" / "stolen")
+    with pytest.raises(InputValidationError) as caught:
+        export_path(folder, "x.csv")
+    (problem,) = caught.value.problems
+    assert problem.path == "path"
+    assert f"{working_file!r}" in problem.message
+    assert "symbolic link" in problem.message
+    assert not (folder.parent / "outside" / "stolen").exists()
+
+
+def test_a_working_file_that_is_a_folder_is_refused(folder: Path) -> None:
+    (folder / "x.csv.part").mkdir()
+    with pytest.raises(InputValidationError, match="not a regular file"):
+        export_path(folder, "x.csv")
+
+
+def test_a_download_checks_only_its_own_working_file(folder: Path) -> None:
+    (folder / "x.csv.part.json").symlink_to(folder.parent / "outside" / "f.json")
+    assert export_path(folder, "x.csv", siblings=DOWNLOAD_SIBLINGS) == folder.resolve() / "x.csv"
+
+
+@pytest.mark.parametrize("path", ["n" * 300 + ".csv", "sub/" + "n" * 250 + ".csv", "a/" * 2100])
+def test_an_over_long_name_is_an_input_error_naming_the_argument(folder: Path, path: str) -> None:
+    with pytest.raises(InputValidationError) as caught:
+        export_path(folder, path, "path")
+    (problem,) = caught.value.problems
+    assert problem.path == "path"
+    assert "too long" in problem.message
+    assert len(problem.message) < 300

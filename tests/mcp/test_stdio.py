@@ -15,32 +15,35 @@ from mcp.shared.exceptions import MCPError
 from audiencelab import AudienceLab
 from audiencelab.sandbox import DEFAULT_API_KEY, Sandbox, SandboxConfig
 
-from .conftest import Server, stdio_server, text_of
+from .conftest import Server, error_of, stdio_server, text_of
 
 pytestmark = pytest.mark.anyio
 
-# name: (readOnlyHint, destructiveHint, idempotentHint)
-TOOLS: dict[str, tuple[bool, bool, bool]] = {
+# name: (readOnlyHint, destructiveHint, idempotentHint); the last two mean something only for
+# tools that are not read-only (the spec), so they are not said for those. Only the deletes
+# destroy: an export replaces a file only when told to (overwrite=true).
+TOOLS: dict[str, tuple[bool, bool | None, bool | None]] = {
     "create_audience": (False, False, False),
-    "preview_audience": (True, False, True),
-    "list_audiences": (True, False, True),
-    "get_audience_records": (True, False, True),
-    "wait_for_audience": (True, False, True),
-    "export_audience": (False, True, True),
+    "preview_audience": (True, None, None),
+    "list_audiences": (True, None, None),
+    "get_audience_records": (True, None, None),
+    "wait_for_audience": (True, None, None),
+    "export_audience": (False, False, True),
     "delete_audience": (False, True, True),
     "create_custom_audience": (False, False, False),
-    "list_attribute_values": (True, False, True),
+    "list_attribute_values": (True, None, None),
     "enrich_contact": (False, False, False),
     "create_enrichment_job": (False, False, False),
-    "list_enrichment_jobs": (True, False, True),
-    "get_enrichment_job": (True, False, True),
-    "download_enrichment_result": (False, True, True),
+    "list_enrichment_jobs": (True, None, None),
+    "get_enrichment_job": (True, None, None),
+    "download_enrichment_result": (False, False, True),
     "create_pixel": (False, False, False),
-    "list_pixels": (True, False, True),
-    "get_pixel_events": (True, False, True),
+    "list_pixels": (True, None, None),
+    "get_pixel_events": (True, None, None),
     "delete_pixel": (False, True, True),
-    "get_segment_records": (True, False, True),
+    "get_segment_records": (True, None, None),
 }
+DESTRUCTIVE = {name for name, (_, destructive, _) in TOOLS.items() if destructive}
 READ_ONLY_TOOLS = {name for name, (read_only, _, _) in TOOLS.items() if read_only}
 
 NYC_ENGINEERS = {
@@ -94,14 +97,15 @@ async def test_every_tool_is_listed_with_schemas_and_truthful_annotations(tmp_pa
     create = tools["create_audience"].input_schema
     assert set(create["required"]) == {"name", "filters"}
     assert create["properties"]["dry_run"]["type"] == "boolean"
-    industry = create["properties"]["filters"]["properties"]["businessProfile"]["properties"][
-        "industry"
-    ]
-    assert 'list_attribute_values with name="industries"' in industry["description"]
-    assert create["properties"]["filters"]["additionalProperties"] is False
+    # The filters schema is published once, on preview_audience; create_audience points to it.
+    filters = tools["preview_audience"].input_schema["properties"]["filters"]
+    industry = filters["properties"]["businessProfile"]["properties"]["industry"]
+    assert industry["description"] == 'Values: list_attribute_values(name="industries").'
+    assert filters["additionalProperties"] is False
+    assert "preview_audience" in create["properties"]["filters"]["description"]
     records = tools["get_audience_records"].input_schema["properties"]
     assert records["page_size"]["default"] == 25
-    assert records["page_size"]["maximum"] == 100
+    assert records["page_size"]["maximum"] == 50
     assert "columns" in records
     assert {"path", "overwrite"} <= set(tools["export_audience"].input_schema["properties"])
     assert {"rows", "pages", "path"} <= set(tools["export_audience"].output_schema["properties"])
@@ -123,7 +127,7 @@ async def test_refused_input_lists_every_problem_with_its_fix_and_sends_nothing(
             {"name": "NYC", "filters": {"zipCode": ["10001"], "state": ["Nw York"]}},
         )
         assert refused.is_error
-        data = refused.structured_content
+        data = error_of(refused)
         assert data is not None
         assert data["error"] == "invalid_input"
         assert data["nothing_sent"] is True
@@ -149,7 +153,7 @@ async def test_refused_input_lists_every_problem_with_its_fix_and_sends_nothing(
             },
         )
         assert refused.is_error
-        problems = {p["path"]: p for p in refused.structured_content["problems"]}
+        problems = {p["path"]: p for p in error_of(refused)["problems"]}
         assert set(problems) == {"daysBack", "filters.industry", "segment[0]"}
         assert problems["daysBack"]["suggestion"] == "days_back"
         assert problems["filters.industry"]["suggestion"] == "businessProfile.industry"
@@ -158,18 +162,18 @@ async def test_refused_input_lists_every_problem_with_its_fix_and_sends_nothing(
         # Arguments that do not fit the schema come back the same way, never as a traceback.
         refused = await server.call("list_audiences", {"page_size": 5000})
         assert refused.is_error
-        assert refused.structured_content["problems"][0]["path"] == "page_size"
+        assert error_of(refused)["problems"][0]["path"] == "page_size"
         refused = await server.call("list_attribute_values", {"name": "industry"})
-        assert refused.structured_content["problems"][0]["suggestion"] == "industries"
+        assert error_of(refused)["problems"][0]["suggestion"] == "industries"
         refused = await server.call("create_audience", {"name": "x", "filters": {}, "api_key": "k"})
         assert "never one from a tool call" in text_of(refused)
         refused = await server.call("create_audeince", {"name": "x"})
         assert refused.is_error
-        assert refused.structured_content["problems"][0]["suggestion"] == "create_audience"
+        assert error_of(refused)["problems"][0]["suggestion"] == "create_audience"
 
         # Preview checks the same way.
         refused = await server.call("preview_audience", {"filters": {"zipCode": ["10001"]}})
-        assert refused.structured_content["problems"][0]["suggestion"] == "zip"
+        assert error_of(refused)["problems"][0]["suggestion"] == "zip"
 
         # A dry run shows the exact request and sends nothing.
         dry = await server.ok(
@@ -196,7 +200,7 @@ async def test_from_a_description_of_people_to_an_exported_csv_with_tools_only(
         prompt = await server.session.get_prompt(
             "build_audience", {"description": "software engineers in New York aged 25-45"}
         )
-        assert "software engineers in New York aged 25-45" in prompt.messages[0].content.text  # type: ignore[union-attr]
+        assert "software engineers in New York aged 25-45" in prompt.messages[0].content.text
 
         industries = await server.ok(
             "list_attribute_values", {"name": "industries", "query": "software"}
@@ -286,7 +290,7 @@ async def test_exports_are_written_inside_the_export_folder_only(tmp_path: Path)
                 "export_audience", {"audience_id": audience_id, "path": path}
             )
             assert refused.is_error, path
-            problem = refused.structured_content["problems"][0]
+            problem = error_of(refused)["problems"][0]
             assert problem["path"] == "path"
             assert reason in problem["message"], problem
             assert "nothing was sent" in text_of(refused).lower()
@@ -295,7 +299,7 @@ async def test_exports_are_written_inside_the_export_folder_only(tmp_path: Path)
             "export_audience", {"audience_id": audience_id, "path": "abs.csv"}
         )
         assert again.is_error
-        assert again.structured_content["problems"][0]["fix"] == (
+        assert error_of(again)["problems"][0]["fix"] == (
             "call export_audience again with overwrite=true to replace it"
         )
         replaced = await server.ok(
@@ -332,13 +336,13 @@ async def test_resources_give_the_schema_the_attribute_values_and_the_guide(
         guide = await server.session.read_resource("audiencelab://reference")
         with pytest.raises(MCPError, match="did you mean 'industries'"):
             await server.session.read_resource("audiencelab://attributes/industry")
-    body = json.loads(schema.contents[0].text)  # type: ignore[union-attr]
+    body = json.loads(schema.contents[0].text)
     assert schema.contents[0].mime_type == "application/schema+json"
     assert body["properties"]["zip"]["description"].startswith("Five-digit ZIP codes")
-    values = json.loads(seniority.contents[0].text)  # type: ignore[union-attr]
+    values = json.loads(seniority.contents[0].text)
     assert values["use_in"] == "filters.businessProfile.seniority"
     assert values["count"] == len(values["values"]) > 0
-    assert "silently ignores" in guide.contents[0].text  # type: ignore[union-attr]
+    assert "silently ignores" in guide.contents[0].text
 
 
 @pytest.mark.anyio
@@ -349,7 +353,7 @@ async def test_values_are_checked_and_warned_about_for_the_model(tmp_path: Path)
             {"name": "x", "filters": {"businessProfile": {"industry": ["Sofware Development"]}}},
         )
         assert typo.is_error
-        [problem] = typo.structured_content["problems"]
+        [problem] = error_of(typo)["problems"]
         assert problem["path"] == "filters.businessProfile.industry[0]"
         assert problem["suggestion"] == "Software Development"
         assert "nothing was sent" in text_of(typo).lower()

@@ -13,6 +13,7 @@ from audiencelab import (
     BusinessProfile,
     FilterValidationError,
     InputValidationError,
+    operations,
 )
 from tests.sdk.mock import Recorder, reply
 
@@ -136,6 +137,16 @@ def test_unknown_keys_get_a_suggestion(filters: dict[str, Any], expected: str) -
             {"notNulls": ["valid_phones"]},
             "filters.notNulls[0]: 'valid_phones' is not a record column; columns are UPPER_SNAKE; "
             "did you mean 'VALID_PHONES'?",
+        ),
+        # EMAIL is UPPER_SNAKE but not a column: suggesting it would build an unfiltered audience
+        (
+            {"notNulls": ["email"]},
+            "filters.notNulls[0]: 'email' is not a record column; columns are UPPER_SNAKE",
+        ),
+        (
+            {"notNulls": ["business email"]},
+            "filters.notNulls[0]: 'business email' is not a record column; columns are "
+            "UPPER_SNAKE; did you mean 'BUSINESS_EMAIL'?",
         ),
         (
             {"attributes": {"mortgage_amount": {"min": 500, "max": 100}}},
@@ -281,3 +292,16 @@ def test_every_documented_key_is_accepted() -> None:
     }  # fmt: skip
     parsed = AudienceFilters.model_validate(wire).to_wire()
     assert parsed == wire
+
+
+def test_messages_never_cite_the_reference_by_section_number() -> None:
+    # A model or a user reading a refusal cannot open "reference §3.1.1".
+    from audiencelab._vocabularies import BUNDLED
+
+    assert all("§" not in vocabulary.source for vocabulary in BUNDLED.values())
+    with pytest.raises(FilterValidationError) as caught:
+        operations.create_audience(
+            "x", {"profile": {"incomeRange": ["a lot"]}}, value_checks="strict"
+        )
+    assert "§" not in str(caught.value)
+    assert "dashboard" in str(caught.value)

@@ -3,6 +3,11 @@
 The ``mcp`` package is imported only when the command runs, so ``audiencelab --help`` stays fast.
 The client comes from the run's :class:`State`, as for every other command: the key from
 ``AUDIENCELAB_API_KEY``, or with ``--sandbox`` the same local sandbox state as the CLI's.
+
+Over HTTP off loopback the server does not start without a bearer token (``--token`` or
+``AUDIENCELAB_MCP_TOKEN``): anyone who reaches it could spend the key. Exports go to
+``--export-dir``, by default a folder in the user's data directory (desktop clients start servers
+in ``/``, which must not become the export folder).
 """
 
 from __future__ import annotations
@@ -14,15 +19,33 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
+import platformdirs
 import typer
 
 from audiencelab import is_loopback_host
 from audiencelab.cli._context import State, get_state
 from audiencelab.cli._errors import EXIT_USAGE, CliError
+from audiencelab.cli._extras import missing_extra_message
 
-__all__ = ["mcp_command"]
+__all__ = ["TOKEN_ENV", "default_export_dir", "mcp_command"]
 
 DEFAULT_PORT = 8766
+#: Where the bearer token is read when --token is not given (keep it out of process listings).
+TOKEN_ENV = "AUDIENCELAB_MCP_TOKEN"
+MIN_TOKEN_LENGTH = 16
+#: A missing extra is not a usage error (the command was right): 1, as for every command.
+EXIT_MISSING_EXTRA = 1
+
+
+class Confirm(StrEnum):
+    never = "never"
+    spend = "spend"
+    all = "all"
+
+
+def default_export_dir() -> Path:
+    """The export folder when none is given: ``exports`` in the user's data directory."""
+    return Path(platformdirs.user_data_dir("audiencelab", appauthor=False)) / "exports"
 
 
 class Transport(StrEnum):
@@ -45,11 +68,12 @@ class _HideSecrets(logging.Formatter):
         return text
 
 
-def _log_everything_else(ctx: typer.Context, state: State) -> None:
-    """The MCP SDK's and uvicorn's records on stderr, secrets hidden; the ``audiencelab`` logger
-    keeps the handler the command line gave it (``--verbose`` shows its debug records)."""
+def _log_everything_else(ctx: typer.Context, state: State, token: str | None = None) -> None:
+    """The MCP SDK's and uvicorn's records on stderr, secrets (the key, the bearer token)
+    hidden; the ``audiencelab`` logger keeps the handler the command line gave it (``--verbose``
+    shows its debug records)."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_HideSecrets(state.secrets))
+    handler.setFormatter(_HideSecrets((*state.secrets, *([token] if token else []))))
     root, ours = logging.getLogger(), logging.getLogger("audiencelab")
     level, propagate = root.level, ours.propagate
     root.addHandler(handler)
@@ -80,6 +104,35 @@ def _folder(path: Path) -> Path:
             EXIT_USAGE,
         )
     return folder.resolve()
+
+
+def _tool_names(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
+def _token(option: str | None, transport: Transport, host: str) -> str | None:
+    """The bearer token HTTP requests must carry; refuse to serve off loopback without one."""
+    token = option if option is not None else os.environ.get(TOKEN_ENV)
+    if transport is not Transport.http:
+        if option is not None:
+            raise CliError("--token is for --transport http: stdio needs none", EXIT_USAGE)
+        return None
+    if token is not None and len(token) < MIN_TOKEN_LENGTH:
+        raise CliError(
+            f"the bearer token must be at least {MIN_TOKEN_LENGTH} characters long; make one "
+            'with: python -c "import secrets; print(secrets.token_urlsafe(32))"',
+            EXIT_USAGE,
+        )
+    if token is None and not is_loopback_host(host):
+        raise CliError(
+            f"--host {host} is not a loopback address, and there is no bearer token: anyone who "
+            f"can reach the port could use the API key. Set {TOKEN_ENV} (or pass --token) to a "
+            "long random secret, and have clients send it as 'Authorization: Bearer <token>'",
+            EXIT_USAGE,
+        )
+    return token
 
 
 def mcp_command(
@@ -119,8 +172,44 @@ def mcp_command(
         Path | None,
         typer.Option(
             "--export-dir",
-            help="The only folder files are written to; created if missing (default: the current folder).",
+            help="The only folder files are written to; created if missing (default: "
+            "'exports' in your data folder).",
             metavar="DIR",
+            show_default=False,
+        ),
+    ] = None,
+    tools: Annotated[
+        str | None,
+        typer.Option(
+            "--tools",
+            help="Tools or toolsets to offer, comma-separated: audiences, enrichment, pixels, "
+            "segments, all, or tool names (default: audiences,enrichment).",
+            metavar="LIST",
+        ),
+    ] = None,
+    confirm: Annotated[
+        Confirm,
+        typer.Option(
+            "--confirm",
+            help="What asks the user first (where the client can ask): spend (credits), all "
+            "(also creating pixels and deleting), or never.",
+        ),
+    ] = Confirm.spend,
+    max_creates: Annotated[
+        int,
+        typer.Option(
+            "--max-creates",
+            help="Creates (audiences, jobs, pixels) this server may make; 0 for none.",
+            min=0,
+        ),
+    ] = 10,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            "--token",
+            help=f"With --transport http: the bearer token every request must carry (default: "
+            f"${TOKEN_ENV}; required off loopback).",
+            metavar="TOKEN",
             show_default=False,
         ),
     ] = None,
@@ -140,36 +229,43 @@ def mcp_command(
             "local address. Drop one of them.",
             EXIT_USAGE,
         )
-    folder = _folder(export_dir if export_dir is not None else Path.cwd())
+    bearer = _token(token, transport, host)
     try:
-        from audiencelab.mcp import build_server, run_http, run_stdio
+        from audiencelab.mcp import Policy, build_server, run_http, run_stdio
     except ImportError as exc:
         raise CliError(
-            f"audiencelab mcp needs the mcp extra ({exc}): pip install 'audiencelab[mcp]'",
-            EXIT_USAGE,
+            missing_extra_message("mcp", "`audiencelab mcp`", getattr(exc, "name", None)),
+            EXIT_MISSING_EXTRA,
         ) from None
+    folder = _folder(export_dir if export_dir is not None else default_export_dir())
 
-    _log_everything_else(ctx, state)
-    server = build_server(
-        state.client(), export_dir=folder, read_only=read_only, sandbox=state.sandbox
-    )
+    policy = Policy(confirm=confirm.value, max_creates=max_creates, read_only=read_only)
+    client = state.client()
+    try:
+        server = build_server(
+            client,
+            export_dir=folder,
+            sandbox=state.sandbox,
+            policy=policy,
+            tools=_tool_names(tools),
+            token=bearer,
+        )
+    except ValueError as exc:  # --tools names a tool or toolset that does not exist
+        raise CliError(f"--tools: {exc}", EXIT_USAGE) from None
+    _log_everything_else(ctx, state, bearer)
     where = "the local sandbox" if state.sandbox else (state.base_url or "the AudienceLab API")
     mode = ", read-only" if read_only else ""
     if transport is Transport.stdio:
         state.out.info(f"AudienceLab MCP server on stdio ({where}{mode}); exports go to {folder}")
         run_stdio(server)
         return
-    if not is_loopback_host(host):
-        state.out.warning(
-            f"--host {host} is not a loopback address: anyone who can reach it can use the API "
-            "key through this server, without authentication."
-        )
 
     def listening(url: str) -> None:
         # Always shown (not only without --quiet): clients need the address.
+        auth = "; bearer token required" if bearer else ""
         print(
-            f"AudienceLab MCP server on {url} (streamable HTTP; {where}{mode}); exports go to "
-            f"{folder}. Ctrl-C to stop.",
+            f"AudienceLab MCP server on {url} (streamable HTTP; {where}{mode}{auth}); exports go "
+            f"to {folder}. Ctrl-C to stop.",
             file=sys.stderr,
             flush=True,
         )

@@ -9,12 +9,24 @@ folder only.
 >>> run_stdio(build_server(AudienceLab(), export_dir="."))  # doctest: +SKIP
 """
 
+from audiencelab.mcp._policy import Policy
 from audiencelab.mcp._schema import filters_schema
-from audiencelab.mcp._server import AudienceLabMCP, build_server, run_http, run_stdio, tool_specs
+from audiencelab.mcp._server import (
+    DEFAULT_TOOLSETS,
+    TOOLSETS,
+    AudienceLabMCP,
+    build_server,
+    run_http,
+    run_stdio,
+    tool_specs,
+)
 from audiencelab.mcp._tools import ToolContext, ToolSpec
 
 __all__ = [
+    "DEFAULT_TOOLSETS",
+    "TOOLSETS",
     "AudienceLabMCP",
+    "Policy",
     "ToolContext",
     "ToolSpec",
     "build_server",

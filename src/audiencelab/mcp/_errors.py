@@ -1,6 +1,13 @@
-"""Every failure as a tool error a model can act on: ``isError: true``, a text, and structured
-content (``error``, ``message``, and ``problems`` / ``status_code`` / ``outcome_unknown`` where they
-apply). No traceback ever leaves this module: details go to the server's log at debug level.
+"""Every failure as a tool error a model can act on: ``isError: true`` and a text that says what
+went wrong and what to do. No traceback ever leaves this module: details go to the server's log at
+debug level.
+
+An error carries no ``structuredContent``: a tool's ``outputSchema`` describes its success, and
+clients that validate structured content against it (the MCP Inspector does, for errors too) would
+reject any error shape. The same facts as data (``error``, ``problems``, ``status_code``,
+``outcome_unknown``...) ride in the result's ``_meta`` under :data:`ERROR_META`, for programs.
+Refusals are capped (the first :data:`MAX_PROBLEMS` problems, each text cut to a few hundred
+characters, and a count of the rest), so that a hostile argument cannot make a huge answer.
 
 The SDK says what is wrong and what to do next as data (problems with a path and a suggestion;
 remedies: an argument to pass, a client method to call). Here remedies are said in tool terms: a
@@ -28,6 +35,7 @@ from audiencelab import (
     APIStatusError,
     AudienceLabError,
     AudienceNotReadyError,
+    AudienceTooSmallError,
     AuthenticationError,
     InputProblem,
     InputValidationError,
@@ -40,17 +48,29 @@ from audiencelab import (
 )
 
 __all__ = [
+    "ERROR_META",
+    "MAX_PROBLEMS",
     "TOOL_FOR_METHOD",
     "ErrorHints",
     "RefusedAfterRead",
+    "clip",
+    "error_meta",
     "error_result",
     "input_error_result",
     "no_such_tool_result",
     "problems_from_arguments",
     "say_remedy",
+    "tool_error",
 ]
 
 logger = logging.getLogger("audiencelab.mcp")
+
+#: The ``_meta`` key of an error result's data.
+ERROR_META = "io.audiencelab/error"
+#: Problems listed in one refusal; the rest are counted.
+MAX_PROBLEMS = 20
+#: Characters kept of one problem's path, message or suggestion (values are echoed in them).
+_MAX_TEXT = 600
 
 #: SDK client methods (``CallMethod.method``) as the tools that do the same.
 TOOL_FOR_METHOD: dict[str, str] = {
@@ -94,6 +114,21 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
+def clip(text: str, limit: int = _MAX_TEXT) -> str:
+    """``text`` cut to ``limit`` characters, saying how much was left out."""
+    if len(text) <= limit:
+        return text
+    return f"{text[: limit - 40]}... ({len(text) - limit + 40:,} more characters)"
+
+
+def _clip_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return clip(value, 200)
+    if isinstance(value, (int, float, bool)) or value is None:
+        return value
+    return clip(_json(value), 200)
+
+
 def say_remedy(remedy: Remedy, hints: ErrorHints) -> str:
     """A remedy in tool terms, or "" when no tool does it."""
     if isinstance(remedy, PassArgument):
@@ -125,10 +160,10 @@ def _sentence(text: str) -> str:
 
 def _problem_data(problem: InputProblem, hints: ErrorHints) -> dict[str, Any]:
     fix = say_remedy(problem.remedy, hints) if problem.remedy is not None else ""
-    data: dict[str, Any] = {"path": problem.path, "message": problem.message}
-    data["suggestion"] = problem.suggestion
+    data: dict[str, Any] = {"path": clip(problem.path, 120), "message": clip(problem.message)}
+    data["suggestion"] = _clip_value(problem.suggestion)
     if fix:
-        data["fix"] = fix
+        data["fix"] = clip(fix)
     return data
 
 
@@ -141,28 +176,43 @@ def _problem_line(data: dict[str, Any]) -> str:
     return f"- {data['path']}: {text}" if data["path"] else f"- {text}"
 
 
-def _result(text: str, data: dict[str, Any]) -> CallToolResult:
+def error_meta(result: CallToolResult) -> dict[str, Any] | None:
+    """The data of an error result (``_meta``), or None for a success."""
+    meta = result.meta or {}
+    data = meta.get(ERROR_META)
+    return data if isinstance(data, dict) else None
+
+
+def tool_error(text: str, data: dict[str, Any]) -> CallToolResult:
+    """An error result: the text for the model, the data in ``_meta`` for programs."""
     return CallToolResult(
-        content=[TextContent(type="text", text=text)], structured_content=data, is_error=True
+        content=[TextContent(type="text", text=text)], is_error=True, _meta={ERROR_META: data}
     )
 
 
 def input_error_result(
-    problems: Sequence[InputProblem], hints: ErrorHints, *, read: bool = False
+    problems: Sequence[InputProblem],
+    hints: ErrorHints,
+    *,
+    read: bool = False,
+    kind: str = "invalid_input",
 ) -> CallToolResult:
-    """Refused input: every problem with its path, message and suggestion; nothing was sent
-    (or, with ``read``, only a page was read and nothing was changed)."""
-    listed = [_problem_data(p, hints) for p in problems]
-    count = "1 problem" if len(listed) == 1 else f"{len(listed)} problems"
+    """Refused input: each problem with its path, message and suggestion (the first
+    :data:`MAX_PROBLEMS`, and a count of the rest); nothing was sent (or, with ``read``, only a
+    page was read and nothing was changed)."""
+    listed = [_problem_data(p, hints) for p in problems[:MAX_PROBLEMS]]
+    more = len(problems) - len(listed)
+    count = "1 problem" if len(problems) == 1 else f"{len(problems):,} problems"
     lead = "Nothing was changed (a page was read)" if read else "Nothing was sent"
-    text = "\n".join(
-        [f"{lead}: the arguments of {hints.tool} have {count}."]
-        + [_problem_line(item) for item in listed]
-        + [f"Fix {'it' if len(listed) == 1 else 'them'} and call {hints.tool} again."]
-    )
-    data = {"error": "invalid_input", "message": text, "nothing_sent": not read}
-    data["problems"] = listed
-    return _result(text, data)
+    lines = [f"{lead}: the arguments of {hints.tool} have {count}."]
+    lines += [_problem_line(item) for item in listed]
+    if more:
+        lines.append(f"- ... and {more:,} more problems, not listed: fix these first.")
+    lines.append(f"Fix {'it' if len(problems) == 1 else 'them'} and call {hints.tool} again.")
+    data: dict[str, Any] = {"error": kind, "nothing_sent": not read, "problems": listed}
+    if more:
+        data["problems_not_listed"] = more
+    return tool_error("\n".join(lines), data)
 
 
 def _choice(error: Any) -> str | None:
@@ -179,9 +229,7 @@ def no_such_tool_result(problem: InputProblem) -> CallToolResult:
     """A call of a tool this server does not offer."""
     data = _problem_data(problem, ErrorHints(""))
     text = f"Nothing was sent: {_problem_line(data)[2:]}."
-    return _result(
-        text, {"error": "unknown_tool", "message": text, "nothing_sent": True, "problems": [data]}
-    )
+    return tool_error(text, {"error": "unknown_tool", "nothing_sent": True, "problems": [data]})
 
 
 def problems_from_arguments(exc: pydantic.ValidationError) -> list[InputProblem]:
@@ -214,6 +262,9 @@ def _api_fix(exc: APIError, hints: ErrorHints) -> str:
 def _kind(exc: AudienceLabError) -> str:
     if isinstance(exc, APIError) and exc.outcome_unknown:
         return "outcome_unknown"
+    own = getattr(type(exc), "kind", None)  # the server's own refusals name their kind
+    if isinstance(own, str):
+        return own
     for cls, kind in (
         (AudienceNotReadyError, "not_ready"),
         (AuthenticationError, "auth"),
@@ -224,6 +275,7 @@ def _kind(exc: AudienceLabError) -> str:
         (APIConnectionError, "connection"),
         (APIError, "api_error"),
         (WaitTimeoutError, "timeout"),
+        (AudienceTooSmallError, "too_few_people"),
     ):
         if isinstance(exc, cls):
             return kind
@@ -233,6 +285,8 @@ def _kind(exc: AudienceLabError) -> str:
 def _sdk_error(exc: AudienceLabError, hints: ErrorHints) -> CallToolResult:
     text = exc.describe(lambda remedy: say_remedy(remedy, hints))
     data: dict[str, Any] = {"error": _kind(exc)}
+    if isinstance(getattr(exc, "count", None), int):  # a preview's count (too few, nobody)
+        data["count"] = exc.count  # type: ignore[attr-defined]
     if isinstance(exc, APIError):
         fix = _api_fix(exc, hints)
         if fix and fix not in text:
@@ -250,8 +304,7 @@ def _sdk_error(exc: AudienceLabError, hints: ErrorHints) -> CallToolResult:
             data["code"] = exc.code
     elif isinstance(exc, WaitTimeoutError) and hints.timeout and hints.timeout not in text:
         text = f"{_sentence(text)} {hints.timeout}"
-    data["message"] = text
-    return _result(text, data)
+    return tool_error(clip(text, 4000), data)
 
 
 def error_result(exc: BaseException, hints: ErrorHints) -> CallToolResult:
@@ -270,4 +323,4 @@ def error_result(exc: BaseException, hints: ErrorHints) -> CallToolResult:
         f"{hints.tool} failed because of an internal error in the audiencelab MCP server "
         f"({type(exc).__name__}). Its outcome is not known; check before trying again."
     )
-    return _result(text, {"error": "internal", "message": text})
+    return tool_error(text, {"error": "internal"})

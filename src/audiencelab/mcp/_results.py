@@ -68,6 +68,7 @@ class AudienceCreatedResult(_Result):
     audience_id: str | None = Field(description="The new audience's ID (None on a dry run).")
     dry_run: bool = Field(description="True when nothing was sent.")
     request: RequestPreview | None = Field(None, description="The request (dry runs only).")
+    count: int | None = Field(None, description="How many people its preview counted.")
     warnings: list[str] = Field(default_factory=list, description=_WARNINGS)
     next_step: str = Field(description="What to do next.")
 
@@ -76,7 +77,7 @@ class AudiencePreviewResult(_Result):
     count: int | None = Field(description="How many people match.")
     sample: list[Row] = Field(description="Sample people (UPPER_SNAKE columns).")
     field_coverage: dict[str, float] = Field(
-        description="Share of matching people (0-1) who have a value in each column."
+        description="Share of matching people (0-1) who have a value in each sample column."
     )
     warnings: list[str] = Field(default_factory=list, description=_WARNINGS)
     next_step: str = Field(description="What to do next.")

@@ -13,7 +13,7 @@ import contextlib
 import signal
 import socket
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,25 +21,53 @@ import anyio
 import pydantic
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.context import Context
-from mcp.server.mcpserver.exceptions import UnexpectedToolError
+from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.server.mcpserver.tools import Tool
 from mcp.server.transport_security import TransportSecuritySettings
 from mcp.types import CallToolResult, InputRequiredResult, ToolAnnotations
 
-from audiencelab import AudienceLab, InputProblem, InputValidationError, __version__
+from audiencelab import (
+    AudienceLab,
+    AudienceLabError,
+    InputProblem,
+    InputValidationError,
+    __version__,
+)
 from audiencelab.mcp._audiences import audience_tools
+from audiencelab.mcp._auth import StaticTokenVerifier, auth_settings
 from audiencelab.mcp._errors import (
+    clip,
     error_result,
     input_error_result,
     no_such_tool_result,
     problems_from_arguments,
+    tool_error,
 )
+from audiencelab.mcp._policy import Policy
 from audiencelab.mcp._prompts import build_audience_prompt
 from audiencelab.mcp._resources import register_resources
 from audiencelab.mcp._services import service_tools
 from audiencelab.mcp._tools import ToolContext, ToolSpec, closest
+from audiencelab.mcp._wire import (
+    MAX_RESULT_BYTES,
+    compact_filters_schema,
+    compact_schema,
+    compact_text,
+    outline_schema,
+    result_size,
+    shared_filters_schema,
+)
 
-__all__ = ["AudienceLabMCP", "build_server", "run_http", "run_stdio", "tool_specs"]
+__all__ = [
+    "DEFAULT_TOOLSETS",
+    "TOOLSETS",
+    "AudienceLabMCP",
+    "build_server",
+    "run_http",
+    "run_stdio",
+    "select_tools",
+    "tool_specs",
+]
 
 INSTRUCTIONS = """\
 AudienceLab: build audiences of people from filters, read and export them, enrich contacts, \
@@ -52,10 +80,72 @@ create whose outcome is unknown is never repeated: call list_audiences before tr
 {read_only}"""
 
 
+#: Tools by what they are about (``--tools audiences,pixels``); a name may also be a tool's.
+TOOLSETS: dict[str, tuple[str, ...]] = {
+    "audiences": (
+        "list_attribute_values",
+        "preview_audience",
+        "create_audience",
+        "list_audiences",
+        "wait_for_audience",
+        "get_audience_records",
+        "export_audience",
+        "delete_audience",
+        "create_custom_audience",
+    ),
+    "enrichment": (
+        "enrich_contact",
+        "create_enrichment_job",
+        "list_enrichment_jobs",
+        "get_enrichment_job",
+        "download_enrichment_result",
+    ),
+    "pixels": ("create_pixel", "list_pixels", "get_pixel_events", "delete_pixel"),
+    "segments": ("get_segment_records",),
+}
+#: What a server offers unless told (``--tools``): every tool costs context in every
+#: conversation, and building audiences and enriching contacts are what agents come for.
+#: ``all`` names every toolset.
+DEFAULT_TOOLSETS = ("audiences", "enrichment")
+
+_TOO_LARGE = (
+    "The answer would be {size:,} bytes, over this server's limit of {limit:,} for one answer, "
+    "so it is not sent. Ask for less: fewer rows (page_size, limit) or fewer columns (columns)."
+)
+
+
 def tool_specs(ctx: ToolContext, *, read_only: bool = False) -> list[ToolSpec]:
     """The tools this server offers (only those that change nothing with ``read_only``)."""
     specs = audience_tools(ctx) + service_tools(ctx)
     return [spec for spec in specs if spec.read_only or not read_only]
+
+
+def select_tools(specs: list[ToolSpec], names: Sequence[str] | None) -> list[ToolSpec]:
+    """The specs named by ``names`` (tool or toolset names, or ``all``); the default toolsets
+    when None.
+
+    Raises ``ValueError`` naming every unknown name, with the closest real one.
+    """
+    names = DEFAULT_TOOLSETS if names is None else names
+    if "all" in names:
+        return specs
+    known = {spec.name for spec in specs} | {n for members in TOOLSETS.values() for n in members}
+    wanted: set[str] = set()
+    unknown: list[str] = []
+    for name in names:
+        if name in TOOLSETS:
+            wanted.update(TOOLSETS[name])
+        elif name in known:
+            wanted.add(name)
+        else:
+            suggestion = closest(name, [*TOOLSETS, *sorted(known)], cutoff=0.6)
+            unknown.append(f"{name!r}" + (f" (did you mean {suggestion!r}?)" if suggestion else ""))
+    if unknown:
+        raise ValueError(
+            f"unknown tools or toolsets: {', '.join(unknown)}; toolsets are "
+            f"{', '.join(TOOLSETS)} (or all), or give tool names"
+        )
+    return [spec for spec in specs if spec.name in wanted]
 
 
 def _unknown_argument(name: str, arguments: tuple[str, ...]) -> InputProblem:
@@ -70,14 +160,21 @@ def _unknown_argument(name: str, arguments: tuple[str, ...]) -> InputProblem:
 
 class AudienceLabMCP(MCPServer[Any]):
     """An ``MCPServer`` that refuses unknown tools and arguments, and arguments that do not fit a
-    tool's schema, with the same structured problems as the SDK's refusals."""
+    tool's schema, with the same structured problems as the SDK's refusals; and whose every answer
+    is compact, capped in size, and valid against what the tool declares."""
 
-    def __init__(self, specs: list[ToolSpec], ctx: ToolContext, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        specs: list[ToolSpec],
+        ctx: ToolContext,
+        *,
+        hidden: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> None:
         self._specs = {spec.name: spec for spec in specs}
-        self._tools = {spec.name: _tool(spec, ctx) for spec in specs}
-        self._hidden = {
-            spec.name for spec in tool_specs(ctx) if spec.name not in self._specs
-        }  # write tools of a read-only server
+        self._tools = _tools(specs, ctx)
+        #: Tools of the full set that this server does not offer, and why.
+        self._hidden = hidden or {}
         super().__init__(tools=list(self._tools.values()), **kwargs)
 
     async def call_tool(
@@ -86,8 +183,8 @@ class AudienceLabMCP(MCPServer[Any]):
         tool, spec = self._tools.get(name), self._specs.get(name)
         if tool is None or spec is None:
             return self._unknown_tool(name)
-        hints = spec.hints()
-        known = tuple(hints.arguments)
+        known = tuple(tool.parameters.get("properties", {}))
+        hints = spec.hints(known)
         problems = [_unknown_argument(key, known) for key in arguments if key not in known]
         try:
             valid = tool.fn_metadata.validate_arguments(arguments)
@@ -99,18 +196,31 @@ class AudienceLabMCP(MCPServer[Any]):
         if problems:
             return input_error_result(problems, hints)
         try:
-            return await super().call_tool(name, arguments, context)
+            result = await super().call_tool(name, arguments, context)
         except UnexpectedToolError as exc:
             # Anything the tool raised (its __cause__): an SDK error becomes a tool error a model
             # can act on; anything else an internal error, without its details or traceback.
             return error_result(exc.__cause__ or exc, hints)
+        except ToolError as exc:  # raised on purpose by the SDK around the tool (a resolver)
+            cause = exc.__cause__
+            if isinstance(cause, AudienceLabError):
+                return error_result(cause, hints)
+            return tool_error(clip(str(exc), 1000), {"error": "tool_error"})
+        if isinstance(result, InputRequiredResult):
+            return result  # a question for the user (2026-07-28): the call comes back answered
+        result = compact_text(result)
+        size = result_size(result)
+        if size > MAX_RESULT_BYTES:
+            text = _TOO_LARGE.format(size=size, limit=MAX_RESULT_BYTES)
+            return tool_error(text, {"error": "too_large", "size": size})
+        return result
 
     def _unknown_tool(self, name: str) -> CallToolResult:
         if name in self._hidden:
-            problem = InputProblem("", f"{name} is not available: this server is read-only")
+            problem = InputProblem("", f"{name} is not available: {self._hidden[name]}")
         else:
             suggestion = closest(name, list(self._tools), cutoff=0.6)
-            problem = InputProblem("", f"there is no tool named {name!r}", suggestion)
+            problem = InputProblem("", f"there is no tool named {clip(name, 80)!r}", suggestion)
         return no_such_tool_result(problem)
 
 
@@ -125,24 +235,51 @@ def _checked(check: Callable[..., object], arguments: dict[str, Any]) -> list[In
     return []
 
 
+def _tools(specs: list[ToolSpec], ctx: ToolContext) -> dict[str, Tool]:
+    """The SDK's tools, with compact schemas; the full filters schema only on the first tool
+    that takes ``filters``."""
+    tools: dict[str, Tool] = {}
+    filters_owner: str | None = None
+    for spec in specs:
+        tool = _tool(spec, ctx)
+        properties = tool.parameters.get("properties", {})
+        if "filters" in properties:
+            if filters_owner is None:
+                filters_owner = spec.name
+                properties["filters"] = compact_filters_schema()
+            else:
+                properties["filters"] = shared_filters_schema(filters_owner)
+        tools[spec.name] = tool
+    return tools
+
+
 def _tool(spec: ToolSpec, ctx: ToolContext) -> Tool:
     read_only = spec.read_only
+    # destructiveHint and idempotentHint mean something only for a tool that is not read-only
+    # (the spec's words); said for the others, they would only cost context.
     annotations = ToolAnnotations(
-        title=spec.title,
         read_only_hint=read_only,
-        destructive_hint=False if read_only else spec.destructive,
-        idempotent_hint=True if read_only else spec.idempotent,
-        # The sandbox is a closed world on this machine; the real API is not.
-        open_world_hint=not ctx.sandbox,
+        destructive_hint=None if read_only else spec.destructive,
+        idempotent_hint=None if read_only else spec.idempotent,
+        # The sandbox is a closed world on this machine; the real API is not (and open is the
+        # spec's default: not said).
+        open_world_hint=False if ctx.sandbox else None,
     )
-    return Tool.from_function(
+    tool = Tool.from_function(
         spec.fn,
         name=spec.name,
-        title=spec.title,
         description=spec.description,
         annotations=annotations,
         structured_output=True,
     )
+    tool.parameters = compact_schema(tool.parameters, null=False)
+    output = tool.fn_metadata.output_schema
+    if output is not None:
+        # Published only: results are validated against the output model itself.
+        tool.fn_metadata.output_schema = outline_schema(
+            compact_schema(output, descriptions=False), depth=1
+        )
+    return tool
 
 
 def build_server(
@@ -151,13 +288,34 @@ def build_server(
     export_dir: str | Path,
     read_only: bool = False,
     sandbox: bool = False,
+    policy: Policy | None = None,
+    tools: Sequence[str] | None = None,
+    token: str | None = None,
 ) -> AudienceLabMCP:
     """An MCP server whose tools use ``client``; exports go inside ``export_dir`` only.
 
     ``sandbox`` says that ``client`` talks to the local sandbox (the model is told, and the tools
-    are not marked open-world).
+    are not marked open-world). ``policy`` decides what asks the user first and how many creates
+    are allowed (``read_only`` is the same as ``Policy(read_only=True)``); ``tools`` keeps only
+    these tools or toolsets (:data:`TOOLSETS`). ``token``: over HTTP, every request must carry
+    ``Authorization: Bearer <token>``.
     """
-    ctx = ToolContext(client=client, export_dir=Path(export_dir).resolve(), sandbox=sandbox)
+    policy = policy or Policy()
+    if read_only:
+        policy.read_only = True
+    ctx = ToolContext(
+        client=client, export_dir=Path(export_dir).resolve(), sandbox=sandbox, policy=policy
+    )
+    everything = tool_specs(ctx)
+    offered = select_tools(tool_specs(ctx, read_only=policy.read_only), tools)
+    names = {spec.name for spec in offered}
+    hidden = {
+        spec.name: "this server is read-only"
+        if policy.read_only and not spec.read_only
+        else "this server was not started with it (--tools; add it, or pass --tools all)"
+        for spec in everything
+        if spec.name not in names
+    }
     where = (
         " This server uses a LOCAL SANDBOX, not the real API: the people are synthetic and "
         "nothing costs credits."
@@ -165,16 +323,23 @@ def build_server(
         else ""
     )
     only = (
-        " This server is read-only: it offers only tools that change nothing." if read_only else ""
+        " This server is read-only: it offers only tools that change nothing."
+        if policy.read_only
+        else ""
     )
+    auth: dict[str, Any] = {}
+    if token is not None:
+        auth = {"token_verifier": StaticTokenVerifier(token), "auth": auth_settings()}
     server = AudienceLabMCP(
-        tool_specs(ctx, read_only=read_only),
+        offered,
         ctx,
+        hidden=hidden,
         name="audiencelab",
         title="AudienceLab",
         version=__version__,
         instructions=INSTRUCTIONS.format(where=where, export_dir=ctx.export_dir, read_only=only),
         log_level="WARNING",
+        **auth,
     )
     register_resources(server, ctx)
     server.prompt(

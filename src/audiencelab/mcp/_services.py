@@ -1,14 +1,25 @@
 """The tools beyond audiences: enrichment (one contact, bulk jobs), pixels, Studio segments."""
 
-from __future__ import annotations
-
 from itertools import islice
 from typing import Annotated, Any, Literal
 
+from mcp.server.elicitation import ElicitationResult
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.resolve import Elicit, Resolve
 from pydantic import Field, WithJsonSchema
 
-from audiencelab import EnrichmentJob, InputProblem, InputValidationError, PassArgument, operations
-from audiencelab.mcp._paths import export_path
+from audiencelab import (
+    APIError,
+    EnrichmentJob,
+    InputProblem,
+    InputValidationError,
+    PassArgument,
+    WaitTimeoutError,
+    operations,
+)
+from audiencelab.mcp._paths import DOWNLOAD_SIBLINGS, export_path
+from audiencelab.mcp._policy import Consent
+from audiencelab.mcp._progress import Work, poll_until
 from audiencelab.mcp._results import (
     DownloadResult,
     EnrichContactResult,
@@ -23,9 +34,13 @@ from audiencelab.mcp._results import (
     SegmentRecordsResult,
 )
 from audiencelab.mcp._tools import (
+    DEFAULT_COLUMNS,
     Columns,
+    Id,
+    Name,
     Page,
     PageSize,
+    PeoplePageSize,
     ToolContext,
     ToolSpec,
     check_column_names,
@@ -40,9 +55,11 @@ MatchKeys = Annotated[
     WithJsonSchema(
         {
             "type": "object",
-            "description": "What is known about the person: at least one match key, as strings.",
-            "properties": {key: {"type": "string"} for key in operations.ENRICH_MATCH_KEYS},
-            "additionalProperties": False,
+            "description": "What is known about the person (at least one key).",
+            # propertyNames + additionalProperties: the same rule as one property per key, in
+            # fewer bytes of every tools/list
+            "propertyNames": {"enum": list(operations.ENRICH_MATCH_KEYS)},
+            "additionalProperties": {"type": "string"},
             "minProperties": 1,
         }
     ),
@@ -53,7 +70,7 @@ EnrichFields = Annotated[
         {
             "type": "array",
             "items": {"type": "string", "enum": list(operations.ENRICH_FIELDS)},
-            "description": "Only these fields of the people found (all when omitted).",
+            "description": "Only these fields of the people found (default: all).",
         }
     ),
 ]
@@ -64,67 +81,54 @@ JobRecords = Annotated[
             "type": "array",
             "minItems": 1,
             "description": (
-                "The contacts to enrich: objects with lowercase keys, e.g. "
-                '{"email": "ann@example.com", "first_name": "Ann"}. Keys: '
-                + ", ".join(c.lower() for c in operations.JOB_COLUMNS)
-                + "."
+                'The contacts to enrich, e.g. {"email": "ann@example.com", "first_name": "Ann"}.'
             ),
             "items": {
                 "type": "object",
-                "properties": {c.lower(): {"type": "string"} for c in operations.JOB_COLUMNS},
-                "additionalProperties": False,
+                "propertyNames": {"enum": [c.lower() for c in operations.JOB_COLUMNS]},
+                "additionalProperties": {"type": "string"},
             },
         }
     ),
 ]
-JobId = Annotated[str, Field(description="The job's ID (from create_enrichment_job).")]
-PixelId = Annotated[str, Field(description="The pixel's ID (from create_pixel or list_pixels).")]
+JobId = Annotated[Id, Field(description="From create_enrichment_job or list_enrichment_jobs.")]
+PixelId = Annotated[Id, Field(description="From create_pixel or list_pixels.")]
+Answer = ElicitationResult[Consent]
 FIND_JOB = "Call list_enrichment_jobs to find the right job ID."
 FIND_PIXEL = "Call list_pixels to find the right pixel ID."
 
-ENRICH = """Look up one person from what is known about them (email, name and company, phone...) \
-and return the matching people with their details. Uses enrichment credits for each match. For \
-many contacts use create_enrichment_job instead. Unknown match keys and fields are refused with a \
-suggestion (nothing is sent)."""
+ENRICH = """Look up one person from what is known (email, name and company, phone...) and return \
+the matches. Uses enrichment credits per match; for many contacts use create_enrichment_job. \
+The user may be asked first."""
 
-CREATE_JOB = """Start a bulk enrichment job for a list of contacts (lowercase keys such as email, \
-first_name, phone). Uses enrichment credits. Every record is checked first; a refusal names the \
-record and key (records[3].phone) and nothing is sent. The job runs in the background: call \
-get_enrichment_job until it is done, then download_enrichment_result. If the outcome is reported \
-unknown, call list_enrichment_jobs before creating it again."""
+CREATE_JOB = """Start a bulk enrichment job for contacts (lowercase keys: email, first_name, \
+phone...). Uses credits; every record is checked first. Then get_enrichment_job(wait_seconds=...) \
+and download_enrichment_result. On an unknown outcome call list_enrichment_jobs first."""
 
-LIST_JOBS = """List the enrichment jobs of this API key with their status, one page at a time. \
-Reads only. Use it to find a job's ID, and after create_enrichment_job reported an unknown \
-outcome, to see whether the job exists before creating it again."""
+LIST_JOBS = """List this API key's enrichment jobs with their status, a page at a time. Use it to \
+find a job's ID, and after create_enrichment_job reported an unknown outcome."""
 
-GET_JOB = """The current status of one enrichment job (IN_QUEUE, PROCESSING, COMPLETED, FAILED, \
-NO_DATA). Jobs take minutes: while done is false, call it again later. When has_result is true, \
-call download_enrichment_result. Reads only."""
+GET_JOB = """One enrichment job's status (IN_QUEUE, PROCESSING, COMPLETED, FAILED, NO_DATA); \
+`wait_seconds` waits for it to finish, reporting progress. When has_result is true, call \
+download_enrichment_result."""
 
-DOWNLOAD = """Save a finished enrichment job's result file (CSV) in the server's export folder. \
-`path` is relative to that folder (e.g. "enriched.csv"); paths outside it are refused, and an \
-existing file is replaced only with overwrite=true. Returns the file's path and size, not its \
-contents."""
+DOWNLOAD = """Save a finished enrichment job's result CSV in the export folder (`path` relative to \
+it; overwrite=true replaces a file). Returns the path and size, not the contents."""
 
-CREATE_PIXEL = """Create a website pixel, which identifies visitors of a site. Returns the pixel's \
-ID and the script URL to install on the site. Not repeated automatically: if the outcome is \
-reported unknown, call list_pixels before creating it again."""
+CREATE_PIXEL = """Create a website pixel that identifies a site's visitors; returns its ID and the \
+script URL to install. On an unknown outcome call list_pixels before creating again."""
 
-LIST_PIXELS = """List the pixels of this API key (ID, website, install URL), one page at a time. \
-Reads only. Use it to find a pixel's ID for get_pixel_events, and after create_pixel reported an \
-unknown outcome."""
+LIST_PIXELS = """List this API key's pixels (ID, website, install URL), a page at a time. Use it to \
+find a pixel's ID for get_pixel_events."""
 
-EVENTS = """Read one page of a pixel's visitor events (page views, clicks, form submissions...); \
-`resolution` holds the identified person. version "v3" (default; can filter by event_type) or \
-"v4" (richer person data). Page n reads the n pages before it. Reads only."""
+EVENTS = """Read one page of a pixel's visitor events (page views, clicks, forms...); `resolution` \
+holds the identified person. version v3 (can filter by event_type) or v4 (richer person data)."""
 
-DELETE_PIXEL = """Delete (archive) a pixel: it stops identifying the website's visitors, and the \
-script installed on the site stops working. Confirm with the user before calling it. Call \
-list_pixels to find the ID."""
+DELETE_PIXEL = """Delete (archive) a pixel: the site's script stops working and visitors are no \
+longer identified. Confirm with the user first; the server may ask them too."""
 
-SEGMENT = """Read one page of a Studio segment's people (the segment ID is shown under the \
-segment's name in AudienceLab Studio), 25 by default, at most 100. Pass `columns` to get only \
-what you need. Reads only."""
+SEGMENT = """Read one page of a Studio segment's people (its ID is shown under its name in \
+Studio), default 25, at most 50, with a few columns (`columns` to choose, ["*"] for all)."""
 
 
 def _job_info(job: EnrichmentJob) -> EnrichmentJobInfo:
@@ -140,31 +144,75 @@ def _job_info(job: EnrichmentJob) -> EnrichmentJobInfo:
 
 
 def service_tools(ctx: ToolContext) -> list[ToolSpec]:
-    """The enrichment, pixel and segment tools, bound to one client and export folder."""
+    """The enrichment, pixel and segment tools, bound to one client, export folder and policy."""
     client = ctx.client
+    policy = ctx.policy
+
+    def _creating(tool: str, send: Any) -> Any:
+        """``send()``, counted against the policy's limit of creates."""
+        policy.reserve_create(tool)
+        try:
+            return send()
+        except BaseException as exc:
+            if not (isinstance(exc, APIError) and exc.outcome_unknown):
+                policy.release_create()
+            raise
+
+    async def confirm_enrich(
+        filter: dict[str, Any],
+        fields: list[str] | None,
+        is_or_match: bool,
+        context: Context[Any, Any],
+    ) -> Consent | Elicit[Consent]:
+        operations.enrich_contact(filter, fields, is_or_match)  # refused before anyone is asked
+        keys = ", ".join(sorted(filter)) or "nothing"
+        return policy.question(
+            context,
+            "spend",
+            f"Look up one contact in AudienceLab (by {keys})? Each person found uses "
+            "enrichment credits.",
+        )
 
     def enrich_contact(
         filter: MatchKeys,
         fields: EnrichFields = None,
-        is_or_match: Annotated[
-            bool, Field(description="Match any of the keys instead of all of them.")
-        ] = False,
+        is_or_match: Annotated[bool, Field(description="Match any key instead of all.")] = False,
+        *,
+        answer: Annotated[Answer, Resolve(confirm_enrich)],
     ) -> EnrichContactResult:
+        policy.require(answer, "look up the contact")
         found = client.enrichment.enrich(filter, fields, is_or_match)
         return EnrichContactResult(found=found.found, rows=found.result)
 
+    async def confirm_job(
+        name: str, records: list[dict[str, Any]], context: Context[Any, Any]
+    ) -> Consent | Elicit[Consent]:
+        policy.check_creates("create_enrichment_job")
+        return policy.question(
+            context,
+            "spend",
+            f"Start the AudienceLab enrichment job {name!r} for {len(records):,} contacts? Each "
+            "person found uses enrichment credits.",
+        )
+
     def create_enrichment_job(
-        name: Annotated[str, Field(description="A name for the job.")],
+        name: Annotated[Name, Field(description="A name for the job.")],
         records: JobRecords,
         columns: Annotated[
             list[str] | None,
-            Field(description="UPPER_SNAKE names of the keys sent (default: those present)."),
+            Field(description="UPPER_SNAKE keys to send (default: those present)."),
         ] = None,
         operator: Annotated[
             Literal["AND", "OR"], Field(description="Match all keys (AND) or any (OR).")
         ] = "OR",
+        *,
+        answer: Annotated[Answer, Resolve(confirm_job)],
     ) -> EnrichmentJobCreatedResult:
-        created = client.enrichment.create_job(name, records, columns, operator)
+        policy.require(answer, f"start the enrichment job {name!r}")
+        created = _creating(
+            "create_enrichment_job",
+            lambda: client.enrichment.create_job(name, records, columns, operator),
+        )
         return EnrichmentJobCreatedResult(
             job_id=created.job_id,
             status=created.status,
@@ -179,17 +227,41 @@ def service_tools(ctx: ToolContext) -> list[ToolSpec]:
         jobs = [_job_info(job) for job in result.data]
         return EnrichmentJobList(jobs=jobs, **page_info(result, page, page_size, len(jobs)))
 
-    def get_enrichment_job(job_id: JobId) -> EnrichmentJobInfo:
-        return _job_info(client.enrichment.get_job(job_id))
+    def get_enrichment_job(
+        job_id: JobId,
+        context: Context[Any, Any],
+        wait_seconds: Annotated[
+            float,
+            Field(ge=0, le=600, description="Seconds to wait for it to finish."),
+        ] = 0,
+    ) -> EnrichmentJobInfo:
+        if wait_seconds == 0:
+            return _job_info(client.enrichment.get_job(job_id))
+
+        def finished() -> EnrichmentJob | None:
+            try:
+                return client.enrichment.wait(job_id, timeout=0)
+            except WaitTimeoutError:
+                return None
+
+        job = poll_until(
+            Work(context),
+            wait_seconds,
+            finished,
+            lambda s: (
+                f"Enrichment job {job_id} is still running ({s:.0f} s of {wait_seconds:g} s)."
+            ),
+            first_delay=2.0,
+            max_delay=30.0,
+        )
+        return _job_info(job if job is not None else client.enrichment.get_job(job_id))
 
     def download_enrichment_result(
         job_id: JobId,
-        path: Annotated[
-            str, Field(description='File name inside the export folder, e.g. "enriched.csv".')
-        ],
+        path: Annotated[str, Field(description='E.g. "enriched.csv".')],
         overwrite: Annotated[bool, Field(description="Replace an existing file.")] = False,
     ) -> DownloadResult:
-        target = export_path(ctx.export_dir, path)
+        target = export_path(ctx.export_dir, path, siblings=DOWNLOAD_SIBLINGS)
         if target.exists() and not overwrite:  # before anything is sent
             raise InputValidationError(
                 [
@@ -203,19 +275,34 @@ def service_tools(ctx: ToolContext) -> list[ToolSpec]:
         summary = client.enrichment.download(job_id, target, overwrite=overwrite)
         return DownloadResult(job_id=job_id, path=str(summary.path), bytes=summary.bytes_written)
 
+    async def confirm_pixel(
+        website_url: str, context: Context[Any, Any]
+    ) -> Consent | Elicit[Consent]:
+        policy.check_creates("create_pixel")
+        return policy.question(
+            context, "create", f"Create an AudienceLab website pixel for {website_url!r}?"
+        )
+
     def create_pixel(
-        website_name: Annotated[str, Field(description="The website's name.")],
+        website_name: Annotated[Name, Field(description="The website's name.")],
         website_url: Annotated[
-            str, Field(description='Where the pixel is installed, e.g. "https://example.com".')
+            Name, Field(description='Where the pixel is installed, e.g. "https://example.com".')
         ],
         webhook_url: Annotated[
-            str | None, Field(description="A URL that receives each event, if wanted.")
+            str | None,
+            Field(max_length=2000, description="A URL that receives each event, if wanted."),
         ] = None,
         version: Annotated[
             Literal["v3", "v4"] | None, Field(description="Pixel version (the API's default: v3).")
         ] = None,
+        *,
+        answer: Annotated[Answer, Resolve(confirm_pixel)],
     ) -> PixelCreatedResult:
-        created = client.pixels.create(website_name, website_url, webhook_url, version)
+        policy.require(answer, f"create a pixel for {website_url!r}")
+        created = _creating(
+            "create_pixel",
+            lambda: client.pixels.create(website_name, website_url, webhook_url, version),
+        )
         return PixelCreatedResult(
             pixel_id=created.pixel_id,
             install_url=created.install_url,
@@ -242,10 +329,11 @@ def service_tools(ctx: ToolContext) -> list[ToolSpec]:
             Literal["v3", "v4"], Field(description="v3 events, or v4 (richer person data).")
         ] = "v3",
         event_type: Annotated[
-            str | None, Field(description='Only this kind of v3 event, e.g. "page_view".')
+            str | None,
+            Field(max_length=100, description='Only this kind of v3 event, e.g. "page_view".'),
         ] = None,
         page: Page = 1,
-        page_size: Annotated[int, Field(ge=1, le=100, description="Events per page, 1-100.")] = 10,
+        page_size: Annotated[int, Field(ge=1, le=20, description="Events per page.")] = 10,
     ) -> PixelEventsResult:
         if version == "v4":
             if event_type is not None:
@@ -273,19 +361,32 @@ def service_tools(ctx: ToolContext) -> list[ToolSpec]:
             events=events,
         )
 
-    def delete_pixel(pixel_id: PixelId) -> PixelDeletedResult:
+    async def confirm_delete_pixel(
+        pixel_id: str, context: Context[Any, Any]
+    ) -> Consent | Elicit[Consent]:
+        return policy.question(
+            context,
+            "delete",
+            f"Delete the AudienceLab pixel {pixel_id}? It stops identifying the website's "
+            "visitors, and the script installed on the site stops working.",
+        )
+
+    def delete_pixel(
+        pixel_id: PixelId, *, answer: Annotated[Answer, Resolve(confirm_delete_pixel)]
+    ) -> PixelDeletedResult:
+        policy.require(answer, f"delete the pixel {pixel_id}")
         client.pixels.delete(pixel_id)
         return PixelDeletedResult(pixel_id=pixel_id, deleted=True)
 
     def get_segment_records(
-        segment_id: Annotated[str, Field(description="The Studio segment's ID.")],
+        segment_id: Annotated[Id, Field(description="The Studio segment's ID.")],
         page: Page = 1,
-        page_size: PageSize = 25,
+        page_size: PeoplePageSize = 25,
         columns: Columns = None,
     ) -> SegmentRecordsResult:
         check_column_names(columns)
         result = client.segments.get(segment_id, page=page, page_size=page_size)
-        names, rows = select_columns(result.data, columns)
+        names, rows = select_columns(result.data, columns or DEFAULT_COLUMNS)
         return SegmentRecordsResult(
             segment_id=segment_id,
             segment_name=result.segment_name,
@@ -295,8 +396,14 @@ def service_tools(ctx: ToolContext) -> list[ToolSpec]:
         )
 
     return [
-        ToolSpec("enrich_contact", enrich_contact, ENRICH, read_only=False),
-        ToolSpec("create_enrichment_job", create_enrichment_job, CREATE_JOB, read_only=False),
+        ToolSpec("enrich_contact", enrich_contact, ENRICH, read_only=False, effect="spend"),
+        ToolSpec(
+            "create_enrichment_job",
+            create_enrichment_job,
+            CREATE_JOB,
+            read_only=False,
+            effect="spend",
+        ),
         ToolSpec("list_enrichment_jobs", list_enrichment_jobs, LIST_JOBS, read_only=True),
         ToolSpec(
             "get_enrichment_job", get_enrichment_job, GET_JOB, read_only=True, not_found=FIND_JOB
@@ -306,11 +413,11 @@ def service_tools(ctx: ToolContext) -> list[ToolSpec]:
             download_enrichment_result,
             DOWNLOAD,
             read_only=False,
-            destructive=True,  # with overwrite=true it replaces a file
-            idempotent=True,
+            idempotent=True,  # writes only inside the export folder (overwrite only when told)
             not_found=FIND_JOB,
+            effect="write",
         ),
-        ToolSpec("create_pixel", create_pixel, CREATE_PIXEL, read_only=False),
+        ToolSpec("create_pixel", create_pixel, CREATE_PIXEL, read_only=False, effect="create"),
         ToolSpec("list_pixels", list_pixels, LIST_PIXELS, read_only=True),
         ToolSpec(
             "get_pixel_events", get_pixel_events, EVENTS, read_only=True, not_found=FIND_PIXEL
@@ -323,6 +430,7 @@ def service_tools(ctx: ToolContext) -> list[ToolSpec]:
             destructive=True,
             idempotent=True,
             not_found=FIND_PIXEL,
+            effect="delete",
         ),
         ToolSpec(
             "get_segment_records",

@@ -10,7 +10,7 @@ import re
 import threading
 import warnings
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,16 +18,24 @@ from pydantic import Field
 
 from audiencelab import AudienceLab, FilterValueWarning, InputProblem, InputValidationError
 from audiencelab.mcp._errors import ErrorHints, RefusedAfterRead
+from audiencelab.mcp._policy import Effect, Policy
 
 __all__ = [
+    "DEFAULT_COLUMNS",
+    "MAX_ID_LENGTH",
+    "MAX_NAME_LENGTH",
     "Columns",
+    "Id",
+    "Name",
     "Page",
     "PageSize",
+    "PeoplePageSize",
     "ToolContext",
     "ToolSpec",
     "argument_names",
     "check_column_names",
     "closest",
+    "coverage_of",
     "page_info",
     "select_columns",
     "value_warnings",
@@ -35,28 +43,54 @@ __all__ = [
 
 Row = dict[str, Any]
 
+#: Longer IDs and names are refused as input (naming the argument) before anything is sent: no
+#: real one is near, and echoing one would flood the answer.
+MAX_ID_LENGTH = 200
+MAX_NAME_LENGTH = 250
+Id = Annotated[str, Field(max_length=MAX_ID_LENGTH)]
+Name = Annotated[str, Field(max_length=MAX_NAME_LENGTH)]
+#: The columns of people shown when a call names none: who, where, what job, how to reach them.
+DEFAULT_COLUMNS = (
+    "FIRST_NAME",
+    "LAST_NAME",
+    "AGE",
+    "PERSONAL_CITY",
+    "PERSONAL_STATE",
+    "JOB_TITLE",
+    "COMPANY_NAME",
+    "COMPANY_INDUSTRY",
+    "BUSINESS_EMAIL",
+    "PERSONAL_EMAILS",
+    "MOBILE_PHONE",
+)
+ALL_COLUMNS = "*"
+
 Page = Annotated[int, Field(ge=1, description="Page number, 1-based.")]
-PageSize = Annotated[
-    int, Field(ge=1, le=100, description="Items per page, 1-100 (small pages keep answers short).")
-]
+PageSize = Annotated[int, Field(ge=1, le=100, description="Items per page.")]
+#: Pages of people are smaller: 50 people of the default columns stay well under the size limit
+#: of one answer (the rows are sent twice: as data, and as JSON text for clients that read text).
+PeoplePageSize = Annotated[int, Field(ge=1, le=50, description="People per page.")]
 Columns = Annotated[
     list[str] | None,
     Field(
+        max_length=100,
         description=(
-            "Only these columns of each person (UPPER_SNAKE names, e.g. FIRST_NAME, "
-            "PERSONAL_CITY, JOB_TITLE, BUSINESS_EMAIL); every column when omitted."
-        )
+            'UPPER_SNAKE columns of each person, e.g. ["FIRST_NAME", "JOB_TITLE"]; ["*"] for all. '
+            "Default: name, age, city, state, job, company, industry, emails, mobile phone."
+        ),
     ),
 ]
 
 
 @dataclass(frozen=True)
 class ToolContext:
-    """What the tools work with: the SDK client, the export folder, and which API it talks to."""
+    """What the tools work with: the SDK client, the export folder, which API it talks to, and
+    the server's policy for tools that change things."""
 
     client: AudienceLab
     export_dir: Path
     sandbox: bool = False
+    policy: Policy = field(default_factory=Policy)
 
 
 @dataclass(frozen=True)
@@ -79,13 +113,18 @@ class ToolSpec:
     #: The SDK's pure checks of the arguments (``audiencelab.operations``), run on their own when
     #: a call is refused for another reason, so that every problem is reported at once.
     check: Callable[..., object] | None = None
+    #: What it does to the world, for the policy (which effects ask the user first).
+    effect: Effect = "read"
 
     @property
     def title(self) -> str:
         return self.name.replace("_", " ").capitalize()
 
-    def hints(self) -> ErrorHints:
-        return ErrorHints(self.name, argument_names(self.fn), self.not_found, self.timeout)
+    def hints(self, arguments: Sequence[str] | None = None) -> ErrorHints:
+        """What its errors say: ``arguments`` are those of its input schema (by default, its
+        function's parameters)."""
+        names = tuple(arguments) if arguments is not None else argument_names(self.fn)
+        return ErrorHints(self.name, names, self.not_found, self.timeout)
 
 
 def argument_names(fn: Callable[..., Any]) -> tuple[str, ...]:
@@ -110,9 +149,13 @@ def _upper_snake(name: str) -> str:
 
 
 def check_column_names(columns: Sequence[str] | None) -> None:
-    """Before anything is sent: column names are UPPER_SNAKE."""
+    """Before anything is sent: column names are UPPER_SNAKE (or ``*``, alone)."""
+    if list(columns or ()) == [ALL_COLUMNS]:
+        return
     problems = [
-        InputProblem.at(("columns", i), "columns are UPPER_SNAKE names", _upper_snake(name) or None)
+        InputProblem.at(
+            ("columns", i), "columns are UPPER_SNAKE names", _upper_snake(name[:100]) or None
+        )
         for i, name in enumerate(columns or ())
         if name != _upper_snake(name) or not name
     ]
@@ -121,16 +164,18 @@ def check_column_names(columns: Sequence[str] | None) -> None:
 
 
 def select_columns(rows: list[Row], columns: Sequence[str] | None) -> tuple[list[str], list[Row]]:
-    """The rows with only ``columns`` (all when None), and the column names.
+    """The rows with only ``columns`` (all when None or ``["*"]``), and the column names.
 
     A column that none of the rows has is refused with the closest real one (when there are rows
-    to tell).
+    to tell); the default columns are kept where the rows have them.
     """
     present: dict[str, None] = {}
     for row in rows:
         present.update(dict.fromkeys(row))
-    if not columns:
+    if not columns or list(columns) == [ALL_COLUMNS]:
         return list(present), rows
+    if tuple(columns) == DEFAULT_COLUMNS and rows:
+        columns = [name for name in DEFAULT_COLUMNS if name in present]
     wanted = list(dict.fromkeys(columns))
     if rows:
         problems = [
@@ -143,6 +188,13 @@ def select_columns(rows: list[Row], columns: Sequence[str] | None) -> tuple[list
         if problems:
             raise RefusedAfterRead(problems)
     return wanted, [{name: row.get(name) for name in wanted} for row in rows]
+
+
+def coverage_of(coverage: dict[str, float], columns: Sequence[str]) -> dict[str, float]:
+    """The share of people with a value in each of ``columns`` (all when they are all), rounded
+    to two decimals."""
+    names = list(coverage) if not columns else [n for n in columns if n in coverage]
+    return {name: round(coverage[name], 2) for name in names}
 
 
 _WARNINGS = threading.Lock()  # warnings.catch_warnings changes process-wide state
