@@ -3,7 +3,7 @@ and the attribute lists that say how the API spells industries, departments, seg
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, WithJsonSchema
 
@@ -46,7 +46,10 @@ Segment = Annotated[list[str] | None, Field(description=SEGMENT_DESCRIPTION)]
 AudienceId = Annotated[
     str, Field(description="The audience's ID (from create_audience or list_audiences).")
 ]
-AttributeName = Literal["industries", "departments", "seniority", "sic", "gender", "segments"]
+if TYPE_CHECKING:
+    AttributeName = str
+else:  # the SDK's lists, as an enum in the tool's schema
+    AttributeName = Literal[tuple(operations.ATTRIBUTE_NAMES)]
 MAX_VALUES = 200
 
 FIND_AUDIENCE = "Call list_audiences to find the right audience ID."
@@ -146,9 +149,16 @@ def audience_tools(ctx: ToolContext) -> list[ToolSpec]:
         ] = None,
     ) -> AudienceCreatedResult:
         if dry_run:
+            # The plan a send runs, against the same lists: a dry run refuses what a send
+            # refuses, and shows the bytes it would send.
             with value_warnings() as warned:
                 op = operations.create_audience(
-                    name, filters, segment, days_back, allow_unfiltered=allow_unfiltered
+                    name,
+                    filters,
+                    segment,
+                    days_back,
+                    allow_unfiltered=allow_unfiltered,
+                    client=ctx.client,
                 )
             return AudienceCreatedResult(
                 audience_id=None,
@@ -351,7 +361,9 @@ def audience_tools(ctx: ToolContext) -> list[ToolSpec]:
             PREVIEW,
             read_only=True,
             check=lambda filters, segment=None, days_back=7, limit=5, **_: (
-                operations.preview_audience(filters, segment, days_back, limit)
+                operations.plan_preview_audience(
+                    filters, segment, days_back, limit
+                ).raise_for_problems()
             ),
         ),
         ToolSpec(
@@ -362,7 +374,9 @@ def audience_tools(ctx: ToolContext) -> list[ToolSpec]:
             ),
             read_only=False,
             check=lambda name, filters, segment=None, days_back=None, **_: (
-                operations.create_audience(name, filters, segment, days_back)
+                operations.plan_create_audience(
+                    name, filters, segment, days_back
+                ).raise_for_problems()
             ),
         ),
         ToolSpec("list_audiences", list_audiences, LIST, read_only=True),
