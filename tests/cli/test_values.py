@@ -210,6 +210,8 @@ def test_geography_and_typos_are_refused_by_a_dry_run_as_by_a_send(cli: CLI) -> 
             assert run.code == 2, (flags, dry_run, run.stderr)
             assert message in " ".join(run.stderr.split()), (flags, dry_run)
             assert run.stdout == ""
-    run = cli("audiences", "create", "--name", "x", "--industry", "software development", "--dry-run")
+    run = cli(
+        "audiences", "create", "--name", "x", "--industry", "software development", "--dry-run"
+    )
     assert run.code == 0, run.stderr
     assert '"industry":["Software Development"]' in run.stdout  # as it would be sent

@@ -78,7 +78,7 @@ def value_lists_for(
     names = needed_lists(filters, segment, value_checks)
     if not names:
         return ValueLists()
-    found: ValueLists = client.audiences.value_lists(names, strict=value_checks == "strict")
+    found: ValueLists = client.audiences.value_lists(names)
     return found
 
 
@@ -296,9 +296,17 @@ def audience_attributes(name: str) -> Operation[AttributeValues]:
     raise_if(problems)
 
     def parse(response: Response) -> AttributeValues:
-        block = json_object(response)["attributes"][name]
-        values = list(block.get("data") or [])
-        return attribute_values(name, values, block.get("count"))
+        attributes = json_object(response).get("attributes")
+        block = attributes.get(name) if isinstance(attributes, dict) else None
+        if not isinstance(block, dict):
+            raise ValueError(f"no attributes.{name} object in the answer")
+        values = block.get("data")
+        if values is None:
+            values = []
+        if not isinstance(values, list):
+            raise ValueError(f"attributes.{name}.data is {type(values).__name__}, not a list")
+        count = block.get("count")
+        return attribute_values(name, values, count if isinstance(count, int) else None)
 
     return Operation("GET", f"/audiences/attributes/{name}", parse=parse)
 

@@ -51,7 +51,10 @@ class VocabularyStore:
         if known is None:
             cached = disk.load(self._client.base_url, name)
             if cached is not None:
-                known = self._memory[name] = ops.attribute_values(name, cached)
+                try:
+                    known = self._memory[name] = ops.attribute_values(name, cached)
+                except ValueError:  # pydantic's ValidationError too: fetched again
+                    known = None
         return known
 
     def _keep(self, name: str, values: AttributeValues) -> None:
@@ -99,7 +102,7 @@ class VocabularyStore:
                     continue
             found[name] = Vocabulary.of(
                 (_value(v) for v in values.values), f"GET /audiences/attributes/{name}"
-            )
+            )  # what is neither a string nor a segment is left out
         return ValueLists(found, missing)
 
     def _remembered(self, name: str) -> str | None:
@@ -127,9 +130,12 @@ class VocabularyStore:
 
 
 def _value(value: Any) -> str:
-    """What a filter names: a value itself, or a segment's ID."""
+    """What a filter names: a value itself, or a segment's ID ("" for anything else)."""
     plain = _plain(value)
-    return str(plain.get("id", "")) if isinstance(plain, dict) else str(plain)
+    if isinstance(plain, dict):
+        found = plain.get("id")
+        return found if isinstance(found, str) else ""
+    return plain if isinstance(plain, str) else ""
 
 
 def _plain(value: Any) -> Any:
