@@ -7,8 +7,10 @@ Two sources, both pure look-ups:
   absent: nothing is checked for them. A few ZIP codes are delivered across a state line; they
   are listed with both states, so that they are never refused;
 * the *gazetteer*: every ZIP code with its city and the city names USPS accepts for it, from the
-  ``zipcodes`` package (MIT; refreshed monthly from USPS data). It is loaded on first use only
-  (about 0.3 s, then kept), when a check involves a city.
+  ``zipcodes`` package (MIT; refreshed monthly from USPS data), read only when a check involves
+  a city. A city is first looked up by its usual spellings in the package's own (compiled) index,
+  which costs only the data set's decompression; the whole gazetteer (every name USPS accepts,
+  for suggestions and for confirming a refusal) is built only when that is not enough.
 """
 
 from __future__ import annotations
@@ -19,10 +21,20 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from audiencelab._logging import log
 
-__all__ = ["Gazetteer", "city_key", "gazetteer", "states_of_zip"]
+__all__ = [
+    "Gazetteer",
+    "Place",
+    "city_key",
+    "gazetteer",
+    "installed",
+    "place_of_zip",
+    "quick_states_of_city",
+    "states_of_zip",
+]
 
 # (first prefix, last prefix, state), in order. Sources: USPS ZIP code prefix assignments
 # (Publication 65 / the National Five-Digit ZIP Code and Post Office Directory).
@@ -197,3 +209,56 @@ def gazetteer() -> Gazetteer | None:
         zipcodes.list_all(),  # type: ignore[no-untyped-call]
         f"the USPS ZIP code data of zipcodes {version}",
     )
+
+
+def _zipcodes() -> Any:
+    try:
+        import zipcodes
+    except ImportError:
+        return None
+    return zipcodes
+
+
+def _spellings(name: str) -> list[str]:
+    """How USPS likely writes a city typed as ``name``: as typed, and in title case with the
+    abbreviations written out (``st. louis`` -> ``Saint Louis``)."""
+    typed = " ".join(name.split())
+    titled = " ".join(w.capitalize() for w in city_key(name).split())
+    return list(dict.fromkeys(s for s in (typed, titled) if s))
+
+
+def installed() -> bool:
+    """Whether the ``zipcodes`` package is there (without it, cities are not checked)."""
+    return _zipcodes() is not None
+
+
+def quick_states_of_city(name: str) -> frozenset[str] | None:
+    """The states of a city found under its usual spelling as a ZIP code's main city, or None
+    (not found that way: ask the whole gazetteer). Cheap: no index is built."""
+    package = _zipcodes()
+    if package is None:
+        return None
+    for spelling in _spellings(name):
+        rows = package.filter_by(city=spelling)
+        states = frozenset(
+            r["state"]
+            for r in rows
+            if isinstance(r.get("state"), str) and r["state"] not in _NOT_STATES
+        )
+        if states:
+            return states
+    return None
+
+
+def place_of_zip(zip_code: str) -> Place | None:
+    """The city and state of a ZIP code, from the package's own index (None if unknown)."""
+    package = _zipcodes()
+    if package is None or len(zip_code) != 5 or not zip_code.isdigit():
+        return None
+    for row in package.matching(zip_code):
+        state, city = row.get("state"), row.get("city")
+        if isinstance(state, str) and isinstance(city, str) and state not in _NOT_STATES:
+            also = row.get("acceptable_cities") or []
+            names = [city, *(a for a in also if isinstance(a, str))]
+            return Place(state, city, frozenset(k for n in names if (k := city_key(n))))
+    return None

@@ -26,7 +26,15 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from audiencelab._exceptions import FilterValueWarning, InputProblem, Loc
-from audiencelab._geography import Gazetteer, city_key, gazetteer, states_of_zip
+from audiencelab._geography import (
+    Gazetteer,
+    city_key,
+    gazetteer,
+    installed,
+    place_of_zip,
+    quick_states_of_city,
+    states_of_zip,
+)
 from audiencelab._logging import log
 from audiencelab._vocabularies import LIVE, Vocabulary
 
@@ -209,30 +217,41 @@ def check_geography(filters: Mapping[str, Any], policy: ValueChecks, report: Val
     cities = [(i, c) for i, c in enumerate(filters.get("city") or ()) if isinstance(c, str)]
     if not cities:
         return
-    places = gazetteer()
-    if places is None:
+    if not installed():
         report.warnings.append(
             "filters.city: not checked against US cities: the zipcodes package is not installed"
         )
         return
-    city_states = _check_cities(places, cities, frozenset(states), policy, report)
+    city_states = _check_cities(cities, frozenset(states), policy, report)
     if city_states is not None:
-        _check_zips_in_cities(places, zips, cities, city_states, states, report)
+        _check_zips_in_cities(zips, cities, city_states, states, report)
+
+
+def _full() -> Gazetteer:
+    places = gazetteer()
+    assert places is not None  # installed() said so
+    return places
 
 
 def _check_cities(
-    places: Gazetteer,
     cities: list[tuple[int, str]],
     states: frozenset[str],
     policy: ValueChecks,
     report: ValueReport,
 ) -> frozenset[str] | None:
     """Each city against the states given; the states of all the cities given, or None when one
-    is unknown (then ZIP codes cannot be checked against the cities)."""
+    is unknown (then ZIP codes cannot be checked against the cities). A city found quickly under
+    its usual spelling in a state given needs no more; anything else (an unknown city, a city in
+    none of the states given) is decided by the whole gazetteer."""
     union: set[str] = set()
     all_known = True
     for i, city in cities:
         loc = ("filters", "city", i)
+        where = quick_states_of_city(city)
+        if where is not None and (not states or where & states):
+            union |= where
+            continue
+        places = _full()
         where = places.states_of_city(city)
         if where is not None:
             union |= where
@@ -270,7 +289,6 @@ def _check_cities(
 
 
 def _check_zips_in_cities(
-    places: Gazetteer,
     zips: list[tuple[int, str]],
     cities: list[tuple[int, str]],
     city_states: frozenset[str],
@@ -279,11 +297,17 @@ def _check_zips_in_cities(
 ) -> None:
     keys = {city_key(c) for _, c in cities}
     named = ", ".join(c for _, c in cities)
+    confirmed = False
     for i, zip_code in zips:
-        place = places.places.get(zip_code)
+        place = place_of_zip(zip_code)
         if place is None:
             continue
         loc = ("filters", "zip", i)
+        if place.state not in city_states and not confirmed:
+            # The quick look-up knows main city names only: confirm with every accepted name.
+            full = _full()
+            city_states = city_states.union(*(full.states_of_city(c) or () for _, c in cities))
+            confirmed = True
         if place.state not in city_states:
             if not states or place.state in states:  # else already refused for the state
                 report.problems.append(
