@@ -293,3 +293,22 @@ def test_a_garbled_list_never_breaks_a_create(answer: Answer) -> None:
         texts = [str(w.message) for w in caught]
         assert any("the API's list of industries could not be had" in t for t in texts), texts
         assert len(posts(server)) == 1
+
+
+def test_the_lists_share_one_budget_and_one_out_of_time_is_asked_for_next_time() -> None:
+    filters = {"businessProfile": {"industry": ["Retail"], "seniority": ["VP"]}}
+    with plain_server(_hanging) as server, AudienceLab(api_key=KEY, base_url=server.url) as client:
+        started = time.monotonic()
+        with pytest.warns(FilterValueWarning) as caught:
+            client.audiences.create(name="one", filters=filters)
+        assert time.monotonic() - started < 5  # not 3 s a list: 3 s for both
+        texts = [str(w.message) for w in caught]
+        assert any("list of seniority could not be had (no time was left" in t for t in texts)
+        assert server.paths("GET") == ["/audiences/attributes/industries"]
+        # The list that had no time is asked for next time; the one that hung is remembered.
+        with pytest.warns(FilterValueWarning):
+            client.audiences.create(name="two", filters=filters)
+        assert server.paths("GET") == [
+            "/audiences/attributes/industries",
+            "/audiences/attributes/seniority",
+        ]

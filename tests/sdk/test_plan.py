@@ -14,7 +14,9 @@ from audiencelab._value_checks import check_values
 from audiencelab._vocabularies import BUNDLED, Vocabulary
 from tests.sdk.mock import Recorder, reply
 
-INDUSTRIES = Vocabulary.of(["Software Development", "Retail"], "GET /audiences/attributes/industries")
+INDUSTRIES = Vocabulary.of(
+    ["Software Development", "Retail"], "GET /audiences/attributes/industries"
+)
 SENIORITY = Vocabulary.of(["Director", "VP"], "GET /audiences/attributes/seniority")
 LISTS = operations.ValueLists({"industries": INDUSTRIES, "seniority": SENIORITY})
 
@@ -31,7 +33,11 @@ def test_a_plan_holds_the_body_the_warnings_and_the_lists_it_needed() -> None:
         "name": "n",
         "filters": {"businessProfile": {"industry": ["Software Development"], "seniority": ["VP"]}},
     }
-    assert (p.needed, p.checked, p.warnings) == (("industries", "seniority"), ("industries", "seniority"), ())
+    assert (p.needed, p.checked, p.warnings) == (
+        ("industries", "seniority"),
+        ("industries", "seniority"),
+        (),
+    )
 
 
 def test_structure_and_values_are_told_together() -> None:
@@ -84,7 +90,9 @@ def test_a_structural_problem_is_not_told_twice_as_a_value_problem() -> None:
 
 def test_the_lists_needed_are_read_from_the_raw_input() -> None:
     assert needed_lists({"businessProfile": {"industry": "Retail"}}) == ("industries",)
-    assert needed_lists({"business_profile": {"department": ["Sales"], "sic": []}}) == ("departments",)
+    assert needed_lists({"business_profile": {"department": ["Sales"], "sic": []}}) == (
+        "departments",
+    )
     assert needed_lists({}, ["b2c_1253"]) == ("segments",)
     assert needed_lists({}, ["1253", "al_9"]) == ()  # malformed IDs are not looked up
     assert needed_lists({"businessProfile": {"industry": ["Retail"]}}, None, "off") == ()
@@ -119,7 +127,10 @@ def test_a_list_that_could_not_be_had_is_a_warning_or_in_strict_mode_a_refusal()
     strict = plan(filters, lists=lists, value_checks="strict")
     [problem] = strict.problems
     assert problem.path == "filters.businessProfile.industry"
-    assert "could not be had (timed out); value_checks='strict' sends nothing it cannot" in problem.message
+    assert (
+        "could not be had (timed out); value_checks='strict' sends nothing it cannot"
+        in problem.message
+    )
     off = plan(filters, lists=lists, value_checks="off")
     assert (off.ok, off.warnings, off.needed) == (True, (), ())
 
@@ -162,7 +173,10 @@ def test_operations_fetch_the_lists_through_a_client_and_refuse_as_it_would() ->
         op = operations.create_audience(
             "n", {"businessProfile": {"industry": ["software development"]}}, client=client
         )
-    assert op.content == b'{"name":"n","filters":{"businessProfile":{"industry":["Software Development"]}}}'
+    assert (
+        op.content
+        == b'{"name":"n","filters":{"businessProfile":{"industry":["Software Development"]}}}'
+    )
     assert [r.url.path for r in recorder.requests] == ["/audiences/attributes/industries"]
 
 
@@ -212,3 +226,40 @@ def test_an_open_list_warns_where_a_closed_one_refuses() -> None:
         "filter's labels is published; it is sent as it is, but a label the API does not know "
         "matches nobody: use the dashboard's exact spelling"
     ]
+
+
+def test_a_preview_plan_holds_the_exact_body() -> None:
+    segments = operations.ValueLists({"segments": Vocabulary.of(["b2c_1253"], "segments")})
+    p = operations.plan_preview_audience(
+        {"city": ["Boston"]}, ["b2c_1253"], 3, 0, True, False, lists=segments
+    )
+    assert p.body == {
+        "filters": {"city": ["Boston"]},
+        "segment": ["b2c_1253"],
+        "days_back": 3,
+        "limit": 0,
+        "score": True,
+        "include_dnc": False,
+    }
+    assert (p.needed, p.checked) == (("segments",), ("segments",))
+    typo = operations.plan_preview_audience({}, ["b2c_1235"], lists=segments)
+    assert [(x.path, x.suggestion) for x in typo.problems] == [("segment[0]", "b2c_1253")]
+    bad = operations.plan_preview_audience(
+        {},
+        value_checks="bogus",
+        score="yes",
+        include_dnc=1,  # type: ignore[arg-type]
+    )
+    assert sorted(x.path for x in bad.problems) == ["include_dnc", "score", "value_checks"]
+
+
+def test_a_list_refused_in_strict_mode_is_placed_at_its_filter() -> None:
+    lists = operations.ValueLists({}, {"industries": "timed out", "segments": "HTTP 403"})
+    p = plan(
+        {"businessProfile": {"industry": ["Retail"]}},
+        segment=["b2c_1"],
+        lists=lists,
+        value_checks="strict",
+    )
+    assert [x.loc for x in p.problems] == [("filters", "businessProfile", "industry"), ("segment",)]
+    assert "(HTTP 403)" in p.problems[1].message
