@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from audiencelab import FilterValidationError, FilterValueWarning, operations
+from audiencelab import FilterValidationError, FilterValueWarning, PassArgument, operations
 from audiencelab._plan import needed_lists
 from audiencelab._value_checks import check_values
 from audiencelab._vocabularies import BUNDLED, Vocabulary
@@ -263,3 +263,48 @@ def test_a_list_refused_in_strict_mode_is_placed_at_its_filter() -> None:
     )
     assert [x.loc for x in p.problems] == [("filters", "businessProfile", "industry"), ("segment",)]
     assert "(HTTP 403)" in p.problems[1].message
+
+
+def test_the_arguments_of_a_create_are_checked_with_the_rest() -> None:
+    p = plan({"city": ["Boston"]}, allow_unfiltered="yes", min_count=0)
+    assert [(x.path, x.message) for x in p.problems] == [
+        ("allow_unfiltered", "expected True or False, got str 'yes'")
+    ]
+    assert plan({"city": ["Boston"]}, min_count=0).ok
+    [unfiltered] = plan({}).problems
+    assert unfiltered.message == (
+        "no filter and no segment: this would build an unfiltered audience of everyone"
+    )
+    assert unfiltered.remedy == PassArgument("allow_unfiltered", True, "if that is what you want")
+    assert str(unfiltered) == (
+        "filters: no filter and no segment: this would build an unfiltered audience of "
+        "everyone; pass allow_unfiltered=True if that is what you want"
+    )
+
+
+def test_the_lists_a_typed_model_needs() -> None:
+    from audiencelab import AudienceFilters, BusinessProfile
+
+    model = AudienceFilters(business_profile=BusinessProfile(industry=["Retail"]))
+    assert needed_lists(model) == ("industries",)
+    assert plan({"businessProfile": {"industry": ["Retial"]}}, value_checks="off").body == {
+        "name": "n",
+        "filters": {"businessProfile": {"industry": ["Retial"]}},
+    }
+
+
+def test_broken_structure_still_checks_segments_states_and_zip_codes_strictly() -> None:
+    segments = operations.ValueLists(
+        {**LISTS.found, "segments": Vocabulary.of(["b2c_1253"], "segments")}
+    )
+    p = plan(
+        {"zipCode": ["1"], "state": ["Illinois"], "zip": [" 02108 "], "city": ["Xyzzyville"]},
+        segment=["b2c_1235"],
+        lists=segments,
+        value_checks="strict",
+    )
+    found = {x.path: x for x in p.problems}
+    assert set(found) == {"filters.zipCode", "filters.zip[0]", "filters.city[0]", "segment[0]"}
+    assert "02108 is in MA, not in any state given (IL)" in found["filters.zip[0]"].message
+    assert found["segment[0]"].suggestion == "b2c_1253"
+    assert "(value_checks='strict')" in found["filters.city[0]"].message
