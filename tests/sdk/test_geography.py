@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from audiencelab import FilterValidationError, FilterValueWarning, operations
-from audiencelab._geography import Gazetteer, city_key, gazetteer, states_of_zip
+from audiencelab._geography import Gazetteer, Place, city_key, gazetteer, states_of_zip
 from audiencelab._value_checks import ValueReport, check_geography
 
 
@@ -190,3 +190,17 @@ def test_operations_check_geography_as_the_clients_do() -> None:
         warnings.simplefilter("error", FilterValueWarning)
         op = operations.create_audience("x", {"city": ["Boston"], "zip": ["02108"]})
     assert json.loads(op.content or b"")["filters"] == {"city": ["Boston"], "zip": ["02108"]}
+
+
+def test_the_gazetteer_counts_zip_codes_and_keeps_each_place() -> None:
+    rows = [
+        {"zip_code": f"6060{i}", "state": "IL", "city": "Chicago", "acceptable_cities": []}
+        for i in range(5)
+    ] + [{"zip_code": "19601", "state": "PA", "city": "Queen", "acceptable_cities": []}]
+    places = Gazetteer.of(rows, "test rows")
+    assert places.zip_count == {"chicago": 5, "queen": 1}
+    assert places.is_large("chicago")
+    assert not places.is_large("queen")
+    assert places.places["19601"] == Place("PA", "Queen", frozenset({"queen"}))
+    assert places.closest_city("Chicaco") == "chicago"
+    assert places.closest_city("Chicaco", frozenset({"PA"})) is None  # only PA's cities

@@ -308,3 +308,21 @@ def test_broken_structure_still_checks_segments_states_and_zip_codes_strictly() 
     assert "02108 is in MA, not in any state given (IL)" in found["filters.zip[0]"].message
     assert found["segment[0]"].suggestion == "b2c_1253"
     assert "(value_checks='strict')" in found["filters.city[0]"].message
+
+
+def test_an_unknown_value_of_a_complete_list_is_warned_about_or_refused_when_strict() -> None:
+    body = {"filters": {"profile": {"incomeRange": ["$75K-$100K"]}}}
+    income = {"profile.incomeRange": BUNDLED["profile.incomeRange"]}
+    default = check_values(body, income, "default")
+    assert default.problems == []
+    assert default.warnings == [
+        "filters.profile.incomeRange[0]: '$75K-$100K' is not among the 9 values of the "
+        "dashboard's labels; it is sent as it is (the list may be newer than this check), but it "
+        "may match nobody"
+    ]
+    [problem] = check_values(body, income, "strict").problems
+    assert problem.message == (
+        "unknown value '$75K-$100K': not among the 9 values of the dashboard's labels "
+        "(value_checks='strict')"
+    )
+    assert check_values(body, income, "off").warnings == []
