@@ -36,7 +36,7 @@ from audiencelab._geography import (
     states_of_zip,
 )
 from audiencelab._logging import log
-from audiencelab._vocabularies import LIVE, Vocabulary
+from audiencelab._vocabularies import Vocabulary
 
 __all__ = [
     "VALUE_CHECKS",
@@ -44,7 +44,6 @@ __all__ = [
     "ValueReport",
     "check_geography",
     "check_values",
-    "live_attributes",
     "warn_user",
 ]
 
@@ -73,11 +72,6 @@ def values_at(body: Mapping[str, Any], path: str) -> tuple[Loc, list[Any]] | Non
             return None
         node = node[part]
     return (loc, node) if isinstance(node, list) else None
-
-
-def live_attributes(body: Mapping[str, Any]) -> list[str]:
-    """The attributes whose live lists the values of ``body`` need (``industries``...)."""
-    return [name for path, name in LIVE.items() if values_at(body, path)]
 
 
 def check_values(
