@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -22,16 +22,33 @@ from audiencelab._exceptions import (
     PermissionDeniedError,
 )
 from audiencelab._models import AudienceCreated
-from audiencelab._operations import create_audience, raise_if
+from audiencelab._operations import (
+    NO_LISTS,
+    Plan,
+    ValueLists,
+    create_operation,
+    needed_lists,
+    plan_create,
+    raise_if,
+)
+from audiencelab._operations.audiences import ListSource
 from audiencelab._sansio import Operation
 from audiencelab._validate import check_positive_int, closest, describe
-from audiencelab._value_checks import ValueChecks
+from audiencelab._value_checks import ValueChecks, warn_user
 
 if TYPE_CHECKING:
     from audiencelab._async.protocol import AsyncSender
     from audiencelab._sync.protocol import Sender
 
-__all__ = ["SPEC_KEYS", "CreateResult", "CreateStatus", "create_many_async", "create_many_sync"]
+__all__ = [
+    "SPEC_KEYS",
+    "CreateResult",
+    "CreateStatus",
+    "create_many_async",
+    "create_many_sync",
+    "create_operations",
+    "specs_needed_lists",
+]
 
 SPEC_KEYS = ("name", "filters", "segment", "days_back")
 MAX_CONCURRENCY = 64
@@ -56,12 +73,25 @@ class CreateResult:
     error: BaseException | None = None
 
 
-def in_spec(index: int, exc: FilterValidationError) -> list[InputProblem]:
+def in_spec(index: int, problems: Iterable[InputProblem]) -> list[InputProblem]:
     """The problems of one spec, placed in the list of specs (``specs[2].filters...``)."""
     return [
         InputProblem.at(("specs", index, *p.loc), p.message, p.suggestion, p.remedy)
-        for p in exc.problems
+        for p in problems
     ]
+
+
+def specs_needed_lists(specs: object, value_checks: object = "default") -> tuple[str, ...]:
+    """The live lists the values of every spec need together (each is fetched once)."""
+    if isinstance(specs, (str, bytes, Mapping)) or not isinstance(specs, Sequence):
+        return ()
+    needed: dict[str, None] = {}
+    for spec in specs:
+        if isinstance(spec, Mapping):
+            needed.update(
+                dict.fromkeys(needed_lists(spec.get("filters"), spec.get("segment"), value_checks))
+            )
+    return tuple(needed)
 
 
 def create_operations(
@@ -69,8 +99,16 @@ def create_operations(
     *,
     value_checks: ValueChecks = "default",
     allow_unfiltered: bool = False,
+    client: ListSource | None = None,
+    lists: ValueLists | None = None,
 ) -> list[Operation[AudienceCreated]]:
-    """Every spec checked, as one error listing every problem of every spec (``specs[2].filters...``)."""
+    """Every spec checked, as one error listing every problem of every spec (``specs[2].filters...``).
+
+    The values are checked as by :func:`audiencelab.operations.create_audience`: against the
+    lists of ``client`` (each list fetched once for all the specs) or ``lists``, else the bundled
+    lists alone, with a warning saying which values were not checked. The warnings of every spec
+    are issued only when no spec has a problem.
+    """
     given: object = specs
     if isinstance(given, (str, bytes, Mapping)) or not isinstance(given, Sequence):
         raise_if(
@@ -79,8 +117,11 @@ def create_operations(
         )
     if not specs:
         raise_if([InputProblem("specs", "must hold at least one spec")], FilterValidationError)
+    if lists is None and client is not None:
+        needed = specs_needed_lists(specs, value_checks)
+        lists = client.audiences.value_lists(needed) if needed else ValueLists()
     problems: list[InputProblem] = []
-    operations: list[Operation[AudienceCreated]] = []
+    plans: list[Plan] = []
     items: Sequence[object] = specs  # checked at run time: callers pass anything
     for i, spec in enumerate(items):
         if not isinstance(spec, Mapping):
@@ -96,16 +137,17 @@ def create_operations(
                 message = "unknown key" if guess else f"unknown key; use {', '.join(SPEC_KEYS)}"
                 problems.append(InputProblem.at(("specs", i, str(key)), message, guess))
         args: dict[str, Any] = {key: spec.get(key) for key in SPEC_KEYS}
-        try:
-            operations.append(
-                create_audience(
-                    **args, value_checks=value_checks, allow_unfiltered=allow_unfiltered
-                )
-            )
-        except FilterValidationError as exc:
-            problems.extend(in_spec(i, exc))
+        plan = plan_create(
+            **args,
+            value_checks=value_checks,
+            allow_unfiltered=allow_unfiltered,
+            lists=NO_LISTS if lists is None else lists,
+        )
+        problems.extend(in_spec(i, plan.problems))
+        plans.append(plan)
     raise_if(problems, FilterValidationError)
-    return operations
+    warn_user(list(dict.fromkeys(w for plan in plans for w in plan.warnings)))
+    return [create_operation(plan, warn=False) for plan in plans]
 
 
 class _Batch:

@@ -1,8 +1,12 @@
-"""Typed audience filters: every key of the reference's §3.1.1, with its exact JSON name.
+"""Typed audience filters: every key of the catalogue (:mod:`audiencelab._catalogue`), with its
+exact JSON name.
 
 Python attribute names are snake_case; the JSON names (aliases) are the official ones: camelCase
 (``minAge``, ``businessProfile.jobTitle``) except under ``attributes``, where the API uses snake_case
 (``credit_rating``) beside camelCase ``excludeEducation``. Both spellings are accepted on input.
+Each field's alias and description come from the catalogue, and each model checks, as it is
+defined, that it has exactly the catalogue's keys in the catalogue's order: a key added to one and
+not the other fails at import.
 
 The real API silently ignores keys it does not know and returns an unfiltered audience, so unknown
 keys are refused here, at any depth, with a suggestion.
@@ -18,6 +22,7 @@ from typing import Annotated, Any, ClassVar
 import pydantic
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
 
+from audiencelab._catalogue import by_path, children
 from audiencelab._exceptions import (
     FilterValidationError,
     InputProblem,
@@ -36,6 +41,7 @@ __all__ = [
     "NumberRange",
     "Profile",
     "parse_filters",
+    "state_code",
 ]
 
 US_STATES: Mapping[str, str] = {
@@ -68,13 +74,19 @@ def _one_or_many(value: Any) -> Any:
     return value
 
 
-def _state_code(value: str) -> str:
+def state_code(value: str) -> str | None:
+    """The two-letter code of a state given by its code or its name (any case), or None."""
     text = value.strip()
     if text.upper() in STATE_CODES:
         return text.upper()
-    code = US_STATES.get(text.lower())
+    return US_STATES.get(text.lower())
+
+
+def _state_code(value: str) -> str:
+    code = state_code(value)
     if code:
         return code  # the dashboard sends codes too: "California" -> "CA"
+    text = value.strip()
     guess = closest(text, [*US_STATES, *STATE_CODES], cutoff=0.8)
     raise value_error(
         f"{value!r} is not a US state; use a two-letter code such as 'CA'",
@@ -153,12 +165,34 @@ Number = Annotated[int | float, BeforeValidator(_number)]
 _VALIDATING: contextvars.ContextVar[bool] = contextvars.ContextVar("_VALIDATING", default=False)
 
 
+def _key(path: str, **constraints: Any) -> Any:
+    """The field of the catalogue's key at ``path``: its JSON name and description."""
+    spec = by_path(path)
+    alias = spec.leaf if spec.leaf != spec.python else None
+    return Field(None, alias=alias, description=spec.description, **constraints)
+
+
 class _FilterModel(BaseModel):
     """Base of the filter models: unknown keys refused, both name spellings accepted."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True, defer_build=True)
     # Where this model sits under ``filters`` (for messages and suggestions).
     json_path: ClassVar[str] = ""
+    # Whether its keys are the catalogue's under ``json_path`` (a range object's are not).
+    catalogued: ClassVar[bool] = True
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        if not cls.catalogued:
+            return
+        have = [(name, info.alias or name) for name, info in cls.model_fields.items()]
+        want = [(s.python, s.leaf) for s in children(cls.json_path)]
+        if have != want:  # a key added to the catalogue or to a model, not to both
+            raise TypeError(
+                f"{cls.__name__} has the keys {have}, the catalogue under "
+                f"{cls.json_path or 'filters'!r} has {want}"
+            )
 
     def __init__(self, /, **data: Any) -> None:
         # pydantic calls this for nested models too; only the outermost call translates errors,
@@ -194,8 +228,8 @@ class AgeRange(_FilterModel):
     """``filters.age``: inclusive ages, whole years 0-120."""
 
     json_path: ClassVar[str] = "age"
-    min_age: StrictInt | None = Field(None, alias="minAge", ge=0, le=120)
-    max_age: StrictInt | None = Field(None, alias="maxAge", ge=0, le=120)
+    min_age: StrictInt | None = _key("age.minAge", ge=0, le=120)
+    max_age: StrictInt | None = _key("age.maxAge", ge=0, le=120)
 
     @pydantic.model_validator(mode="after")
     def _ordered(self) -> AgeRange:
@@ -209,6 +243,7 @@ class AgeRange(_FilterModel):
 class NumberRange(_FilterModel):
     """A ``{min, max}`` range object (e.g. ``attributes.home_year_built``); either end may be open."""
 
+    catalogued: ClassVar[bool] = False
     min: Number | None = None
     max: Number | None = None
 
@@ -223,57 +258,57 @@ class BusinessProfile(_FilterModel):
     """``filters.businessProfile``: the person's job and company."""
 
     json_path: ClassVar[str] = "businessProfile"
-    industry: Values | None = None
-    seniority: Values | None = None
-    company_name: Values | None = Field(None, alias="companyName")
-    job_title: Values | None = Field(None, alias="jobTitle")
-    exclude_job_title: Values | None = Field(None, alias="excludeJobTitle")
-    department: Values | None = None
-    company_domain: Values | None = Field(None, alias="companyDomain")
-    company_description: Values | None = Field(None, alias="companyDescription")
-    sic: Values | None = None
-    company_naics: Values | None = Field(None, alias="companyNaics")
-    employee_count: Values | None = Field(None, alias="employeeCount")
-    company_revenue: Values | None = Field(None, alias="companyRevenue")
+    industry: Values | None = _key("businessProfile.industry")
+    seniority: Values | None = _key("businessProfile.seniority")
+    company_name: Values | None = _key("businessProfile.companyName")
+    job_title: Values | None = _key("businessProfile.jobTitle")
+    exclude_job_title: Values | None = _key("businessProfile.excludeJobTitle")
+    department: Values | None = _key("businessProfile.department")
+    company_domain: Values | None = _key("businessProfile.companyDomain")
+    company_description: Values | None = _key("businessProfile.companyDescription")
+    sic: Values | None = _key("businessProfile.sic")
+    company_naics: Values | None = _key("businessProfile.companyNaics")
+    employee_count: Values | None = _key("businessProfile.employeeCount")
+    company_revenue: Values | None = _key("businessProfile.companyRevenue")
 
 
 class Profile(_FilterModel):
     """``filters.profile``: household finances and family."""
 
     json_path: ClassVar[str] = "profile"
-    income_range: Values | None = Field(None, alias="incomeRange")
-    net_worth: Values | None = Field(None, alias="netWorth")
-    homeowner: Values | None = None
-    married: Values | None = None
-    children: Values | None = None
+    income_range: Values | None = _key("profile.incomeRange")
+    net_worth: Values | None = _key("profile.netWorth")
+    homeowner: Values | None = _key("profile.homeowner")
+    married: Values | None = _key("profile.married")
+    children: Values | None = _key("profile.children")
 
 
 class Attributes(_FilterModel):
     """``filters.attributes``: consumer attributes (JSON names are snake_case here)."""
 
     json_path: ClassVar[str] = "attributes"
-    education: Values | None = None
-    exclude_education: Values | None = Field(None, alias="excludeEducation")
-    credit_rating: Values | None = None
-    credit_range_new_credit: Values | None = None
-    credit_card_user: Values | None = None
-    investment: Values | None = None
-    mortgage_amount: NumberRange | None = None
-    occupation_group: Values | None = None
-    occupation_type: Values | None = None
-    cra_code: Values | None = None
-    language_code: Values | None = None
-    ethnic_code: Values | None = None
-    smoker: Values | None = None
-    marital_status: Values | None = None
-    single_parent: Values | None = None
-    generations_in_household: Values | None = None
-    net_worth: Values | None = None
-    dwelling_type: Values | None = None
-    home_year_built: NumberRange | None = None
-    home_purchase_price: NumberRange | None = None
-    home_purchase_year: NumberRange | None = None
-    estimated_home_value: Values | None = None
+    education: Values | None = _key("attributes.education")
+    exclude_education: Values | None = _key("attributes.excludeEducation")
+    credit_rating: Values | None = _key("attributes.credit_rating")
+    credit_range_new_credit: Values | None = _key("attributes.credit_range_new_credit")
+    credit_card_user: Values | None = _key("attributes.credit_card_user")
+    investment: Values | None = _key("attributes.investment")
+    mortgage_amount: NumberRange | None = _key("attributes.mortgage_amount")
+    occupation_group: Values | None = _key("attributes.occupation_group")
+    occupation_type: Values | None = _key("attributes.occupation_type")
+    cra_code: Values | None = _key("attributes.cra_code")
+    language_code: Values | None = _key("attributes.language_code")
+    ethnic_code: Values | None = _key("attributes.ethnic_code")
+    smoker: Values | None = _key("attributes.smoker")
+    marital_status: Values | None = _key("attributes.marital_status")
+    single_parent: Values | None = _key("attributes.single_parent")
+    generations_in_household: Values | None = _key("attributes.generations_in_household")
+    net_worth: Values | None = _key("attributes.net_worth")
+    dwelling_type: Values | None = _key("attributes.dwelling_type")
+    home_year_built: NumberRange | None = _key("attributes.home_year_built")
+    home_purchase_price: NumberRange | None = _key("attributes.home_purchase_price")
+    home_purchase_year: NumberRange | None = _key("attributes.home_purchase_year")
+    estimated_home_value: Values | None = _key("attributes.estimated_home_value")
 
 
 class AudienceFilters(_FilterModel):
@@ -282,17 +317,17 @@ class AudienceFilters(_FilterModel):
     Field order follows the official example, so the JSON sent matches it key for key.
     """
 
-    age: AgeRange | None = None
-    city: Values | None = None
-    state: StateValues | None = None
-    personal_state: StateValues | None = Field(None, alias="personalState")
-    zip: ZipValues | None = None
-    gender: GenderValues | None = None
-    business_profile: BusinessProfile | None = Field(None, alias="businessProfile")
-    profile: Profile | None = None
-    attributes: Attributes | None = None
-    not_nulls: ColumnValues | None = Field(None, alias="notNulls")
-    null_only: ColumnValues | None = Field(None, alias="nullOnly")
+    age: AgeRange | None = _key("age")
+    city: Values | None = _key("city")
+    state: StateValues | None = _key("state")
+    personal_state: StateValues | None = _key("personalState")
+    zip: ZipValues | None = _key("zip")
+    gender: GenderValues | None = _key("gender")
+    business_profile: BusinessProfile | None = _key("businessProfile")
+    profile: Profile | None = _key("profile")
+    attributes: Attributes | None = _key("attributes")
+    not_nulls: ColumnValues | None = _key("notNulls")
+    null_only: ColumnValues | None = _key("nullOnly")
 
 
 # Keys people reach for that are arguments of their own, not filters (normalized -> argument).

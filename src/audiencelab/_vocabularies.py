@@ -1,13 +1,13 @@
 """The allowed values of the enumerated filters, and how close a given value is to one of them.
 
-Two kinds of vocabularies:
+Where they come from is the catalogue's to say (:mod:`audiencelab._catalogue`):
 
 * **live**: the API lists them itself (``GET /audiences/attributes/{name}``): industries,
   departments, seniority levels, SIC codes and segment IDs. The clients fetch them the first time
   a filter needs them and keep them (:mod:`audiencelab._vocabulary_cache`).
-* **bundled**: the labels the dashboard documents and no endpoint lists (reference §3.1.1), kept
-  here with their source. Only complete lists are bundled: where the reference shows a few labels
-  and an ellipsis (``netWorth``, ``credit_rating``, ``occupation_group``...), nothing is checked.
+* **bundled**: the labels the dashboard documents and no endpoint lists. A list is *closed* when
+  it is complete, and *open* when only a few labels are known (``netWorth``, ``credit_rating``...)
+  or none: then a value outside it is only warned about, as it may be one of the others.
 
 A value matches a vocabulary exactly, or up to case and spacing (it is then sent in the
 vocabulary's spelling), or is *close* to one value (a likely typo: at most one edit for short
@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from audiencelab._columns import RECORD_COLUMNS
+from audiencelab._catalogue import FILTERS, LIVE_ATTRIBUTES
 
 __all__ = [
     "BUNDLED",
@@ -76,6 +76,8 @@ class Vocabulary:
 
     values: tuple[str, ...]
     source: str
+    #: Whether ``values`` is the whole list (False: other values exist; only warned about).
+    closed: bool = True
     _by_key: Mapping[str, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -85,8 +87,9 @@ class Vocabulary:
         object.__setattr__(self, "_by_key", by_key)
 
     @classmethod
-    def of(cls, values: Iterable[str], source: str) -> Vocabulary:
-        return cls(tuple(dict.fromkeys(v for v in values if isinstance(v, str) and v)), source)
+    def of(cls, values: Iterable[str], source: str, *, closed: bool = True) -> Vocabulary:
+        kept = tuple(dict.fromkeys(v for v in values if isinstance(v, str) and v))
+        return cls(kept, source, closed)
 
     def __contains__(self, value: object) -> bool:
         return isinstance(value, str) and _key(value) in self._by_key
@@ -106,81 +109,18 @@ class Vocabulary:
         return Match("close", best) if best is not None else Match("unknown")
 
 
-# Sources are said in messages: no section numbers, which a reader of a message cannot follow.
 _DASHBOARD = "the dashboard's labels"
 
-
-def _bundled(values: Iterable[str], source: str = _DASHBOARD) -> Vocabulary:
-    return Vocabulary.of(values, source)
-
-
-_EDUCATION = _bundled(["high school", "bachelor's", "master's", "doctorate"])
-# The record columns (reference §8), the other columns seen in live payloads, and the filter-only
-# columns the dashboard's "Contact" toggles push (§3.1.1).
-_COLUMNS = _bundled(
-    [
-        "PERSONAL_EMAILS_VALIDATION_STATUS", "DEEP_EMAILS_VALIDATION_STATUS", "VALID_PHONES",
-        "SKIPTRACE_WIRELESS_NUMBERS", "SKIPTRACE_B2B_PHONE",
-        *RECORD_COLUMNS,
-        "PERSONAL_EMAIL", "PERSONAL_EMAIL_VALIDATION_STATUS", "BUSINESS_EMAIL_VALIDATION_STATUS",
-        "PERSONAL_EMAIL_LAST_SEEN_BY_ESP_DATE", "BUSINESS_EMAIL_LAST_SEEN_BY_ESP_DATE",
-        "ALL_MOBILES", "ALL_LANDLINES", "MOBILE_DNC", "LANDLINE_DNC", "AGE", "STATE", "ZIP",
-        "SKIPTRACE_MATCH_BY", "SKIPTRACE_B2B_WIRELESS", "SKIPTRACE_B2B_LANDLINE",
-    ],
-    "the record columns and the dashboard's contact toggles",
-)  # fmt: skip
-
-#: Filter path (official JSON names) -> its bundled vocabulary.
+#: Filter path (official JSON names) -> its bundled vocabulary (closed or not), from the catalogue.
 BUNDLED: Mapping[str, Vocabulary] = {
-    "businessProfile.employeeCount": _bundled(
-        [
-            "1 to 10", "11 to 25", "26 to 50", "51 to 100", "101 to 250", "251 to 500",
-            "501 to 1000", "1001 to 5000", "5001 to 10000", "10000+",
-        ]
-    ),
-    # "Miliion" is the dashboard's own spelling of that one label, and what its backend expects.
-    "businessProfile.companyRevenue": _bundled(
-        [
-            "Under 1 Million", "1 Million to 5 Million", "5 Million to 10 Million",
-            "10 Million to 25 Million", "25 Million to 50 Miliion", "50 Million to 100 Million",
-            "100 Million to 250 Million", "250 Million to 500 Million",
-            "500 Million to 1 Billion", "1 Billion and Over",
-        ]
-    ),
-    "profile.incomeRange": _bundled(
-        [
-            "less than $20,000", "$20,000 to $44,999", "$45,000 to $59,999",
-            "$60,000 to $74,999", "$75,000 to $99,999", "$100,000 to $149,999",
-            "$150,000 to $199,999", "$200,000 to $249,999", "$250,000+",
-        ]
-    ),
-    "profile.homeowner": _bundled(["probable homeowner 90-100", "homeowner", "renter"]),
-    "profile.married": _bundled(["yes", "no"]),
-    "profile.children": _bundled(["has children", "no children"]),
-    "attributes.education": _EDUCATION,
-    "attributes.excludeEducation": _EDUCATION,
-    "attributes.credit_card_user": _bundled(["yes"]),
-    "attributes.investment": _bundled(["investor"]),
-    "attributes.cra_code": _bundled(
-        ["low income", "moderate income", "middle income", "high income"]
-    ),
-    "attributes.smoker": _bundled(["yes"]),
-    "attributes.marital_status": _bundled(
-        ["inferred married", "inferred single", "married", "single"]
-    ),
-    # Sending both yes and no means no filter (§3.1.1), so both are values.
-    "attributes.single_parent": _bundled(["yes", "no"]),
-    "attributes.generations_in_household": _bundled(["1", "2", "3"]),
-    "attributes.dwelling_type": _bundled(["multi-family", "single-family"]),
-    "notNulls": _COLUMNS,
-    "nullOnly": _COLUMNS,
-}  # fmt: skip
+    spec.path: Vocabulary.of(
+        spec.labels,
+        "the record columns" if spec.item == "column" else _DASHBOARD,
+        closed=spec.closed,
+    )
+    for spec in FILTERS
+    if spec.values == "bundled"
+}
 
 #: Filter path -> the attribute whose values ``GET /audiences/attributes/{name}`` lists.
-LIVE: Mapping[str, str] = {
-    "businessProfile.industry": "industries",
-    "businessProfile.department": "departments",
-    "businessProfile.seniority": "seniority",
-    "businessProfile.sic": "sic",
-    "segment": "segments",
-}
+LIVE: Mapping[str, str] = LIVE_ATTRIBUTES

@@ -118,17 +118,28 @@ def test_dry_run_prints_the_exact_body_and_sends_nothing(
             "age": {"minAge": 21, "maxAge": 65},
             "state": ["NY"],
             "gender": ["F"],
-            "businessProfile": {"industry": ["Software Development"], "seniority": ["director"]},
+            # re-spelled as the API's list spells it, exactly as a send would
+            "businessProfile": {"industry": ["Software Development"], "seniority": ["Director"]},
         },
         "segment": ["b2c_1253"],
         "days_back": 30,
     }
     assert run.stdout.encode("utf-8") == encode_json(expected) + b"\n"
     assert "nothing was sent" in run.stderr
+    assert "Checked against the API's lists of industries, segments, seniority." in run.stderr
     assert audience_ids(cli) == before
-    # No key and no server are needed to see what would be sent.
+    # No key and no server are needed to see what would be sent; the values the API's lists
+    # would check are then sent as written, and said to be unchecked.
     offline = CLI(base_url=None, key=None)(*args)
-    assert (offline.code, offline.stdout) == (0, run.stdout)
+    assert offline.code == 0, offline.stderr
+    unchecked = {**expected, "filters": {**expected["filters"]}}
+    unchecked["filters"]["businessProfile"] = {  # type: ignore[index]
+        "industry": ["Software Development"],
+        "seniority": ["director"],
+    }
+    assert offline.stdout.encode("utf-8") == encode_json(unchecked) + b"\n"
+    for name in ("industries", "seniority", "segments"):
+        assert f"not checked against the API's list of {name} (no client" in offline.stderr
 
 
 def test_a_bad_filters_file_is_refused_with_the_sdk_message(cli: CLI, tmp_path: Path) -> None:

@@ -155,28 +155,63 @@ def test_create_many_takes_the_value_policies(cli: CLI, tmp_path: Path) -> None:
     assert "Created 2 of 2 audiences." in run.stderr
 
 
-def test_a_city_with_zip_codes_of_another_state_is_an_empty_audience_with_warnings(
+def test_a_city_with_zip_codes_of_another_state_is_refused_by_the_sdk(
     cli: CLI, tmp_path: Path
 ) -> None:
-    """Issue 12: --city Chicago with Massachusetts ZIP codes once gave rows `Chicago,MA,02108`."""
+    """Issue 12: --city Chicago with Massachusetts ZIP codes once gave rows `Chicago,MA,02108`;
+    then only the sandbox said so; now the SDK refuses it, before anything is sent (issue 16)."""
     filters = tmp_path / "filters.yaml"
     filters.write_text("zip: ['02108', '02110']\n", encoding="utf-8")
+    before = audience_ids(cli)
     run = cli(
         "audiences", "create", "--name", "x", "--city", "Chicago", "--filters-file", str(filters)
     )
-    assert run.code == 0, run.stderr
-    assert (
-        "warning: the sandbox says: filters.city: 'Chicago' (IL, ZIP codes 606xx) has none of "
-        "the ZIP codes asked for"
-    ) in run.stderr
-    shown = cli("--json", "audiences", "show", run.stdout.strip())
-    assert shown.code == 0, shown.stderr
-    assert shown.json()["data"] == []
+    assert run.code == 2, run.stderr
+    text = " ".join(run.stderr.split())
+    for i, zip_code in enumerate(("02108", "02110")):
+        assert (
+            f"filters.zip[{i}]: ZIP code {zip_code} is in Boston, MA, and no city given is in MA "
+            "(Chicago): together they would match nobody"
+        ) in text
+    assert "the sandbox says" not in run.stderr  # the SDK's own word, before any request
+    assert audience_ids(cli) == before
     # Boston's ZIP codes give Boston people, in Massachusetts.
     run = cli(
         "audiences", "create", "--name", "y", "--city", "Boston", "--filters-file", str(filters)
     )
+    assert run.code == 0, run.stderr
     rows = cli("--json", "audiences", "show", run.stdout.strip(), "--rows", "50").json()["data"]
     assert rows
     assert {(r["PERSONAL_CITY"], r["PERSONAL_STATE"]) for r in rows} == {("Boston", "MA")}
     assert {r["PERSONAL_ZIP"] for r in rows} <= {"02108", "02110"}
+
+
+def test_geography_and_typos_are_refused_by_a_dry_run_as_by_a_send(cli: CLI) -> None:
+    """Issue 16: a dry run runs the same plan as a send (the API's lists, geography)."""
+    cases = [
+        (
+            ("--city", "Austin", "--state", "NY"),
+            "filters.city[0]: 'Austin' is a city of TX, AR, CO, IN, KY, MN, MO, NV and 2 more, "
+            "not of any state given (NY): together they would match nobody",
+        ),
+        (
+            ("--city", "San Fransisco"),
+            "filters.city[0]: unknown city 'San Fransisco'; did you mean 'San Francisco'?",
+        ),
+        (
+            ("--industry", "Sofware Development"),
+            "filters.businessProfile.industry[0]: unknown value 'Sofware Development'; did you "
+            "mean 'Software Development'?",
+        ),
+    ]
+    for flags, message in cases:
+        for dry_run in ((), ("--dry-run",)):
+            run = cli("audiences", "create", "--name", "x", *flags, *dry_run)
+            assert run.code == 2, (flags, dry_run, run.stderr)
+            assert message in " ".join(run.stderr.split()), (flags, dry_run)
+            assert run.stdout == ""
+    run = cli(
+        "audiences", "create", "--name", "x", "--industry", "software development", "--dry-run"
+    )
+    assert run.code == 0, run.stderr
+    assert '"industry":["Software Development"]' in run.stdout  # as it would be sent

@@ -268,7 +268,7 @@ def test_the_probes_in_order_reading_the_first_audience_and_only_gets() -> None:
         ("GET", f"/audiences/{AUDIENCE_ROW['id']}?page=1&page_size=1"),
         ("GET", f"/audiences/{UNKNOWN_AUDIENCE_ID}?page=1&page_size=1"),
         *(("GET", f"/audiences/attributes/{n}") for n in
-          ("segments", "industries", "departments", "seniority", "sic", "gender")),
+          ("segments", "industries", "seniority", "departments", "sic", "gender")),
         ("GET", "/pixels?page=1&page_size=1"),
         ("GET", "/enrichments?page=1&page_size=1"),
     ]  # fmt: skip
@@ -276,8 +276,8 @@ def test_the_probes_in_order_reading_the_first_audience_and_only_gets() -> None:
     assert report.exit_code == 0
     assert [p.name for p in report.probes] == [
         "reach", "authenticate", "audiences.list", "audiences.records", "errors",
-        "attributes.segments", "attributes.industries", "attributes.departments",
-        "attributes.seniority", "attributes.sic", "attributes.gender", "pixels.list",
+        "attributes.segments", "attributes.industries", "attributes.seniority",
+        "attributes.departments", "attributes.sic", "attributes.gender", "pixels.list",
         "enrichment.jobs", "audiences.preview", "headers",
     ]  # fmt: skip
     assert {p.verdict for p in report.probes} == {"as assumed", "skipped"}
@@ -366,7 +366,7 @@ def test_a_missing_attribute_list_is_unavailable_and_tolerated() -> None:
     assert (diff.probe, diff.kind, diff.tolerated) == ("attributes.sic", "unavailable", True)
     assert report.exit_code == 1
     assert report.sandbox_profile["attribute_lists"] == [
-        "segments", "industries", "departments", "seniority", "gender",
+        "segments", "industries", "seniority", "departments", "gender",
     ]  # fmt: skip
 
 
@@ -430,7 +430,7 @@ def test_the_sandbox_profile_of_a_varied_api() -> None:
         "version": 1,
         "list_total_key": "total",
         "error_style": "message",
-        "attribute_lists": ["segments", "industries", "departments", "seniority", "sic", "gender"],
+        "attribute_lists": ["segments", "industries", "seniority", "departments", "sic", "gender"],
         "missing_endpoints": ["GET /pixels"],
         "notes": ["audiences.list: new field in the envelope: `cursor`"],
     }

@@ -16,8 +16,8 @@ from .conftest import KEY, clean_env, load, request_log, run_cli, server_process
 
 PROBES = (
     "reach", "authenticate", "audiences.list", "audiences.records", "errors",
-    "attributes.segments", "attributes.industries", "attributes.departments",
-    "attributes.seniority", "attributes.sic", "attributes.gender", "pixels.list",
+    "attributes.segments", "attributes.industries", "attributes.seniority",
+    "attributes.departments", "attributes.sic", "attributes.gender", "pixels.list",
     "enrichment.jobs", "audiences.preview", "headers",
 )  # fmt: skip
 

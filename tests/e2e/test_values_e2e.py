@@ -114,7 +114,9 @@ def test_min_count_previews_first_and_creates_nothing_when_too_few(fresh: Audien
         fresh.audiences.create(name="few", filters=nobody, min_count=1)
     assert (info.value.count, info.value.min_count) == (0, 1)
     assert count(fresh) == before
-    assert fresh.audiences.create(name="many", filters={"city": ["Chicago"]}, min_count=1000)
+    created = fresh.audiences.create(name="many", filters={"city": ["Chicago"]}, min_count=1000)
+    assert count(fresh) == before + 1
+    assert created.audience_id in {a.id for a in fresh.audiences.list()}
 
 
 def test_the_vocabularies_are_cached_on_disk_per_origin(tmp_path: Path) -> None:

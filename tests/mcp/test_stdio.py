@@ -184,6 +184,25 @@ async def test_refused_input_lists_every_problem_with_its_fix_and_sends_nothing(
         assert dry["request"]["method"] == "POST"
         assert dry["request"]["path"] == "/audiences"
         assert dry["request"]["content"] == '{"name":"NYC","filters":{"state":["NY"]}}'
+        # ... checked as a send is, against the API's lists: a typo is refused with the fix,
+        # and a value in another case is shown as it would be sent (issue 16).
+        typo = {"businessProfile": {"industry": ["Sofware Development"]}}
+        refused = await server.call(
+            "create_audience", {"name": "x", "filters": typo, "dry_run": True}
+        )
+        (problem,) = error_of(refused)["problems"]
+        assert (problem["path"], problem["suggestion"]) == (
+            "filters.businessProfile.industry[0]",
+            "Software Development",
+        )
+        lower = {"businessProfile": {"industry": ["software development"]}}
+        dry = await server.ok("create_audience", {"name": "x", "filters": lower, "dry_run": True})
+        assert '"industry":["Software Development"]' in dry["request"]["content"]
+        refused = await server.call(
+            "create_audience",
+            {"name": "x", "filters": {"city": ["Austin"], "state": ["NY"]}, "dry_run": True},
+        )
+        assert error_of(refused)["problems"][0]["path"] == "filters.city[0]"
 
         listed = await server.ok("list_audiences")
         assert listed["audiences"] == []

@@ -35,7 +35,7 @@ def refused(call: Callable[[AudienceLab], Any]) -> list[str]:
         (
             lambda c: c.audiences.attributes("industry"),
             [
-                "name: 'industry' is not an attribute; use one of: segments, industries, departments, seniority, sic, gender; did you mean 'industries'?"
+                "name: 'industry' is not an attribute; use one of: segments, industries, seniority, departments, sic, gender; did you mean 'industries'?"
             ],
         ),
         (

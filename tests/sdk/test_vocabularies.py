@@ -1,5 +1,5 @@
-"""Properties of the value checks over every vocabulary: the bundled ones and those the sandbox
-serves (as the API would): a one-edit typo of a known value is refused with that value as the
+"""Properties of the value checks over every complete vocabulary: the bundled ones and those the
+sandbox serves (as the API would): a one-edit typo of a known value is refused with that value as the
 suggestion; the value itself, and the value in another case or spacing, pass."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from audiencelab.sandbox import Sandbox, SandboxConfig
 @pytest.fixture(scope="module")
 def vocabularies() -> dict[str, Vocabulary]:
     """The bundled vocabularies and the live ones, as a sandbox serves them over HTTP."""
-    found = dict(BUNDLED)
+    found = {path: v for path, v in BUNDLED.items() if v.closed}
     with Sandbox(SandboxConfig(port=0)) as sandbox, sandbox.client() as http:
         for path, name in LIVE.items():
             block = http.get(f"/audiences/attributes/{name}").json()["attributes"][name]

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Coroutine, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, overload
 
 from audiencelab import _operations as ops
 from audiencelab._arrow import DEFAULT_CONCURRENCY, AsyncArrowPages, AsyncRecordBatches
 from audiencelab._async.paging import AsyncPager, page_items, poll
-from audiencelab._create_many import CreateResult, create_many_async, create_operations, in_spec
-from audiencelab._exceptions import AudienceNotReadyError, FilterValidationError
+from audiencelab._create_many import (
+    CreateResult,
+    create_many_async,
+    create_operations,
+    specs_needed_lists,
+)
+from audiencelab._exceptions import AudienceNotReadyError
 from audiencelab._export import ExportOptions, ExportSummary, export_async, export_job
 from audiencelab._models import (
     AttributeValues,
@@ -66,17 +71,19 @@ class AsyncAudiences:
         README.
         """
         policy = value_checks or self._client.value_checks
-        op = ops.create_audience(
+        lists = await self.value_lists(ops.needed_lists(filters, segment, policy))
+        plan = ops.plan_create(
             name,
             filters,
             segment,
             days_back,
             allow_unfiltered=allow_unfiltered,
             value_checks=policy,
+            min_count=min_count,
+            lists=lists,
         )
-        op = await self._client._vocabulary_store.check(op, policy)
+        op = ops.create_operation(plan)
         if min_count is not None:
-            ops.check_min_count(min_count)
             preview = await self._client.send(ops.preview_of(op))
             ops.enough_people(preview, min_count)
         return await self._client.send(op)
@@ -102,16 +109,12 @@ class AsyncAudiences:
         left over when the run is interrupted. Values are checked as by :meth:`create`.
         """
         policy = value_checks or self._client.value_checks
-        batch = create_operations(specs, value_checks=policy, allow_unfiltered=allow_unfiltered)
-        checked = []
-        problems = []
-        for i, op in enumerate(batch):
-            try:
-                checked.append(await self._client._vocabulary_store.check(op, policy))
-            except FilterValidationError as exc:
-                problems.extend(in_spec(i, exc))
-        ops.raise_if(problems, FilterValidationError)
-        return await create_many_async(self._client, checked, concurrency, on_result)
+        needed = specs_needed_lists(specs, policy)
+        lists = await self.value_lists(needed)
+        batch = create_operations(
+            specs, value_checks=policy, allow_unfiltered=allow_unfiltered, lists=lists
+        )
+        return await create_many_async(self._client, batch, concurrency, on_result)
 
     @overload
     def list(self, *, page_size: int = 100) -> AsyncPager[Page[Audience], Audience]: ...
@@ -168,11 +171,11 @@ class AsyncAudiences:
         Checked like :meth:`create`; ``days_back`` is required by the API (1-10), ``limit`` 0-500.
         """
         policy = value_checks or self._client.value_checks
-        op = ops.preview_audience(
-            filters, segment, days_back, limit, score, include_dnc, value_checks=policy
+        lists = await self.value_lists(ops.needed_lists(filters, segment, policy))
+        plan = ops.plan_preview(
+            filters, segment, days_back, limit, score, include_dnc, value_checks=policy, lists=lists
         )
-        op = await self._client._vocabulary_store.check(op, policy)
-        return await self._client.send(op)
+        return await self._client.send(ops.preview_operation(plan))
 
     async def attributes(self, name: str) -> AttributeValues:
         """Allowed values of a filter: segments, industries, departments, seniority, sic, gender.
@@ -181,6 +184,16 @@ class AsyncAudiences:
         for a day in the user's cache directory: they are what filter values are checked against.
         """
         return await self._client._vocabulary_store.attribute(name)
+
+    async def value_lists(self, names: Iterable[str]) -> ops.ValueLists:
+        """The API's lists of allowed values for ``names`` (e.g. ``["industries"]``), as the value
+        checks use them: within a few seconds in all, whatever the client's timeout; a list
+        that cannot be had is left out with the reason (and not asked for again for a while).
+
+        For :func:`audiencelab.operations.create_audience` (``lists=``), whose
+        :func:`~audiencelab.operations.needed_lists` says which lists a request needs.
+        """
+        return await self._client._vocabulary_store.value_lists(names)
 
     async def wait_until_ready(
         self, audience_id: str, *, timeout: float = DEFAULT_WAIT, poll_interval: float = 1.0

@@ -113,7 +113,9 @@ class AsyncAudienceLab(BaseClient[httpx.AsyncClient]):
 
         return AsyncSegments(self)
 
-    async def _attempt(self, call: Call[T], body_to: BodySink | None, started: float) -> Step[T]:
+    async def _attempt(
+        self, call: Call[T], body_to: BodySink | None, started: float, timeout: float | None
+    ) -> Step[T]:
         request = call.request()
         # Redirects are never followed by httpx, whatever client the caller brought: the core
         # decides, so that the key cannot follow one to another origin.
@@ -122,7 +124,7 @@ class AsyncAudienceLab(BaseClient[httpx.AsyncClient]):
             request.url,
             headers=request.send_headers(),
             content=request.content,
-            timeout=self._request_timeout,
+            timeout=self._request_timeout if timeout is None else timeout,
             follow_redirects=False,
         ) as raw:
             if body_to is not None and raw.is_success:
@@ -140,6 +142,7 @@ class AsyncAudienceLab(BaseClient[httpx.AsyncClient]):
         on_retry: Callable[[int | None], None] | None = None,
         body_to: Callable[[], BodySink] | None = None,
         max_retries: int | None = None,
+        timeout: float | None = None,
     ) -> T:
         """Send one operation (built by :mod:`audiencelab.operations`) and return its parsed value.
 
@@ -147,7 +150,8 @@ class AsyncAudienceLab(BaseClient[httpx.AsyncClient]):
         is ``client.send(operations.create_audience(...))`` after the live value checks.
         ``max_retries`` overrides the client's for this operation; ``on_retry`` is told the status
         of each retry (None for a transport error); ``body_to`` streams a successful body into a
-        fresh sink per attempt (downloads, export pages) instead of keeping it in memory.
+        fresh sink per attempt (downloads, export pages) instead of keeping it in memory;
+        ``timeout`` (seconds) overrides the client's timeouts for each attempt of this operation.
         """
         call = self._call(op, on_retry, max_retries)
         while True:
@@ -155,7 +159,7 @@ class AsyncAudienceLab(BaseClient[httpx.AsyncClient]):
             cause: Exception | None = None
             writer = body_to() if body_to is not None else None
             try:
-                step = await self._attempt(call, writer, started)
+                step = await self._attempt(call, writer, started, timeout)
             except httpx.TransportError as exc:
                 # Kept as the cause, without its request (whose headers hold the key) and
                 # without its traceback (whose frames hold the headers sent).

@@ -32,4 +32,5 @@ class AsyncSender(Protocol):
         on_retry: Callable[[int | None], None] | None = None,
         body_to: Callable[[], BodySink] | None = None,
         max_retries: int | None = None,
+        timeout: float | None = None,
     ) -> T: ...

@@ -4,6 +4,7 @@ Nothing here does I/O. The resources call these and hand the result to their cli
 face is :mod:`audiencelab.operations`.
 """
 
+from audiencelab._catalogue import ATTRIBUTE_NAMES
 from audiencelab._operations._common import (
     MAX_PAGE_SIZE,
     PagedSource,
@@ -13,26 +14,23 @@ from audiencelab._operations._common import (
     raise_if,
 )
 from audiencelab._operations.audiences import (
-    ATTRIBUTE_NAMES,
-    FiltersInput,
-    SegmentInput,
     attribute_values,
     audience_attributes,
-    audience_body,
     audience_pages,
     audience_ready,
     audience_records,
     audience_wait_timeout,
-    check_min_count,
     create_audience,
     create_custom_audience,
+    create_operation,
     delete_audience,
     enough_people,
     list_audiences,
     preview_audience,
     preview_of,
+    preview_operation,
     records_page,
-    with_values_checked,
+    value_lists_for,
 )
 from audiencelab._operations.enrichment import (
     ENRICH_FIELDS,
@@ -61,6 +59,17 @@ from audiencelab._operations.pixels import (
     pixel_not_found,
 )
 from audiencelab._operations.segments import segment_page, segment_pages, segment_records
+from audiencelab._plan import (
+    NO_LISTS,
+    FiltersInput,
+    Plan,
+    SegmentInput,
+    ValueLists,
+    audience_body,
+    needed_lists,
+    plan_create,
+    plan_preview,
+)
 
 __all__ = [
     "ATTRIBUTE_NAMES",
@@ -69,11 +78,14 @@ __all__ = [
     "JOB_COLUMNS",
     "MAX_JOB_BODY_BYTES",
     "MAX_PAGE_SIZE",
+    "NO_LISTS",
     "PIXEL_EVENT_TYPES",
     "PIXEL_VERSIONS",
     "FiltersInput",
     "PagedSource",
+    "Plan",
     "SegmentInput",
+    "ValueLists",
     "attribute_values",
     "audience_attributes",
     "audience_body",
@@ -81,11 +93,11 @@ __all__ = [
     "audience_ready",
     "audience_records",
     "audience_wait_timeout",
-    "check_min_count",
     "check_paging",
     "create_audience",
     "create_custom_audience",
     "create_enrichment_job",
+    "create_operation",
     "create_pixel",
     "delete_audience",
     "delete_pixel",
@@ -101,17 +113,21 @@ __all__ = [
     "list_audiences",
     "list_enrichment_jobs",
     "list_pixels",
+    "needed_lists",
     "paging_params",
     "parse_json",
     "pixel_events",
     "pixel_not_found",
+    "plan_create",
+    "plan_preview",
     "preview_audience",
     "preview_of",
+    "preview_operation",
     "raise_if",
     "records_page",
     "segment_page",
     "segment_pages",
     "segment_records",
     "split_records",
-    "with_values_checked",
+    "value_lists_for",
 ]

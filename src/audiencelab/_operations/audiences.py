@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
+from audiencelab._catalogue import ATTRIBUTE_NAMES
 from audiencelab._columns import RECORD_COLUMNS
 from audiencelab._exceptions import (
     APIResponseValidationError,
     AudienceNotReadyError,
     AudienceTooSmallError,
     CallMethod,
-    FilterValidationError,
     InputProblem,
-    PassArgument,
     WaitTimeoutError,
 )
-from audiencelab._filters import AudienceFilters, parse_filters
 from audiencelab._models import (
     AttributeValues,
     Audience,
@@ -39,87 +35,51 @@ from audiencelab._operations._common import (
     raise_if,
     raw,
 )
+from audiencelab._plan import (
+    NO_LISTS,
+    PREVIEW_DAYS_BACK_DEFAULT,
+    PREVIEW_DAYS_BACK_MAX,
+    FiltersInput,
+    Plan,
+    SegmentInput,
+    ValueLists,
+    needed_lists,
+    plan_create,
+    plan_preview,
+)
 from audiencelab._sansio import Operation, Response, path_param
-from audiencelab._validate import (
-    check_bool,
-    check_choice,
-    check_name,
-    check_positive_int,
-    describe,
-    normalize_segments,
-)
-from audiencelab._value_checks import (
-    VALUE_CHECKS,
-    ValueChecks,
-    check_values,
-    geography_problems,
-    warn_user,
-)
-from audiencelab._vocabularies import BUNDLED, Vocabulary
+from audiencelab._validate import check_choice, check_name
+from audiencelab._value_checks import ValueChecks, warn_user
 
 T = TypeVar("T")
-FiltersInput = AudienceFilters | Mapping[str, Any]
-SegmentInput = str | Sequence[str] | None
-
-#: The filters whose allowed values ``GET /audiences/attributes/{name}`` lists.
-ATTRIBUTE_NAMES = ("segments", "industries", "departments", "seniority", "sic", "gender")
-#: ``days_back`` of a preview: required by the API, 1-10 (reference §3.6).
-PREVIEW_DAYS_BACK_MAX = 10
-PREVIEW_DAYS_BACK_DEFAULT = 7
-PREVIEW_LIMIT_MAX = 500
 #: Response headers in which the sandbox explains filters that will match oddly.
 SANDBOX_WARNING_HEADERS = ("x-sandbox-filter-warnings", "x-sandbox-ignored-filters")
 
 
-def audience_body(
-    problems: list[InputProblem],
-    filters: FiltersInput,
-    segment: SegmentInput,
-    days_back: int | None,
-    *,
-    days_back_max: int | None = None,
-) -> dict[str, Any]:
-    """``filters``, ``segment`` and ``days_back`` as sent by create and preview, checked."""
-    body: dict[str, Any] = {}
-    try:
-        body["filters"] = parse_filters(filters).to_wire()
-    except FilterValidationError as exc:
-        problems.extend(exc.problems)
-    segments = normalize_segments(segment, problems)
-    if segments is not None:
-        body["segment"] = segments
-    if days_back is not None:
-        check_positive_int(days_back, problems, "days_back", maximum=days_back_max)
-        body["days_back"] = days_back
-    return body
+class ListSource(Protocol):
+    """A (sync) client, as :func:`create_audience` sees it: it can get the API's value lists."""
+
+    @property
+    def audiences(self) -> Any: ...
 
 
-def check_policy(value_checks: object, problems: list[InputProblem]) -> None:
-    if value_checks not in VALUE_CHECKS:
-        problems.append(
-            InputProblem(
-                "value_checks",
-                f"expected one of {', '.join(map(repr, VALUE_CHECKS))}, got {describe(value_checks)}",
-            )
-        )
-
-
-def _checked_values(
-    body: dict[str, Any],
-    problems: list[InputProblem],
-    vocabularies: Mapping[str, Vocabulary],
-    value_checks: ValueChecks,
-) -> dict[str, Any]:
-    """The body with its values checked against ``vocabularies`` (problems appended), and the
-    warnings issued. Only a body without other problems is checked: one thing at a time."""
-    if problems or value_checks not in VALUE_CHECKS:
-        return body
-    problems.extend(geography_problems(body, value_checks))
-    report = check_values(body, vocabularies, value_checks)
-    problems.extend(report.problems)
-    if not problems:
-        warn_user(report.warnings)
-    return report.body
+def value_lists_for(
+    client: ListSource | None,
+    lists: ValueLists | None,
+    filters: object,
+    segment: object,
+    value_checks: object,
+) -> ValueLists:
+    """The live lists a request needs: given, or fetched through ``client``, or none."""
+    if lists is not None:
+        return lists
+    if client is None:
+        return NO_LISTS
+    names = needed_lists(filters, segment, value_checks)
+    if not names:
+        return ValueLists()
+    found: ValueLists = client.audiences.value_lists(names)
+    return found
 
 
 def create_audience(
@@ -130,30 +90,38 @@ def create_audience(
     *,
     allow_unfiltered: bool = False,
     value_checks: ValueChecks = "default",
+    client: ListSource | None = None,
+    lists: ValueLists | None = None,
 ) -> Operation[AudienceCreated]:
     """``POST /audiences``: every argument checked, the exact body built; nothing is sent.
 
-    Refused: filters that select nothing in particular (no filter and no segment) unless
-    ``allow_unfiltered``; ZIP codes in another state than every state given; values of the
-    bundled vocabularies that are unknown (see :mod:`audiencelab._value_checks` for the
-    ``value_checks`` policies). The clients also check the values of the live vocabularies.
+    The plan of :func:`audiencelab.operations.plan_create_audience` is run: refused with every
+    problem (:class:`FilterValidationError`), or built with the warnings issued as
+    :class:`FilterValueWarning` s. The values whose lists the API serves (industries, segments...)
+    are checked against the lists of ``client`` (a sync client, which fetches them), or
+    ``lists`` (from ``await client.audiences.value_lists(...)``); with neither, against the
+    bundled lists alone, and a warning says which values were not checked.
     """
-    problems: list[InputProblem] = []
-    check_name(name, problems)
-    check_bool(allow_unfiltered, problems, "allow_unfiltered")
-    check_policy(value_checks, problems)
-    body = {"name": name, **audience_body(problems, filters, segment, days_back)}
-    if "filters" in body and not body["filters"] and "segment" not in body and not allow_unfiltered:
-        problems.append(
-            InputProblem(
-                "filters",
-                "no filter and no segment: this would build an unfiltered audience of everyone",
-                remedy=PassArgument("allow_unfiltered", True, "if that is what you want"),
-            )
-        )
-    body = _checked_values(body, problems, BUNDLED, value_checks)
-    raise_if(problems, FilterValidationError)
-    return _create_operation(body)
+    plan = plan_create(
+        name,
+        filters,
+        segment,
+        days_back,
+        allow_unfiltered=allow_unfiltered,
+        value_checks=value_checks,
+        lists=value_lists_for(client, lists, filters, segment, value_checks),
+    )
+    return create_operation(plan)
+
+
+def create_operation(plan: Plan, *, warn: bool = True) -> Operation[AudienceCreated]:
+    """The create of a plan: refused with every problem, or built (its warnings issued unless
+    ``warn=False``: ``create_many`` issues those of every spec together)."""
+    if warn:
+        return _create_operation(plan.checked_body())
+    plan.raise_for_problems()
+    assert plan.body is not None
+    return _create_operation(plan.body)
 
 
 def _create_operation(body: dict[str, Any]) -> Operation[AudienceCreated]:
@@ -252,22 +220,27 @@ def preview_audience(
     include_dnc: bool | None = None,
     *,
     value_checks: ValueChecks = "default",
+    client: ListSource | None = None,
+    lists: ValueLists | None = None,
 ) -> Operation[AudiencePreview]:
     """``POST /audiences/preview``, checked like :func:`create_audience` (an unfiltered
     preview is allowed: it only counts)."""
-    problems: list[InputProblem] = []
-    check_policy(value_checks, problems)
-    body = audience_body(problems, filters, segment, days_back, days_back_max=PREVIEW_DAYS_BACK_MAX)
-    if limit is not None:
-        check_positive_int(limit, problems, "limit", minimum=0, maximum=PREVIEW_LIMIT_MAX)
-        body["limit"] = limit
-    for name, flag in (("score", score), ("include_dnc", include_dnc)):
-        if flag is not None:
-            check_bool(flag, problems, name)
-            body[name] = flag
-    body = _checked_values(body, problems, BUNDLED, value_checks)
-    raise_if(problems, FilterValidationError)
-    return _preview_operation(body)
+    plan = plan_preview(
+        filters,
+        segment,
+        days_back,
+        limit,
+        score,
+        include_dnc,
+        value_checks=value_checks,
+        lists=value_lists_for(client, lists, filters, segment, value_checks),
+    )
+    return preview_operation(plan)
+
+
+def preview_operation(plan: Plan) -> Operation[AudiencePreview]:
+    """The preview of a plan: refused with every problem, or built (warnings issued)."""
+    return _preview_operation(plan.checked_body())
 
 
 def _preview_operation(body: dict[str, Any]) -> Operation[AudiencePreview]:
@@ -289,27 +262,6 @@ def _sandbox_warned(response: Response) -> Response:
     ]
     warn_user([f"the sandbox says: {note}" for note in notes])
     return response
-
-
-def with_values_checked(
-    op: Operation[T], vocabularies: Mapping[str, Vocabulary], value_checks: ValueChecks
-) -> Operation[T]:
-    """``op`` (a create or a preview) with its values checked against more vocabularies (the
-    live ones): refused with every problem, or sent with the values in their known spelling."""
-    if not vocabularies or value_checks == "off" or not isinstance(op.body, dict):
-        return op
-    problems: list[InputProblem] = []
-    report = check_values(op.body, vocabularies, value_checks)
-    problems.extend(report.problems)
-    raise_if(problems, FilterValidationError)
-    warn_user(report.warnings)
-    return dataclasses.replace(op, body=report.body)
-
-
-def check_min_count(min_count: object) -> None:
-    problems: list[InputProblem] = []
-    check_positive_int(min_count, problems, "min_count", minimum=0)
-    raise_if(problems, FilterValidationError)
 
 
 def enough_people(preview: AudiencePreview, min_count: int) -> None:
@@ -344,9 +296,17 @@ def audience_attributes(name: str) -> Operation[AttributeValues]:
     raise_if(problems)
 
     def parse(response: Response) -> AttributeValues:
-        block = json_object(response)["attributes"][name]
-        values = list(block.get("data") or [])
-        return attribute_values(name, values, block.get("count"))
+        attributes = json_object(response).get("attributes")
+        block = attributes.get(name) if isinstance(attributes, dict) else None
+        if not isinstance(block, dict):
+            raise ValueError(f"no attributes.{name} object in the answer")
+        values = block.get("data")
+        if values is None:
+            values = []
+        if not isinstance(values, list):
+            raise ValueError(f"attributes.{name}.data is {type(values).__name__}, not a list")
+        count = block.get("count")
+        return attribute_values(name, values, count if isinstance(count, int) else None)
 
     return Operation("GET", f"/audiences/attributes/{name}", parse=parse)
 

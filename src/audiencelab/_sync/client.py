@@ -114,7 +114,9 @@ class AudienceLab(BaseClient[httpx.Client]):
 
         return Segments(self)
 
-    def _attempt(self, call: Call[T], body_to: BodySink | None, started: float) -> Step[T]:
+    def _attempt(
+        self, call: Call[T], body_to: BodySink | None, started: float, timeout: float | None
+    ) -> Step[T]:
         request = call.request()
         # Redirects are never followed by httpx, whatever client the caller brought: the core
         # decides, so that the key cannot follow one to another origin.
@@ -123,7 +125,7 @@ class AudienceLab(BaseClient[httpx.Client]):
             request.url,
             headers=request.send_headers(),
             content=request.content,
-            timeout=self._request_timeout,
+            timeout=self._request_timeout if timeout is None else timeout,
             follow_redirects=False,
         ) as raw:
             if body_to is not None and raw.is_success:
@@ -141,6 +143,7 @@ class AudienceLab(BaseClient[httpx.Client]):
         on_retry: Callable[[int | None], None] | None = None,
         body_to: Callable[[], BodySink] | None = None,
         max_retries: int | None = None,
+        timeout: float | None = None,
     ) -> T:
         """Send one operation (built by :mod:`audiencelab.operations`) and return its parsed value.
 
@@ -148,7 +151,8 @@ class AudienceLab(BaseClient[httpx.Client]):
         is ``client.send(operations.create_audience(...))`` after the live value checks.
         ``max_retries`` overrides the client's for this operation; ``on_retry`` is told the status
         of each retry (None for a transport error); ``body_to`` streams a successful body into a
-        fresh sink per attempt (downloads, export pages) instead of keeping it in memory.
+        fresh sink per attempt (downloads, export pages) instead of keeping it in memory;
+        ``timeout`` (seconds) overrides the client's timeouts for each attempt of this operation.
         """
         call = self._call(op, on_retry, max_retries)
         while True:
@@ -156,7 +160,7 @@ class AudienceLab(BaseClient[httpx.Client]):
             cause: Exception | None = None
             writer = body_to() if body_to is not None else None
             try:
-                step = self._attempt(call, writer, started)
+                step = self._attempt(call, writer, started, timeout)
             except httpx.TransportError as exc:
                 # Kept as the cause, without its request (whose headers hold the key) and
                 # without its traceback (whose frames hold the headers sent).

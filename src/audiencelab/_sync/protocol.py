@@ -34,4 +34,5 @@ class Sender(Protocol):
         on_retry: Callable[[int | None], None] | None = None,
         body_to: Callable[[], BodySink] | None = None,
         max_retries: int | None = None,
+        timeout: float | None = None,
     ) -> T: ...

@@ -23,7 +23,8 @@ def attributes_command(
     name: Annotated[
         str,
         typer.Argument(
-            help="segments, industries, departments, seniority, sic or gender.",
+            help=", ".join(operations.ATTRIBUTE_NAMES[:-1])
+            + f" or {operations.ATTRIBUTE_NAMES[-1]}.",
             autocompletion=_attribute_names,
         ),
     ],

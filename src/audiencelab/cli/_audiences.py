@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 
@@ -26,24 +26,10 @@ from audiencelab.cli._exports import (
 from audiencelab.cli._filter_options import (
     VALUES_PANEL,
     AllowUnfilteredOpt,
-    CityOpt,
-    CompanyOpt,
-    EducationOpt,
-    ExcludeEducationOpt,
-    ExcludeJobTitleOpt,
-    FiltersFileOpt,
-    GenderOpt,
-    IndustryOpt,
-    JobTitleOpt,
-    MaxAgeOpt,
-    MinAgeOpt,
     NoValueChecksOpt,
     SegmentOpt,
-    SeniorityOpt,
-    StateOpt,
     StrictValuesOpt,
-    ZipOpt,
-    filters_from,
+    filter_options,
     segment_list,
     typed_in_filters,
     value_checks,
@@ -73,23 +59,11 @@ IdArg = Annotated[str, typer.Argument(help="The audience ID (from `audiences cre
 
 
 @audiences_app.command("create")
+@filter_options
 def create_command(
     ctx: typer.Context,
     name: Annotated[str, typer.Option("--name", help="Name of the new audience.", metavar="NAME")],
-    city: CityOpt = None,
-    state_: StateOpt = None,
-    zip_: ZipOpt = None,
-    min_age: MinAgeOpt = None,
-    max_age: MaxAgeOpt = None,
-    gender: GenderOpt = None,
-    industry: IndustryOpt = None,
-    seniority: SeniorityOpt = None,
-    job_title: JobTitleOpt = None,
-    exclude_job_title: ExcludeJobTitleOpt = None,
-    company: CompanyOpt = None,
-    education: EducationOpt = None,
-    exclude_education: ExcludeEducationOpt = None,
-    filters_file: FiltersFileOpt = None,
+    filters: Any,
     segment: SegmentOpt = None,
     days_back: Annotated[
         int | None,
@@ -99,7 +73,8 @@ def create_command(
         bool,
         typer.Option(
             "--dry-run",
-            help="Print the exact JSON body that would be sent, and send nothing.",
+            help="Check everything as a send would (against the API's lists too, given a key or "
+            "--sandbox), print the exact JSON body that would be sent, and send nothing.",
         ),
     ] = False,
     strict_values: StrictValuesOpt = False,
@@ -132,42 +107,36 @@ def create_command(
     """
     st = get_state(ctx)
     policy = value_checks(strict_values, no_value_checks)
-    filters = filters_from(
-        filters_file,
-        city=city,
-        state=state_,
-        zip=zip_,
-        min_age=min_age,
-        max_age=max_age,
-        gender=gender,
-        industry=industry,
-        seniority=seniority,
-        job_title=job_title,
-        exclude_job_title=exclude_job_title,
-        company=company,
-        education=education,
-        exclude_education=exclude_education,
-    )
     st.hint(source_text=typed_in_filters(filters))
     segments = segment_list(segment)
-    # The SDK checks everything and builds the exact body before anything is sent.
-    op = operations.create_audience(
+    if dry_run:
+        _dry_run(st, name, filters, segments, days_back, policy, allow_unfiltered)
+        return
+    # What can be checked without a client first: a mistake is told before any key is needed.
+    operations.plan_create_audience(
         name,
         filters,
         segments,
         days_back,
         allow_unfiltered=allow_unfiltered,
         value_checks=policy,
-    )
-    if dry_run:
-        st.out.info(f"Dry run: nothing was sent. The body of {op.method} {op.path} would be:")
-        st.out.raw_bytes((op.content or b"") + b"\n")
-        return
-    audiences = st.client().audiences
+        min_count=min_count,
+    ).raise_for_problems()
+    client = st.client()
     if preview:
+        # The SDK checks everything and builds the exact body before anything is sent.
+        op = operations.create_audience(
+            name,
+            filters,
+            segments,
+            days_back,
+            allow_unfiltered=allow_unfiltered,
+            value_checks=policy,
+            client=client,
+        )
         _preview_and_confirm(st, name, op, min_count, yes)
         min_count = None  # checked on the preview just shown
-    created = audiences.create(
+    created = client.audiences.create(
         name,
         filters,
         segments,
@@ -185,6 +154,35 @@ def create_command(
         f"Export them with: {st.prog} audiences export {created.audience_id} -o people.csv",
         style="green",
     )
+
+
+def _dry_run(
+    st: State,
+    name: str,
+    filters: Any,
+    segments: list[str] | None,
+    days_back: int | None,
+    policy: Literal["default", "strict", "off"],
+    allow_unfiltered: bool,
+) -> None:
+    """``--dry-run``: the plan a send would run, with the API's lists when a key (or the
+    sandbox) is there; the exact bytes, and nothing sent."""
+    needed = operations.needed_lists(filters, segments, policy)
+    client = st.optional_client() if needed else None
+    lists = client.audiences.value_lists(needed) if client is not None else None
+    op = operations.create_audience(
+        name,
+        filters,
+        segments,
+        days_back,
+        allow_unfiltered=allow_unfiltered,
+        value_checks=policy,
+        lists=lists,
+    )
+    if lists is not None and lists.found:
+        st.out.info(f"Checked against the API's lists of {', '.join(sorted(lists.found))}.")
+    st.out.info(f"Dry run: nothing was sent. The body of {op.method} {op.path} would be:")
+    st.out.raw_bytes((op.content or b"") + b"\n")
 
 
 def _preview_and_confirm(
@@ -380,22 +378,10 @@ def delete_command(ctx: typer.Context, audience_id: IdArg, yes: YesOpt = False) 
 
 
 @audiences_app.command("preview")
+@filter_options
 def preview_command(
     ctx: typer.Context,
-    city: CityOpt = None,
-    state_: StateOpt = None,
-    zip_: ZipOpt = None,
-    min_age: MinAgeOpt = None,
-    max_age: MaxAgeOpt = None,
-    gender: GenderOpt = None,
-    industry: IndustryOpt = None,
-    seniority: SeniorityOpt = None,
-    job_title: JobTitleOpt = None,
-    exclude_job_title: ExcludeJobTitleOpt = None,
-    company: CompanyOpt = None,
-    education: EducationOpt = None,
-    exclude_education: ExcludeEducationOpt = None,
-    filters_file: FiltersFileOpt = None,
+    filters: Any,
     segment: SegmentOpt = None,
     days_back: Annotated[
         int | None,
@@ -411,22 +397,6 @@ def preview_command(
     """Count the people matching filters and show a sample, without creating an audience."""
     st = get_state(ctx)
     policy = value_checks(strict_values, no_value_checks)
-    filters = filters_from(
-        filters_file,
-        city=city,
-        state=state_,
-        zip=zip_,
-        min_age=min_age,
-        max_age=max_age,
-        gender=gender,
-        industry=industry,
-        seniority=seniority,
-        job_title=job_title,
-        exclude_job_title=exclude_job_title,
-        company=company,
-        education=education,
-        exclude_education=exclude_education,
-    )
     st.hint(source_text=typed_in_filters(filters))
     extra: dict[str, Any] = {} if days_back is None else {"days_back": days_back}
     preview = st.client().audiences.preview(

@@ -243,6 +243,15 @@ class State:
             raise CliError(f"{exc}{source}", EXIT_USAGE) from None
         return self._client
 
+    def optional_client(self) -> AudienceLab | None:
+        """The client if one can be made (a key is set, or --sandbox), else None: for the
+        commands that send nothing, which use it only to read the API's value lists."""
+        if not self.sandbox and self._client is None:
+            key = self._api_key_option or os.environ.get(API_KEY_ENV)
+            if key is None or not key.strip():
+                return None
+        return self.client()
+
     def _start_sandbox(self) -> Sandbox:
         try:
             from audiencelab.sandbox import Sandbox, SandboxConfig, SandboxStartError

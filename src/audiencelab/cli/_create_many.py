@@ -6,6 +6,7 @@ this module reads the file, shows progress and the result table, and picks the e
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -19,6 +20,7 @@ from audiencelab import (
     AuthenticationError,
     CreateResult,
     FilterValidationError,
+    FilterValueWarning,
     PermissionDeniedError,
     operations,
 )
@@ -186,20 +188,28 @@ def create_many_command(
     st.hint(flags=None)
     policy = value_checks(strict_values, no_value_checks)
     specs = spec_list(load_document(specs_file, "specs file"), specs_file)
-    try:
-        # Every spec checked (the values against the bundled lists); nothing sent.
-        bodies = operations.create_many(
-            specs, value_checks=policy, allow_unfiltered=allow_unfiltered
-        )
-    except FilterValidationError as exc:
-        raise _refused(exc, specs, st.prog) from None
     if dry_run:
+        # Every spec checked as a send would (against the API's lists too, with a key or the
+        # sandbox: each list fetched once); nothing sent.
+        try:
+            bodies = operations.create_many(
+                specs,
+                value_checks=policy,
+                allow_unfiltered=allow_unfiltered,
+                client=st.optional_client(),
+            )
+        except FilterValidationError as exc:
+            raise _refused(exc, specs, st.prog) from None
         st.out.info(f"Dry run: all {len(specs)} specs are valid; nothing was sent. Bodies:")
         for op in bodies:
             st.out.raw_bytes((op.content or b"") + b"\n")
         return
-
-    try:  # the values again, against the lists the API serves
+    try:
+        # What can be checked without a client first: a mistake is told before any key is
+        # needed (the warnings come with the real check, against the API's lists).
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FilterValueWarning)
+            operations.create_many(specs, value_checks=policy, allow_unfiltered=allow_unfiltered)
         results, interrupted = _run(st, specs, concurrency, policy, allow_unfiltered)
     except FilterValidationError as exc:
         raise _refused(exc, specs, st.prog) from None

@@ -1,4 +1,4 @@
-"""Reading the user's files (JSON or YAML filters and specs, CSV records) and merging filter flags.
+"""Reading the user's files (JSON or YAML filters and specs, CSV records).
 
 Only reading and merging happens here: what the values mean, and whether they are valid, is for
 the SDK to decide when they are passed to it.
@@ -6,7 +6,6 @@ the SDK to decide when they are passed to it.
 
 from __future__ import annotations
 
-import copy
 import csv
 import io
 import json
@@ -18,44 +17,11 @@ from typing import Any
 from audiencelab.cli._errors import EXIT_USAGE, CliError
 
 __all__ = [
-    "FilterFlags",
     "TypedInt",
     "load_document",
-    "merge_filters",
     "read_csv_records",
     "typed_text",
 ]
-
-# Keys that have a snake_case spelling the SDK accepts too; a flag replaces the key whichever
-# spelling the file used.
-_SNAKE = {
-    "businessProfile": "business_profile",
-    "minAge": "min_age",
-    "maxAge": "max_age",
-    "jobTitle": "job_title",
-    "excludeJobTitle": "exclude_job_title",
-    "companyName": "company_name",
-    "excludeEducation": "exclude_education",
-}
-
-# Each filter flag and the key of the official ``filters`` object it sets.
-FLAG_PATHS: Mapping[str, tuple[str, ...]] = {
-    "city": ("city",),
-    "state": ("state",),
-    "zip": ("zip",),
-    "gender": ("gender",),
-    "min_age": ("age", "minAge"),
-    "max_age": ("age", "maxAge"),
-    "industry": ("businessProfile", "industry"),
-    "seniority": ("businessProfile", "seniority"),
-    "job_title": ("businessProfile", "jobTitle"),
-    "exclude_job_title": ("businessProfile", "excludeJobTitle"),
-    "company": ("businessProfile", "companyName"),
-    "education": ("attributes", "education"),
-    "exclude_education": ("attributes", "excludeEducation"),
-}
-
-FilterFlags = Mapping[str, Any]
 
 
 def _read_text(path: Path, what: str) -> str:
@@ -147,36 +113,6 @@ def typed_text(document: Any, loc: Sequence[str | int]) -> str | None:
             return None
         value = value[part]
     return value.typed if isinstance(value, TypedInt) else None
-
-
-def _set(target: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
-    key, rest = path[0], path[1:]
-    alt = _SNAKE.get(key)
-    if alt is not None and alt in target and key not in target:
-        target[key] = target.pop(alt)  # the file used the snake_case spelling
-    if not rest:
-        target[key] = value
-        return
-    inner = target.get(key)
-    inner = dict(inner) if isinstance(inner, Mapping) else {}
-    target[key] = inner
-    _set(inner, rest, value)
-
-
-def merge_filters(base: Any, flags: FilterFlags) -> Any:
-    """The filters to send: the file's object with every given flag replacing its key.
-
-    A file that is not an object is passed on unchanged, for the SDK to refuse.
-    """
-    given = {name: value for name, value in flags.items() if value not in (None, [], ())}
-    if base is None:
-        base = {}
-    if not isinstance(base, Mapping):
-        return base
-    merged: dict[str, Any] = copy.deepcopy(dict(base))
-    for name, value in given.items():
-        _set(merged, FLAG_PATHS[name], list(value) if isinstance(value, (list, tuple)) else value)
-    return merged
 
 
 def header_key(name: str) -> str:

@@ -3,7 +3,7 @@ and the attribute lists that say how the API spells industries, departments, seg
 
 import time
 from collections.abc import Callable
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from mcp.server.elicitation import ElicitationResult
 from mcp.server.mcpserver import Context
@@ -74,7 +74,10 @@ Segment = Annotated[
 ]
 AudienceId = Annotated[Id, Field(description="From create_audience or list_audiences.")]
 Answer = ElicitationResult[Consent]
-AttributeName = Literal["industries", "departments", "seniority", "sic", "gender", "segments"]
+if TYPE_CHECKING:
+    AttributeName = str
+else:  # the SDK's lists, as an enum in the tool's schema
+    AttributeName = Literal[tuple(operations.ATTRIBUTE_NAMES)]
 MAX_VALUES = 200
 
 FIND_AUDIENCE = "Call list_audiences to find the right audience ID."
@@ -214,9 +217,16 @@ def audience_tools(ctx: ToolContext) -> list[ToolSpec]:
         answer: Annotated[Answer, Resolve(confirm_create)],
     ) -> AudienceCreatedResult:
         if dry_run:
+            # The plan a send runs, against the same lists: a dry run refuses what a send
+            # refuses, and shows the bytes it would send.
             with value_warnings() as warned:
                 op = operations.create_audience(
-                    name, filters, segment, days_back, allow_unfiltered=allow_unfiltered
+                    name,
+                    filters,
+                    segment,
+                    days_back,
+                    allow_unfiltered=allow_unfiltered,
+                    client=ctx.client,
                 )
             return AudienceCreatedResult(
                 audience_id=None,
@@ -504,7 +514,9 @@ def audience_tools(ctx: ToolContext) -> list[ToolSpec]:
             PREVIEW,
             read_only=True,
             check=lambda filters, segment=None, days_back=7, limit=5, **_: (
-                operations.preview_audience(filters, segment, days_back, limit)
+                operations.plan_preview_audience(
+                    filters, segment, days_back, limit
+                ).raise_for_problems()
             ),
         ),
         ToolSpec(
@@ -515,7 +527,9 @@ def audience_tools(ctx: ToolContext) -> list[ToolSpec]:
             ),
             read_only=False,
             check=lambda name, filters, segment=None, days_back=None, **_: (
-                operations.create_audience(name, filters, segment, days_back)
+                operations.plan_create_audience(
+                    name, filters, segment, days_back
+                ).raise_for_problems()
             ),
             effect="spend",
         ),
