@@ -18,7 +18,7 @@ import pytest
 from audiencelab import EVENT_ATTRIBUTE, AudienceLab, ConfigurationError, InputValidationError
 from audiencelab.dlt import RESOURCES, audiencelab_source
 from audiencelab.sandbox import Sandbox
-from tests.dlt_source.conftest import loaded_rows, query
+from tests.dlt_source.conftest import deadline, loaded_rows, query
 from tests.e2e.conftest import API_KEY, start_sandbox
 
 BROAD = {"age": {"minAge": 18, "maxAge": 80}}
@@ -88,7 +88,10 @@ def test_without_ids_every_ready_audience_loads_and_one_being_built_is_skipped(
     with start_sandbox(tmp_path, max_audience_size=1_000) as server:
         ready = [create(server, "seattle", {"city": ["Seattle"]}), create(server, "broad")]
         pipeline = make_pipeline()
-        pipeline.run(source(server).with_resources(*RECORDS))
+        # The one being built must not be waited for: were it, the short wait_timeout fails the
+        # run at once, and the deadline any longer wait (not the 600 s default).
+        with deadline(120):
+            pipeline.run(source(server, wait_timeout=5).with_resources(*RECORDS))
     counts = query(pipeline, "SELECT audience_id, count(*) FROM audience_records GROUP BY 1")
     assert dict(counts) == dict.fromkeys(ready, 1_000)
     assert query(pipeline, "SELECT count(*) FROM audiences") == [(3,)]
