@@ -177,3 +177,40 @@ def test_the_partial_extracts_of_killed_runs_are_deleted(
     assert not dead.parent.exists()
     assert (normalize / "extracted").is_dir()  # dlt's own folders stay
     assert people(work / "audiencelab_load.duckdb") == {audiences[0]: (SIZE, SIZE)}
+
+
+def test_a_load_an_interrupted_run_left_is_finished_then_the_audiences_read_again(
+    big: tuple[Sandbox, list[str]], tmp_path: Path
+) -> None:
+    """A package extracted and normalized but not loaded (a run killed before its load): the
+    next `load` loads it, says so, and then reads the audiences anew (dlt's own `run()` would
+    load it and stop, without reading)."""
+    import dlt
+
+    from audiencelab.dlt import audiencelab_source
+
+    server, audiences = big
+    work = tmp_path / "work"
+    work.mkdir()
+    env = environment(tmp_path, server)
+    assert run_process(["load", "--audience", audiences[0]], env, cwd=work, timeout=300).code == 0
+    pipeline = dlt.pipeline(
+        pipeline_name="audiencelab_load",
+        destination=dlt.destinations.duckdb(str(work / "audiencelab_load.duckdb")),
+        dataset_name="audiencelab",
+        pipelines_dir=str(work / ".dlt" / "pipelines"),
+    )
+    source = audiencelab_source(api_key=KEY, base_url=server.base_url, audience_ids=audiences[1:])
+    pipeline.extract(source.with_resources("audience_records"))
+    pipeline.normalize()
+    assert pipeline.has_pending_data  # as a run killed before its load leaves it
+
+    again = run_process(["--json", "load", "--audience", audiences[0]], env, cwd=work, timeout=300)
+    assert again.code == 0, again.stderr
+    report = again.json()
+    assert report["finished_interrupted_load"] is True  # type: ignore[index]
+    assert report["tables"]["audience_records"] == SIZE  # type: ignore[index]  # read anew
+    expected = dict.fromkeys(audiences, (SIZE, SIZE))
+    assert people(work / "audiencelab_load.duckdb") == expected  # both: the left one finished
+    plain = run_process(["load", "--audience", audiences[0]], env, cwd=work, timeout=300)
+    assert "Finished the load an interrupted run had left." not in plain.stderr

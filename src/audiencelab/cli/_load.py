@@ -308,6 +308,13 @@ def load_command(
     # cannot tell the database from the schema.
     database = Path.cwd() / f"{_base_name(st.sandbox)}.duckdb"
     what = str(database) if destination == "duckdb" else f"{destination} ({dataset})"
+    view = LoadView(st.out, destination, page_size=1000)
+    # The client first: a missing key or a bad address fails before any file is made.
+    source = audiencelab_source(
+        client=st.client(),
+        audience_ids=ids or None,
+        on_progress=view.on_records if view.live else None,
+    )
     with _only_run(state_dir / f"{name}.lock", what) as locked:
         if destination == "duckdb":
             if not database.exists():
@@ -319,12 +326,6 @@ def load_command(
             target = dlt.destinations.duckdb(credentials=str(database))
         if locked:
             _remove_dead_extracts(state_dir / name)
-        view = LoadView(st.out, destination, page_size=1000)
-        source = audiencelab_source(
-            client=st.client(),
-            audience_ids=ids or None,
-            on_progress=view.on_records if view.live else None,
-        )
         pipeline = dlt.pipeline(
             pipeline_name=name,
             destination=target,
