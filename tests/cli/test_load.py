@@ -236,6 +236,10 @@ def test_help_names_the_destinations_and_flags(cli: CLI) -> None:
     for flag in ("--destination", "--dataset", "--audience", "--pixels", "--enrichments"):
         assert flag in run.stdout
     assert "duckdb" in run.stdout
+    text = " ".join(run.stdout.split())
+    assert "--duckdb-storage" in text
+    assert "kept in .dlt/pipelines of this folder, beside the DuckDB file" in text  # not ~/.dlt
+    assert "~/.dlt" not in text
 
 
 def test_load_uses_the_file_of_the_folder_it_runs_in(

@@ -318,9 +318,8 @@ def load_command(
     with _only_run(state_dir / f"{name}.lock", what) as locked:
         if destination == "duckdb":
             if not database.exists():
-                # A new file starts a new state: cursors and loaded jobs of a file that is gone
-                # would skip data the new one never had.
-                shutil.rmtree(state_dir / name, ignore_errors=True)
+                # (dlt itself starts a new state when the file it loaded into before is gone:
+                # it finds no state there, and resets this folder's.)
                 _new_duckdb_file(database, duckdb_storage)
             # Always the file in this folder, whatever the state remembers.
             target = dlt.destinations.duckdb(credentials=str(database))
