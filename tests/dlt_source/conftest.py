@@ -7,7 +7,9 @@ to resolve or connect to an address that is not loopback (a test fails if there 
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
+import signal
 import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -92,3 +94,24 @@ def loaded_rows(pipeline: Any) -> dict[str, int]:
     info = pipeline.last_trace.last_normalize_info
     counts = dict(info.row_counts) if info is not None else {}
     return {t: n for t, n in counts.items() if not t.startswith("_dlt")}
+
+
+class DeadlineExceeded(Exception):
+    """Raised in the main thread when a :func:`deadline` passes."""
+
+
+@contextlib.contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Fail the block after ``seconds`` instead of letting it stall (SIGALRM, main thread): a
+    wait that regressed fails the test in time, not after the SDK's own 600 s."""
+
+    def expire(signum: int, frame: object) -> None:
+        raise DeadlineExceeded(f"took more than {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

@@ -9,7 +9,16 @@ from typing import Any
 
 import pyarrow as pa
 
-from audiencelab.dlt._rows import PixelCursors, csv_tables, event_key, event_time, tagged
+from audiencelab.dlt._naming import NamingConvention
+from audiencelab.dlt._rows import (
+    PixelCursors,
+    csv_tables,
+    event_key,
+    event_time,
+    person_keys,
+    records_table,
+    tagged,
+)
 
 
 def event(ts: str | None, n: int) -> dict[str, Any]:
@@ -92,11 +101,24 @@ def test_a_result_file_is_read_as_text_and_tagged(tmp_path: Path) -> None:
     tables = list(csv_tables(pa, path, "job_id", "job-1"))
     table = pa.concat_tables(tables)
     assert table.schema.field("job_id") == pa.field("job_id", pa.string(), nullable=False)
-    assert all(f.type == pa.string() for f in table.schema)
+    assert table.schema.field("result_row").type == pa.int64()
+    assert all(f.type == pa.string() for f in table.schema if f.name != "result_row")
     assert table.to_pylist() == [
-        {"job_id": "job-1", "EMAIL": "a@example.com", "ZIP": "00501", "NOTE": "two\nlines"},
-        {"job_id": "job-1", "EMAIL": "b@example.com", "ZIP": "", "NOTE": 'say "hi"'},
-    ]
+        {"job_id": "job-1", "result_row": 1, "EMAIL": "a@example.com", "ZIP": "00501", "NOTE": "two\nlines"},
+        {"job_id": "job-1", "result_row": 2, "EMAIL": "b@example.com", "ZIP": "", "NOTE": 'say "hi"'},
+    ]  # fmt: skip
+
+
+def test_result_rows_are_numbered_across_blocks(tmp_path: Path, monkeypatch: Any) -> None:
+    from audiencelab.dlt import _rows
+
+    monkeypatch.setattr(_rows, "CSV_BLOCK_BYTES", 64)  # a few rows per block
+    path = tmp_path / "results.csv"
+    path.write_text("EMAIL\n" + "".join(f"person{i}@example.com\n" for i in range(40)))
+    tables = list(csv_tables(pa, path, "job_id", "job-1"))
+    assert len(tables) > 3
+    numbers = pa.concat_tables(tables).column("result_row").to_pylist()
+    assert numbers == list(range(1, 41))
 
 
 def test_an_empty_result_file_gives_no_table(tmp_path: Path) -> None:
@@ -112,3 +134,48 @@ def test_tagged_puts_the_id_first_on_every_row() -> None:
     table = tagged(pa, batch, "audience_id", "aud")
     assert table.column_names == ["audience_id", "A"]
     assert table.to_pydict() == {"audience_id": ["aud", "aud"], "A": ["1", None]}
+
+
+def test_the_person_key_is_the_uuid_trimmed() -> None:
+    batch = pa.record_batch({"UUID": [" u-1 ", "u-2"], "FIRST_NAME": ["Ana", "Bo"]})
+    assert person_keys(pa, batch).to_pylist() == ["u-1", "u-2"]
+
+
+def test_a_record_without_a_uuid_is_keyed_by_its_values() -> None:
+    batch = pa.record_batch(
+        {"UUID": ["u-1", None, " ", None], "FIRST_NAME": ["Ana", "Bo", "Cy", "Bo"]}
+    )
+    keys = person_keys(pa, batch).to_pylist()
+    assert keys[0] == "u-1"
+    assert all(k.startswith("row:") and len(k) == 36 for k in keys[1:])
+    assert keys[1] == keys[3]  # the same record, the same key: kept once
+    assert keys[1] != keys[2]
+    without_column = pa.record_batch({"FIRST_NAME": ["Bo", "Cy"]})
+    assert person_keys(pa, without_column).to_pylist()[0].startswith("row:")
+    assert (
+        person_keys(pa, without_column).to_pylist() == person_keys(pa, without_column).to_pylist()
+    )
+
+
+def test_records_tables_lead_with_the_audience_and_the_person() -> None:
+    batch = pa.record_batch({"UUID": ["u-1"], "A": ["x"]})
+    table = records_table(pa, batch, "aud")
+    assert table.column_names == ["audience_id", "person_key", "UUID", "A"]
+    assert table.to_pylist() == [
+        {"audience_id": "aud", "person_key": "u-1", "UUID": "u-1", "A": "x"}
+    ]
+    # nullable, so that tables loaded before the key existed can take the column
+    assert table.schema.field("person_key").nullable
+
+
+def test_upper_snake_names_become_their_lower_case_exactly() -> None:
+    naming = NamingConvention()
+    assert naming.normalize_identifier("SKIPTRACE_B2B_ADDRESS") == "skiptrace_b2b_address"
+    assert naming.normalize_identifier("PERSONAL_ZIP4") == "personal_zip4"
+    assert naming.normalize_identifier("SHA256_PERSONAL_EMAIL") == "sha256_personal_email"
+    assert naming.normalize_identifier("UUID") == "uuid"
+    # anything else is dlt's snake_case, as before
+    assert naming.normalize_identifier("eventTimestamp") == "event_timestamp"
+    assert naming.normalize_identifier("audience_id") == "audience_id"
+    assert naming.normalize_path("resolution__FIRST_NAME") == "resolution__first_name"
+    assert naming.normalize_identifier("2FA_CODE") == "_2fa_code"

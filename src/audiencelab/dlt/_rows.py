@@ -1,6 +1,10 @@
 """What the dlt resources yield, made from what the SDK returns: Arrow tables tagged with the ID
-they belong to, enrichment result files as Arrow tables, and pixel events with a key and a time.
-Nothing here talks to the API or to dlt."""
+they belong to and a key per row, enrichment result files as Arrow tables, and pixel events with a
+key and a time. Nothing here talks to the API or to dlt.
+
+The key of each row is what lets a load be repeated safely: dlt keeps one row per key of what it
+stages (a file copied twice into the staging table, after a run killed midway, counts once).
+"""
 
 from __future__ import annotations
 
@@ -13,12 +17,22 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "PERSON_KEY",
+    "RESULT_ROW",
     "PixelCursors",
     "csv_tables",
     "event_key",
     "event_time",
+    "person_keys",
+    "records_table",
     "tagged",
 ]
+
+#: The column of ``audience_records`` that names the person: the record's ``UUID``, or for a record
+#: without one a hash of its values (``row:...``).
+PERSON_KEY = "person_key"
+#: The column of ``enrichment_results`` that numbers the rows of a job's result file (from 1).
+RESULT_ROW = "result_row"
 
 # Result files are read in blocks of this many bytes: one Arrow table each (flat memory).
 CSV_BLOCK_BYTES = 8 << 20
@@ -34,9 +48,43 @@ def tagged(pa: Any, batch: Any, name: str, value: str) -> Any:
     return table.add_column(0, pa.field(name, pa.string(), nullable=False), column)
 
 
+def person_keys(pa: Any, batch: Any) -> Any:
+    """The key of each record of ``batch``: its ``UUID`` (the API's person ID, trimmed), or, for
+    a record without one, ``row:`` and a hash of its values (the same record, the same key)."""
+    import pyarrow.compute as pc
+
+    uuid = next((n for n in batch.schema.names if n.upper() == "UUID"), None)
+    if uuid is not None:
+        ids = pc.utf8_trim_whitespace(batch.column(uuid))
+        usable = pc.fill_null(pc.not_equal(ids, ""), False)
+        if pc.all(usable).as_py():  # every record has its ID: the common case, no Python loop
+            return ids.cast(pa.string())
+        keys: list[str | None] = ids.to_pylist()
+        missing = [i for i, ok in enumerate(usable.to_pylist()) if not ok]
+    else:
+        keys = [None] * batch.num_rows
+        missing = list(range(batch.num_rows))
+    for index, row in zip(missing, batch.take(missing).to_pylist(), strict=True):
+        text = json.dumps(list(row.values()), separators=(",", ":"), ensure_ascii=False)
+        keys[index] = "row:" + hashlib.sha256(text.encode()).hexdigest()[:32]
+    return pa.array(keys, type=pa.string())
+
+
+def records_table(pa: Any, batch: Any, audience_id: str) -> Any:
+    """A page of an audience's records as a table led by ``audience_id`` and ``person_key``.
+
+    The key is never null, but its column says nullable: a table loaded before the key existed
+    gets it as a column its old rows leave null (a NOT NULL column cannot be added to them).
+    """
+    table = tagged(pa, batch, "audience_id", audience_id)
+    keys = person_keys(pa, batch)
+    return table.add_column(1, pa.field(PERSON_KEY, pa.string()), keys)
+
+
 def csv_tables(pa: Any, path: Path, name: str, value: str) -> Iterator[Any]:
     """A result CSV as Arrow tables of text columns (empty cells stay ""), each tagged as by
-    :func:`tagged`. Read a block at a time, so a large file does not fill memory."""
+    :func:`tagged` and numbered (``result_row``, from 1, in the file's order). Read a block at a
+    time, so a large file does not fill memory."""
     import pyarrow.csv as pa_csv
 
     with path.open(newline="", encoding="utf-8-sig") as f:
@@ -53,9 +101,14 @@ def csv_tables(pa: Any, path: Path, name: str, value: str) -> Iterator[Any]:
     with pa_csv.open_csv(
         str(path), read_options=read, parse_options=parse, convert_options=convert
     ) as reader:
+        done = 0
         for batch in reader:
             if batch.num_rows:
-                yield tagged(pa, batch, name, value)
+                table = tagged(pa, batch, name, value)
+                rows = pa.array(range(done + 1, done + 1 + batch.num_rows), type=pa.int64())
+                done += batch.num_rows
+                # nullable, as the person key, for tables loaded before the column existed
+                yield table.add_column(1, pa.field(RESULT_ROW, pa.int64()), rows)
 
 
 def event_time(event: Mapping[str, Any]) -> datetime | None:
