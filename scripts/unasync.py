@@ -41,7 +41,8 @@ SUBS: list[tuple[str, str]] = [
     (r"\.aiter_bytes\(", ".iter_bytes("),
     (r"\.aread\(", ".read("),
     (r"\.aclose\(", ".close("),
-    (r"httpx\.AsyncClient", "httpx.Client"),
+    (r"httpx2\.AsyncClient", "httpx2.Client"),
+    (r"\basynchronous=True\b", "asynchronous=False"),
     (r"\b(export|create_many)_async\b", r"\1_sync"),
     (r"audiencelab\._async\.", "audiencelab._sync."),
     # types

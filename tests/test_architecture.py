@@ -17,7 +17,17 @@ from audiencelab import AsyncAudienceLab, AudienceLab
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "src" / "audiencelab"
-HTTP_LIBRARIES = {"httpx", "httpcore", "h11", "anyio", "requests", "aiohttp", "urllib3"}
+HTTP_LIBRARIES = {
+    "httpx",
+    "httpx2",
+    "httpcore",
+    "httpcore2",
+    "h11",
+    "anyio",
+    "requests",
+    "aiohttp",
+    "urllib3",
+}
 # The sans-I/O core: building requests, reading answers, deciding retries, checking input.
 CORE = [
     "_sansio.py",

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 from urllib.parse import quote, urlencode, urljoin, urlsplit
 
-from audiencelab._config import USER_AGENT, ClientConfig, Secret
+from audiencelab._config import USER_AGENT, ClientConfig, Secret, is_loopback_host
 from audiencelab._exceptions import (
     APIConnectionError,
     APIError,
@@ -47,10 +47,25 @@ def encode_json(body: Any) -> bytes:
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
+#: Longer than any ID the API hands out (UUIDs, ``seg_...``); a longer one is a mistake (and past
+#: 65,536 characters no URL can carry it).
+MAX_ID_LENGTH = 1000
+
+
 def path_param(value: str, name: str = "id") -> str:
     """A path segment, percent-encoded so an ID can never change the path."""
     if not isinstance(value, str) or not value.strip():
         raise InputValidationError([InputProblem(name, f"expected a non-empty ID, got {value!r}")])
+    if len(value) > MAX_ID_LENGTH:
+        raise InputValidationError(
+            [
+                InputProblem(
+                    name,
+                    f"expected an ID of at most {MAX_ID_LENGTH:,} characters, got one of "
+                    f"{len(value):,} ({value[:20]!r}...)",
+                )
+            ]
+        )
     return quote(value.strip(), safe="")
 
 
@@ -63,7 +78,11 @@ class Response:
     content: bytes
 
     def json(self) -> Any:
-        return json.loads(self.content)
+        """The body as JSON; ``ValueError`` for anything that is not (nested too deep included)."""
+        try:
+            return json.loads(self.content)
+        except RecursionError:
+            raise ValueError("the JSON body is nested too deeply to read") from None
 
 
 @dataclass(frozen=True)
@@ -183,6 +202,24 @@ def redirected(
     return _prepare(config, method, url, content, json=json)
 
 
+def insecure_hop(url: str) -> str | None:
+    """Why a redirect to ``url`` is not followed, or None. Every hop is held to the rule of the
+    base URL: https, or plain http on loopback only (the sandbox): a result file of personal
+    data, or a request body, never travels unencrypted."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "it is not an http(s) URL"
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+        return "it is plain http to another machine: the data would travel unencrypted"
+    return None
+
+
+def shown_url(url: str) -> str:
+    """``url`` without its query (a signed result URL carries a token there)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}"
+
+
 def _request_id(headers: Mapping[str, str]) -> str | None:
     for name in _REQUEST_ID_HEADERS:
         value = headers.get(name)
@@ -201,7 +238,7 @@ def error_details(response: Response) -> tuple[str | None, str, Any]:
     body: Any = None
     try:
         body = json.loads(text) if text else None
-    except ValueError:
+    except (ValueError, RecursionError):
         body = None
     code: str | None = None
     message: str | None = None
@@ -271,13 +308,28 @@ def status_error(
     return cls(message, **kwargs)
 
 
-def response_error(message: str, response: Response, method: str, url: str) -> APIError:
+def response_error(
+    message: str,
+    response: Response,
+    method: str,
+    url: str,
+    *,
+    outcome_unknown: bool = False,
+    remedy: Remedy | None = None,
+) -> APIResponseValidationError:
     try:
         body: Any = response.json()
     except ValueError:
         body = response.content[:500].decode("utf-8", errors="replace")
     return APIResponseValidationError(
-        message, method=method, url=url, body=body, status_code=response.status_code
+        message,
+        method=method,
+        url=url,
+        body=body,
+        status_code=response.status_code,
+        request_id=_request_id(response.headers),
+        outcome_unknown=outcome_unknown,
+        remedy=remedy,
     )
 
 
@@ -337,15 +389,8 @@ class Call(Generic[T]):
                 return Done(self.op.parse(response))
             except APIError as exc:
                 return Fail(exc)
-            except (ValueError, KeyError, TypeError) as exc:
-                return Fail(
-                    response_error(
-                        f"unexpected response to {self.log_target}: {exc}",
-                        response,
-                        self.op.method,
-                        self.prepared.url,
-                    )
-                )
+            except Exception as exc:  # whatever the answer is, it becomes an SDK error
+                return Fail(self._unreadable(response, str(exc) or type(exc).__name__))
         if status == 404 and self.op.gone_ok_on_retry and self.may_have_acted:
             log(
                 logging.INFO,
@@ -355,21 +400,8 @@ class Call(Generic[T]):
             )
             return Done(self.op.parse(Response(204, {}, b"")))
         location = response.headers.get("location")
-        if status in REDIRECT_STATUSES and location and self.redirects < MAX_REDIRECTS:
-            self.redirects += 1
-            self.prepared = redirected(self.config, self.prepared, status, location)
-            parts = urlsplit(self.prepared.url)
-            log(
-                logging.DEBUG,
-                "redirect",
-                "%s -> %d, following to %s://%s%s",
-                self.log_target,
-                status,
-                parts.scheme,
-                parts.netloc,
-                parts.path,
-            )
-            return Sleep(0.0)  # send again now, to the new place
+        if status in REDIRECT_STATUSES and location:
+            return self._redirect(response, location)
         decision = self._decide(status_code=status, headers=response.headers)
         self.may_have_acted = self.may_have_acted or status >= 500
         if decision.retry:
@@ -379,6 +411,76 @@ class Call(Generic[T]):
         )
         self._log_failure(error)
         return Fail(error)
+
+    def on_undecodable(self, response: Response, detail: str, elapsed: float) -> Step[T]:
+        """An answer came whose body could not be decoded (``Content-Encoding: gzip`` and a body
+        that is not gzip): its status still says what happened; a success cannot be read."""
+        if 200 <= response.status_code < 300:
+            log(
+                logging.DEBUG,
+                "response",
+                "%s -> %d (%.0f ms)",
+                self.log_target,
+                response.status_code,
+                elapsed * 1000,
+            )
+            return Fail(self._unreadable(response, f"the body could not be decoded ({detail})"))
+        return self.on_response(response, elapsed)
+
+    def _unreadable(self, response: Response, detail: str) -> APIResponseValidationError:
+        """A success we cannot read. For a create it was probably made, under an ID we do not
+        know: the outcome is unknown, and repeating it could make a second one."""
+        unknown = not self.op.safe_to_retry
+        message = f"unexpected response to {self.log_target}: {detail}"
+        if unknown and self.op.unknown_outcome_note:
+            message += f". {self.op.unknown_outcome_note}"
+        error = response_error(
+            message,
+            response,
+            self.op.method,
+            self.prepared.url,
+            outcome_unknown=unknown,
+            remedy=self.op.check_outcome if unknown else None,
+        )
+        self._log_failure(error)
+        return error
+
+    def _redirect(self, response: Response, location: str) -> Step[T]:
+        status = response.status_code
+        target = redirected(self.config, self.prepared, status, location)
+        problem: str | None = None
+        if self.redirects >= MAX_REDIRECTS:
+            problem = f"more than {MAX_REDIRECTS} redirects (a redirect loop?)"
+        elif (why := insecure_hop(target.url)) is not None:
+            problem = f"not following the redirect to {shown_url(target.url)}: {why}"
+        if problem is not None:
+            unknown = not self.op.safe_to_retry
+            error = APIStatusError(
+                f"{problem}; nothing more was sent",
+                status_code=status,
+                request_id=_request_id(response.headers),
+                headers=response.headers,
+                method=self.op.method,
+                url=shown_url(self.prepared.url),
+                outcome_unknown=unknown,
+                remedy=self.op.check_outcome if unknown else None,
+            )
+            self._log_failure(error)
+            return Fail(error)
+        self.redirects += 1
+        self.prepared = target
+        parts = urlsplit(target.url)
+        log(
+            logging.DEBUG,
+            "redirect",
+            "%s -> %d, following to %s://%s%s",
+            self.log_target,
+            status,
+            parts.scheme,
+            parts.netloc,
+            parts.path,
+        )
+        return Sleep(0.0)  # send again now, to the new place
 
     def on_transport_error(self, failure: TransportFailure, elapsed: float) -> Step[T]:
         delivery = failure.delivery

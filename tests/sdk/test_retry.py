@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from audiencelab import (
@@ -195,10 +195,10 @@ def test_create_is_not_repeated_when_the_server_may_have_acted(status: int) -> N
 @pytest.mark.parametrize(
     "exc",
     [
-        httpx.ReadTimeout("read timed out"),
-        httpx.RemoteProtocolError("Server disconnected without sending a response."),
-        httpx.ReadError("connection reset"),
-        httpx.WriteError("broken pipe"),
+        httpx2.ReadTimeout("read timed out"),
+        httpx2.RemoteProtocolError("Server disconnected without sending a response."),
+        httpx2.ReadError("connection reset"),
+        httpx2.WriteError("broken pipe"),
     ],
 )
 def test_create_is_not_repeated_after_the_body_was_sent(exc: Exception) -> None:
@@ -207,16 +207,16 @@ def test_create_is_not_repeated_after_the_body_was_sent(exc: Exception) -> None:
         create(recorder)
     assert len(recorder.requests) == 1
     assert info.value.outcome_unknown is True
-    assert isinstance(info.value, APITimeoutError) == isinstance(exc, httpx.TimeoutException)
+    assert isinstance(info.value, APITimeoutError) == isinstance(exc, httpx2.TimeoutException)
     assert isinstance(info.value.__cause__, type(exc))
 
 
 @pytest.mark.parametrize(
     "first",
     [
-        httpx.ConnectError("connection refused"),
-        httpx.ConnectTimeout("connect timed out"),
-        httpx.PoolTimeout("no connection available"),
+        httpx2.ConnectError("connection refused"),
+        httpx2.ConnectTimeout("connect timed out"),
+        httpx2.PoolTimeout("no connection available"),
         reply(429, {"message": "slow"}, {"Retry-After": "0"}),
         reply(429, {"message": "slow"}),
         reply(503, {"message": "down"}, {"Retry-After": "0"}),
@@ -238,7 +238,7 @@ def test_create_gives_up_after_max_retries_with_a_known_outcome() -> None:
 
 
 def test_connection_refused_after_retries() -> None:
-    recorder = Recorder([httpx.ConnectError("refused")])
+    recorder = Recorder([httpx2.ConnectError("refused")])
     with pytest.raises(APIConnectionError) as info:
         create(recorder)
     assert len(recorder.requests) == 3
@@ -254,8 +254,8 @@ def test_connection_refused_after_retries() -> None:
         reply(503, b""),
         reply(504, b""),
         reply(408, b""),
-        httpx.ReadTimeout("slow"),
-        httpx.RemoteProtocolError("dropped"),
+        httpx2.ReadTimeout("slow"),
+        httpx2.RemoteProtocolError("dropped"),
     ],
 )
 def test_reads_are_retried(first: Any) -> None:
@@ -288,7 +288,7 @@ def test_client_sleeps_what_the_policy_says(monkeypatch: pytest.MonkeyPatch) -> 
 
 @pytest.mark.anyio
 async def test_async_client_follows_the_same_table() -> None:
-    recorder = Recorder([httpx.ConnectError("refused"), reply(500, b"boom"), CREATED])
+    recorder = Recorder([httpx2.ConnectError("refused"), reply(500, b"boom"), CREATED])
     async with recorder.async_client() as client:
         with pytest.raises(InternalServerError) as info:
             await client.audiences.create(name="Austin", filters={"city": ["Austin"]})

@@ -13,17 +13,12 @@ from functools import cached_property
 from types import TracebackType
 from typing import TYPE_CHECKING, TypeVar
 
-import httpx
+import httpx2
 
 from audiencelab._base_client import BaseClient
-from audiencelab._config import DEFAULT_MAX_RETRIES
+from audiencelab._config import DEFAULT_MAX_RETRIES, mask_api_key
 from audiencelab._download import BodySink
-from audiencelab._http import (
-    TimeoutTypes,
-    classify_transport_error,
-    to_response,
-    without_request,
-)
+from audiencelab._http import TimeoutTypes, to_response, unsendable, without_request
 from audiencelab._retry import RetryPolicy
 from audiencelab._sansio import Call, Done, Fail, Operation, Sleep, Step
 from audiencelab._value_checks import ValueChecks
@@ -40,7 +35,7 @@ T = TypeVar("T")
 __all__ = ["AudienceLab"]
 
 
-class AudienceLab(BaseClient[httpx.Client]):
+class AudienceLab(BaseClient[httpx2.Client]):
     """Synchronous client for the AudienceLab API.
 
     >>> with AudienceLab() as client:  # reads AUDIENCELAB_API_KEY
@@ -48,33 +43,36 @@ class AudienceLab(BaseClient[httpx.Client]):
 
     Options: ``api_key`` (default ``$AUDIENCELAB_API_KEY``), ``base_url`` (default
     ``$AUDIENCELAB_BASE_URL`` or https://api.audiencelab.io), ``timeout`` (seconds or an
-    ``httpx.Timeout``), ``max_retries`` (default 2), ``retry_policy`` (a :class:`RetryPolicy`:
+    ``httpx2.Timeout``), ``max_retries`` (default 2), ``retry_policy`` (a :class:`RetryPolicy`:
     backoff start, cap and jitter), ``value_checks`` (``"default"``, ``"strict"`` or ``"off"``:
     how the values of filters are checked before a create or preview), ``http_client`` (your own
-    httpx client, e.g. for proxies; it keeps its own timeouts unless you pass ``timeout``, and is
-    not closed for you).
+    ``httpx2.Client``, e.g. for proxies; it keeps its own timeouts unless you pass
+    ``timeout``, and is not closed for you).
     """
 
     def __init__(
         self,
         *,
         api_key: str | None = None,
-        base_url: str | httpx.URL | None = None,
+        base_url: str | httpx2.URL | None = None,
         timeout: TimeoutTypes = None,
         max_retries: int = DEFAULT_MAX_RETRIES,
         retry_policy: RetryPolicy | None = None,
         value_checks: ValueChecks = "default",
-        http_client: httpx.Client | None = None,
+        http_client: httpx2.Client | None = None,
     ) -> None:
+        key = mask_api_key(api_key)
+        del api_key  # no frame below holds the key in clear (a traceback shows their locals)
         self._setup(
-            api_key=api_key,
+            api_key=key,
             base_url=base_url,
             timeout=timeout,
             max_retries=max_retries,
             retry_policy=retry_policy,
             value_checks=value_checks,
             http_client=http_client,
-            new_http=httpx.Client,
+            new_http=httpx2.Client,
+            asynchronous=False,
         )
 
     # The resources are made on first use (as openai-python does), so that importing and
@@ -115,7 +113,7 @@ class AudienceLab(BaseClient[httpx.Client]):
 
     def _attempt(self, call: Call[T], body_to: BodySink | None, started: float) -> Step[T]:
         request = call.request()
-        # Redirects are never followed by httpx, whatever client the caller brought: the core
+        # Redirects are never followed by httpx2, whatever client the caller brought: the core
         # decides, so that the key cannot follow one to another origin.
         with self._http.stream(
             request.method,
@@ -125,11 +123,18 @@ class AudienceLab(BaseClient[httpx.Client]):
             timeout=self._request_timeout,
             follow_redirects=False,
         ) as raw:
-            if body_to is not None and raw.is_success:
-                for chunk in raw.iter_bytes():
-                    body_to.write(chunk)
-                return call.on_response(to_response(raw, b""), time.perf_counter() - started)
-            raw.read()
+            try:
+                if body_to is not None and raw.is_success:
+                    for chunk in raw.iter_bytes():
+                        body_to.write(chunk)
+                    return call.on_response(to_response(raw, b""), time.perf_counter() - started)
+                raw.read()
+            except self._library.decoding_error as exc:
+                # An answer came, but its body cannot be decoded (a gzip body that is not gzip):
+                # the status is known, the body is not.
+                return call.on_undecodable(
+                    to_response(raw, b""), str(exc), time.perf_counter() - started
+                )
         return call.on_response(to_response(raw), time.perf_counter() - started)
 
     def send(
@@ -156,13 +161,17 @@ class AudienceLab(BaseClient[httpx.Client]):
             writer = body_to() if body_to is not None else None
             try:
                 step = self._attempt(call, writer, started)
-            except httpx.TransportError as exc:
+            except self._library.transport_error as exc:
                 # Kept as the cause, without its request (whose headers hold the key) and
                 # without its traceback (whose frames hold the headers sent).
-                cause = without_request(exc)
+                cause = without_request(exc, self._library)
                 step = call.on_transport_error(
-                    classify_transport_error(exc), time.perf_counter() - started
+                    self._library.classify(exc), time.perf_counter() - started
                 )
+            except (self._library.invalid_url, UnicodeEncodeError) as exc:
+                # Refused by the library before anything was sent; not chained (a
+                # UnicodeEncodeError's ``object`` is the whole header value).
+                step = call.on_transport_error(unsendable(exc), time.perf_counter() - started)
             except BaseException:
                 if writer is not None:
                     writer.discard()
