@@ -47,8 +47,12 @@ SUBS: list[tuple[str, str]] = [
     (r"audiencelab\._async\.", "audiencelab._sync."),
     # types
     (r"Coroutine\[Any, Any, (.*)\]", r"\1"),
+    (r"Awaitable\[(\w+\[\w+\])\]", r"\1"),
+    (r"Awaitable\[(\w+)\]", r"\1"),
     (r"Awaitable\[([^\[\]]*)\]", r"\1"),
+    (r"\basynccontextmanager\b", "contextmanager"),
     (r"AsyncIterator", "Iterator"),
+    (r"AbstractAsyncContextManager", "AbstractContextManager"),
     (r"\bAsync([A-Z]\w*)", r"\1"),
     # the language
     (r"\basync def ", "def "),

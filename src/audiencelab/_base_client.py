@@ -10,6 +10,7 @@ import httpx2
 
 from audiencelab._config import ClientConfig, Secret, mask_api_key
 from audiencelab._http import HTTPX2, HttpLibrary, TimeoutTypes, library_of, resolve_timeout
+from audiencelab._options import RequestOptions
 from audiencelab._retry import RetryPolicy
 from audiencelab._sansio import Call, Operation
 from audiencelab._value_checks import ValueChecks
@@ -148,12 +149,26 @@ class BaseClient(Generic[HttpT]):
     def _call(
         self,
         op: Operation[T],
+        options: RequestOptions | None,
         on_retry: Callable[[int | None], None] | None,
         max_retries: int | None,
     ) -> Call[T]:
         return Call(
-            self._config, op, max_retries=max_retries, rand=random.random, on_retry=on_retry
+            self._config,
+            op,
+            options=options,
+            max_retries=max_retries,
+            rand=random.random,
+            on_retry=on_retry,
         )
+
+    def _timeout_for(self, options: RequestOptions | None, timeout: TimeoutTypes) -> Any:
+        """The timeouts of one call: ``timeout``, else the options', else the client's."""
+        if timeout is None and options is not None:
+            timeout = options.timeout
+        if timeout is None:
+            return self._request_timeout
+        return self._library.timeout(resolve_timeout(timeout))
 
     def __repr__(self) -> str:
         config = getattr(self, "_config", None)  # an error reporter may show a client half-made

@@ -152,4 +152,5 @@ def without_request(exc: Exception, library: HttpLibrary = HTTPX2) -> Exception:
 
 def to_response(raw: Any, content: bytes | None = None) -> Response:
     """The core's view of an answer (an ``httpx2.Response``, or httpx's twin)."""
-    return Response(raw.status_code, raw.headers, raw.content if content is None else content)
+    body = raw.content if content is None else content
+    return Response(raw.status_code, raw.headers, body, raw.http_version)

@@ -35,7 +35,16 @@ class Recorder:
 
     def __call__(self, request: httpx2.Request) -> httpx2.Response:
         request.read()
-        self.requests.append(request)
+        # A copy: the client takes the key out of the request object once it is sent.
+        self.requests.append(
+            httpx2.Request(
+                request.method,
+                request.url,
+                headers=request.headers.copy(),
+                content=request.content,
+                extensions=request.extensions,
+            )
+        )
         item = self.replies[min(len(self.requests), len(self.replies)) - 1]
         if isinstance(item, Exception):
             raise item
