@@ -25,6 +25,7 @@ By default audiences build and jobs finish at once (``build_seconds=0``,
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import difflib
 import itertools
@@ -114,10 +115,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _sandbox_module() -> Any:
-    try:
+    module: Any = None
+    with contextlib.suppress(ImportError):
         import audiencelab.sandbox as module
-    except ImportError:
-        module = None
     if module is None:  # failed outside the except block: no "during handling of..." chain
         pytest.fail(_MISSING_EXTRA, pytrace=False)
     return module

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Protocol, TypeVar
 
 from audiencelab._download import BodySink
+from audiencelab._http import TimeoutTypes
 from audiencelab._options import RequestOptions
 from audiencelab._sansio import Operation
 
@@ -34,6 +35,7 @@ class AsyncSender(Protocol):
         on_retry: Callable[[int | None], None] | None = None,
         body_to: Callable[[], BodySink] | None = None,
         max_retries: int | None = None,
+        timeout: TimeoutTypes = None,
     ) -> T: ...
 
 
@@ -58,6 +60,7 @@ class AsyncSenderWithOptions:
         on_retry: Callable[[int | None], None] | None = None,
         body_to: Callable[[], BodySink] | None = None,
         max_retries: int | None = None,
+        timeout: TimeoutTypes = None,
     ) -> T:
         return await self._client.send(
             op,
@@ -65,6 +68,7 @@ class AsyncSenderWithOptions:
             on_retry=on_retry,
             body_to=body_to,
             max_retries=max_retries,
+            timeout=timeout,
         )
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Protocol, TypeVar
 
 from audiencelab._download import BodySink
+from audiencelab._http import TimeoutTypes
 from audiencelab._options import RequestOptions
 from audiencelab._sansio import Operation
 
@@ -36,6 +37,7 @@ class Sender(Protocol):
         on_retry: Callable[[int | None], None] | None = None,
         body_to: Callable[[], BodySink] | None = None,
         max_retries: int | None = None,
+        timeout: TimeoutTypes = None,
     ) -> T: ...
 
 
@@ -60,6 +62,7 @@ class SenderWithOptions:
         on_retry: Callable[[int | None], None] | None = None,
         body_to: Callable[[], BodySink] | None = None,
         max_retries: int | None = None,
+        timeout: TimeoutTypes = None,
     ) -> T:
         return self._client.send(
             op,
@@ -67,6 +70,7 @@ class SenderWithOptions:
             on_retry=on_retry,
             body_to=body_to,
             max_retries=max_retries,
+            timeout=timeout,
         )
 
 
