@@ -12,9 +12,11 @@ import pytest
 
 from audiencelab import (
     APIConnectionError,
+    APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
     AudienceLab,
+    AudienceNotReadyError,
     CallMethod,
     InputValidationError,
     NotFoundError,
@@ -190,3 +192,68 @@ def test_secrets_hash_by_value_and_the_environment_is_read_where_told() -> None:
     assert hash(Secret("sk_test_a")) != hash(Secret("sk_test_b"))
     key = resolve_api_key(None, environ={"AUDIENCELAB_API_KEY": "sk_test_from_mapping"})
     assert key.reveal() == "sk_test_from_mapping"
+
+
+def test_a_parser_refusal_that_is_an_sdk_error_is_raised_as_such() -> None:
+    with (
+        Recorder([reply(200, {"status": "no data"})]).sync_client() as client,
+        pytest.raises(AudienceNotReadyError),
+    ):
+        client.audiences.get("a-1")
+
+
+def test_a_300_is_not_a_success() -> None:
+    with (
+        Recorder([reply(300, {"audienceId": "a-1"})]).sync_client() as client,
+        pytest.raises(APIStatusError) as info,
+    ):
+        client.audiences.create(name="n", filters={"city": "Austin"})
+    assert info.value.status_code == 300
+
+
+def test_an_unreadable_success_names_the_call_and_for_a_create_says_how_to_check() -> None:
+    with (
+        Recorder([reply(200, b"not json")]).sync_client() as client,
+        pytest.raises(APIResponseValidationError) as created,
+    ):
+        client.audiences.create(name="Garbled", filters={"city": "Austin"})
+    assert (created.value.method, created.value.url) == (
+        "POST",
+        "https://api.audiencelab.io/audiences",
+    )
+    assert str(created.value).startswith("unexpected response to POST /audiences: ")
+    assert "'Garbled'" in str(created.value)  # the note: look for it by name
+    with (
+        Recorder([reply(200, b"not json")]).sync_client() as client,
+        pytest.raises(APIResponseValidationError) as read,
+    ):
+        client.audiences.get("a-1")
+    assert read.value.remedy is None
+    assert not read.value.outcome_unknown
+    assert "'Garbled'" not in str(read.value)
+
+
+def test_gone_after_retry_is_logged(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="audiencelab")
+    recorder = Recorder([httpx2.ReadError("reset"), reply(404, {"error": "not found"})])
+    with recorder.sync_client() as client:
+        client.audiences.delete("a-1")
+    assert (
+        "gone_after_retry",
+        "DELETE /audiences/a-1 -> 404 after a retry: already gone, as asked",
+    ) in events(caplog)
+
+
+def test_unknown_outcomes_are_logged_as_warnings(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="audiencelab")
+    with Recorder([reply(500, b"")]).sync_client() as client, pytest.raises(APIStatusError):
+        client.audiences.create(name="n", filters={"city": "Austin"})
+    with Recorder([reply(400, b"")]).sync_client() as client, pytest.raises(APIStatusError):
+        client.audiences.create(name="n", filters={"city": "Austin"})
+    logged = [(r.levelno, getattr(r, EVENT_ATTRIBUTE)) for r in caplog.records if r.levelno > 10]
+    assert logged == [(logging.WARNING, "outcome_unknown")]
+    (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warning.startswith("POST /audiences: outcome unknown, not retried: HTTP 500")
+    failed = [m for e, m in events(caplog) if e == "request_failed"]
+    assert failed
+    assert failed[0].startswith("POST /audiences failed: HTTP 400")
