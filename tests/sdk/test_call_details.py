@@ -18,6 +18,7 @@ from audiencelab import (
     AudienceLab,
     AudienceNotReadyError,
     CallMethod,
+    ConfigurationError,
     InputValidationError,
     NotFoundError,
     operations,
@@ -260,3 +261,18 @@ def test_unknown_outcomes_are_logged_as_warnings(caplog: pytest.LogCaptureFixtur
     failed = [m for e, m in events(caplog) if e == "request_failed"]
     assert failed
     assert failed[0].startswith("POST /audiences failed: HTTP 400")
+
+
+@pytest.mark.parametrize(("key", "kind"), [(b"sk_test_bytes", "bytes"), (12345, "int")])
+def test_a_key_that_is_not_a_string_is_one_clear_error(key: object, kind: str) -> None:
+    with pytest.raises(ConfigurationError) as info:
+        AudienceLab(api_key=key)  # type: ignore[arg-type]
+    assert str(info.value) == f"api_key must be a string, got {kind}"
+    assert info.value.setting == "api_key"
+
+
+def test_a_missing_key_names_the_setting() -> None:
+    with pytest.raises(ConfigurationError) as info:
+        resolve_api_key(None, environ={})
+    assert info.value.setting == "api_key"
+    assert "Settings > API Keys" in str(info.value)
