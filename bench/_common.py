@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 
 API_KEY = "sk_test_bench"
 
@@ -50,9 +50,9 @@ def sandbox_process(**options: object) -> Iterator[Server]:
         deadline = time.monotonic() + 30
         while True:
             try:
-                httpx.get(base_url + "/openapi.json", timeout=1).raise_for_status()
+                httpx2.get(base_url + "/openapi.json", timeout=1).raise_for_status()
                 break
-            except httpx.HTTPError:
+            except httpx2.HTTPError:
                 if time.monotonic() > deadline or proc.poll() is not None:
                     raise RuntimeError("the sandbox did not start") from None
                 time.sleep(0.05)
@@ -63,9 +63,9 @@ def sandbox_process(**options: object) -> Iterator[Server]:
 
 
 def create_audience(server: Server, filters: dict[str, object]) -> tuple[str, int]:
-    """Create an audience with plain httpx; return its id and size."""
+    """Create an audience with plain httpx2; return its id and size."""
     headers = {"X-Api-Key": server.api_key}
-    with httpx.Client(base_url=server.base_url, headers=headers, timeout=60) as http:
+    with httpx2.Client(base_url=server.base_url, headers=headers, timeout=60) as http:
         audience_id = http.post("/audiences", json={"name": "bench", "filters": filters}).json()[
             "audienceId"
         ]
@@ -86,7 +86,7 @@ def csv_page_loop(server: Server, audience_id: str, path: Path) -> int:
     rows = 0
     headers = {"X-Api-Key": server.api_key}
     with (
-        httpx.Client(base_url=server.base_url, headers=headers, timeout=60) as http,
+        httpx2.Client(base_url=server.base_url, headers=headers, timeout=60) as http,
         path.open("w", newline="", encoding="utf-8") as f,
     ):
         writer: csv.DictWriter[str] | None = None

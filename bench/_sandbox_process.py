@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-import httpx
+import httpx2
 
 API_KEY = "sk_test_bench"
 
@@ -77,9 +77,9 @@ def start(*flags: str, port: int | None = None) -> SandboxProcess:
     deadline = time.monotonic() + 30
     while True:
         try:
-            httpx.get(server.base_url + "/healthz", timeout=1).raise_for_status()
+            httpx2.get(server.base_url + "/healthz", timeout=1).raise_for_status()
             return server
-        except httpx.HTTPError:
+        except httpx2.HTTPError:
             if time.monotonic() > deadline or proc.poll() is not None:
                 server.stop()
                 raise RuntimeError("the sandbox did not start") from None

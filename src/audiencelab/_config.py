@@ -8,6 +8,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -37,12 +38,17 @@ class Secret:
     __slots__ = ("_masked", "_pad")
 
     def __init__(self, value: str) -> None:
-        data = value.encode("utf-8")
+        # surrogatepass: a lone surrogate is refused later as malformed, never echoed by a
+        # UnicodeEncodeError (whose ``object`` would be the key itself)
+        data = value.encode("utf-8", "surrogatepass")
         self._pad = os.urandom(len(data))
         self._masked = bytes(a ^ b for a, b in zip(data, self._pad, strict=True))
 
     def reveal(self) -> str:
-        return bytes(a ^ b for a, b in zip(self._masked, self._pad, strict=True)).decode("utf-8")
+        return self._unmasked().decode("utf-8", "surrogatepass")
+
+    def _unmasked(self) -> bytes:
+        return bytes(a ^ b for a, b in zip(self._masked, self._pad, strict=True))
 
     def __repr__(self) -> str:
         return "Secret('**********')"
@@ -50,19 +56,48 @@ class Secret:
     __str__ = __repr__
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and hmac.compare_digest(other.reveal(), self.reveal())
+        return isinstance(other, Secret) and hmac.compare_digest(
+            other._unmasked(), self._unmasked()
+        )
 
     def __hash__(self) -> int:
-        return hash(self.reveal())
+        return hash(self._unmasked())
 
     def __reduce__(self) -> tuple[object, ...]:
         raise TypeError("API keys are not pickled")
 
 
-def resolve_api_key(api_key: str | None, environ: Mapping[str, str] | None = None) -> Secret:
-    env = os.environ if environ is None else environ
-    value = api_key if api_key is not None else env.get(API_KEY_ENV)
-    if value is None or not value.strip():
+def mask_api_key(value: str | Secret | None) -> Secret | None:
+    """The key, masked at once. Callers then ``del`` their clear copy: a traceback shows the
+    locals of every frame, so from the first frame on the key is held only as a :class:`Secret`."""
+    if value is None or isinstance(value, Secret):
+        return value
+    if not isinstance(value, str):
+        raise ConfigurationError(
+            f"api_key must be a string, got {type(value).__name__}", setting="api_key"
+        )
+    return Secret(value)
+
+
+_KEY_CHARS = re.compile(r"[\x21-\x7e]+")  # printable ASCII without spaces: a valid header value
+
+
+def _key_problem(secret: Secret) -> str | None:
+    """What is wrong with a key, if anything. The key is unmasked only in this frame, which has
+    returned before any error is raised."""
+    value = secret.reveal()
+    if not value.strip():
+        return "missing"
+    if not _KEY_CHARS.fullmatch(value):
+        return "malformed"
+    return None
+
+
+def resolve_api_key(api_key: Secret | None, environ: Mapping[str, str] | None = None) -> Secret:
+    """The key given, else ``$AUDIENCELAB_API_KEY``, checked; never echoed, never unmasked here."""
+    secret = api_key if api_key is not None else _key_from_environment(environ)
+    problem = "missing" if secret is None else _key_problem(secret)
+    if problem == "missing" or secret is None:
         raise ConfigurationError(
             f"No API key: set the {API_KEY_ENV} environment variable (or pass api_key=...). "
             "Keys are created in the AudienceLab dashboard under Settings > API Keys. "
@@ -70,13 +105,19 @@ def resolve_api_key(api_key: str | None, environ: Mapping[str, str] | None = Non
             f"{BASE_URL_ENV} at it.",
             setting="api_key",
         )
-    if value != value.strip() or any(ch in value for ch in "\r\n\t\x00 "):
+    if problem is not None:
         # Never echo the value: a malformed key is still a secret.
         raise ConfigurationError(
-            "The API key contains whitespace or control characters; copy it again from the dashboard.",
+            "The API key contains whitespace, control or non-ASCII characters; copy it again "
+            "from the dashboard.",
             setting="api_key",
         )
-    return Secret(value)
+    return secret
+
+
+def _key_from_environment(environ: Mapping[str, str] | None) -> Secret | None:
+    value = (os.environ if environ is None else environ).get(API_KEY_ENV)
+    return None if value is None else Secret(value)
 
 
 def is_loopback_host(host: str) -> bool:
@@ -139,7 +180,7 @@ class ClientConfig:
     def resolve(
         cls,
         *,
-        api_key: str | None,
+        api_key: Secret | None,
         base_url: object | None,
         max_retries: int,
         retry_policy: RetryPolicy | None,

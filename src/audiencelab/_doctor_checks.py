@@ -14,9 +14,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from audiencelab._answers import REQUEST_ID_HEADERS
 from audiencelab._columns import RECORD_COLUMNS
 from audiencelab._models import APIModel, Audience, EnrichmentJob, Page, Pixel, SegmentOption
-from audiencelab._sansio import _REQUEST_ID_HEADERS
 from audiencelab._version import __version__
 
 __all__ = [
@@ -42,7 +42,7 @@ REPORT_IT = (
 )
 
 ErrorStyle = Literal["object", "string", "message", "detail", "text", "empty", "other"]
-#: error bodies ``_sansio.error_details`` reads a message from (the first is the baseline: the
+#: error bodies ``_answers.error_details`` reads a message from (the first is the baseline: the
 #: sandbox's default; reference §1 lists the first three, no official schema was seen)
 READABLE_ERROR_STYLES: tuple[ErrorStyle, ...] = ("object", "string", "message", "detail", "text")
 _STYLE_SHAPES = {
@@ -348,7 +348,7 @@ def check_preview(body: Any, shape: Shape) -> list[Finding]:
 
 
 def error_style(body: Any) -> ErrorStyle:
-    """Which shape an error body has (``_sansio.error_details`` reads the first five)."""
+    """Which shape an error body has (``_answers.error_details`` reads the first five)."""
     if isinstance(body, dict):
         error = body.get("error")
         if isinstance(error, dict):
@@ -413,7 +413,7 @@ def interesting_headers(headers: Mapping[str, str]) -> dict[str, str]:
 def check_headers(seen: Sequence[Mapping[str, str]]) -> tuple[list[Finding], list[str]]:
     """Request IDs and rate-limit headers across every answer."""
     names = {n for headers in seen for n in headers}
-    known = [n for n in _REQUEST_ID_HEADERS if n in names]
+    known = [n for n in REQUEST_ID_HEADERS if n in names]
     other_ids = sorted(n for n in names if _REQUEST_ID_LIKE.search(n) and n not in known)
     limits = sorted(n for n in names if _RATE_LIMIT.search(n))
     findings: list[Finding] = []
@@ -424,7 +424,7 @@ def check_headers(seen: Sequence[Mapping[str, str]]) -> tuple[list[Finding], lis
         findings.append(
             Finding(
                 f"a request ID in {_names(other_ids)}, which the SDK does not read (it reads "
-                f"{_names(_REQUEST_ID_HEADERS)})",
+                f"{_names(REQUEST_ID_HEADERS)})",
                 False,
                 "errors carry no request ID; " + REPORT_IT,
                 "request_id_header",

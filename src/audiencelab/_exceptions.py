@@ -313,7 +313,9 @@ class APIError(AudienceLabError):
 
 
 class APIResponseValidationError(APIError):
-    """The API answered with success, but not in a shape this SDK understands."""
+    """The API answered with success, but not in a shape this SDK understands (or with a body
+    that could not be decoded). After a create, ``outcome_unknown`` is True: it was probably
+    made, under an ID we could not read."""
 
     def __init__(
         self,
@@ -323,10 +325,16 @@ class APIResponseValidationError(APIError):
         url: str | None = None,
         body: Any = None,
         status_code: int | None = None,
+        request_id: str | None = None,
+        outcome_unknown: bool = False,
+        remedy: Remedy | None = None,
     ) -> None:
-        super().__init__(message, method=method, url=url)
+        super().__init__(
+            message, method=method, url=url, outcome_unknown=outcome_unknown, remedy=remedy
+        )
         self.body = body
         self.status_code = status_code
+        self.request_id = request_id
 
 
 class AudienceNotReadyError(APIError):

@@ -19,6 +19,10 @@ matching their text. The events:
 ``audience_skipped``    WARNING  the dlt source skipped an audience still being built (or empty)
 ``pixel_events_skipped`` WARNING the dlt source skipped a pixel's events the API said are not found
 
+When the application traces with OpenTelemetry, each record also has ``audiencelab_trace_id``
+and ``audiencelab_span_id`` (hex), the IDs of the SDK operation's span, so that logs and traces
+can be joined (``%(audiencelab_trace_id)s`` in a format string).
+
 As a library should, it logs nowhere unless the application configures logging: the logger has a
 :class:`logging.NullHandler`.
 """
@@ -28,16 +32,26 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-__all__ = ["EVENT_ATTRIBUTE", "log", "logger"]
+from audiencelab._otel import current_ids
+
+__all__ = ["EVENT_ATTRIBUTE", "SPAN_ID_ATTRIBUTE", "TRACE_ID_ATTRIBUTE", "log", "logger"]
 
 logger = logging.getLogger("audiencelab")
 logger.addHandler(logging.NullHandler())
 
 #: The attribute of every log record naming its event.
 EVENT_ATTRIBUTE = "audiencelab_event"
+#: The attributes with the trace and span IDs (not OpenTelemetry's own ``otelTraceID``, which its
+#: logging instrumentation sets: a record may not be given an attribute twice).
+TRACE_ID_ATTRIBUTE = "audiencelab_trace_id"
+SPAN_ID_ATTRIBUTE = "audiencelab_span_id"
 
 
 def log(level: int, event: str, message: str, *args: Any) -> None:
-    """Log ``message % args`` at ``level``, tagged with ``event``."""
+    """Log ``message % args`` at ``level``, tagged with ``event`` (and the trace, if any)."""
     if logger.isEnabledFor(level):
-        logger.log(level, message, *args, extra={EVENT_ATTRIBUTE: event})
+        extra = {EVENT_ATTRIBUTE: event}
+        ids = current_ids()
+        if ids is not None:
+            extra[TRACE_ID_ATTRIBUTE], extra[SPAN_ID_ATTRIBUTE] = ids
+        logger.log(level, message, *args, extra=extra)

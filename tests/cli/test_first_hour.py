@@ -8,7 +8,7 @@ import re
 import sys
 from pathlib import Path
 
-import httpx
+import httpx2 as httpx  # the HTTP stack of the SDK (issue 22)
 import pexpect
 import pytest
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2 as httpx  # the HTTP stack of the SDK (issue 22)
 import pytest
 
 from audiencelab import AudienceLab

@@ -15,7 +15,8 @@ from audiencelab import (
     NotFoundError,
     WaitTimeoutError,
 )
-from tests.e2e.conftest import API_KEY, start_sandbox
+from audiencelab.pytest_plugin import SandboxClock
+from tests.e2e.conftest import API_KEY
 
 NYC_ENGINEERS: dict[str, Any] = {
     "age": {"minAge": 25, "maxAge": 45},
@@ -153,20 +154,24 @@ def test_segment_ids_from_attributes_are_accepted_by_create(client: AudienceLab)
     assert created.audience_id
 
 
-def test_wait_until_ready_while_building(tmp_path: Any) -> None:
-    with (
-        start_sandbox(tmp_path, build_seconds=1.5) as slow,
-        AudienceLab(api_key=API_KEY, base_url=slow.base_url) as c,
-    ):
-        created = c.audiences.create(name="slow", filters={"city": ["Austin"]})
-        with pytest.raises(AudienceNotReadyError):
-            c.audiences.get(created.audience_id)
-        with pytest.raises(WaitTimeoutError, match="still be building"):
-            c.audiences.wait_until_ready(created.audience_id, timeout=0.3, poll_interval=0.1)
-        ready = c.audiences.wait_until_ready(created.audience_id, timeout=20, poll_interval=0.2)
-        assert ready.total_records
-        assert ready.waited_seconds > 0
-        assert c.audiences.get(created.audience_id).data
+@pytest.mark.audiencelab_sandbox(build_seconds=600)
+def test_wait_until_ready_while_building(
+    audiencelab_client: AudienceLab, audiencelab_clock: SandboxClock
+) -> None:
+    # The plugin's sandbox, on a clock moved by hand: ten minutes of building, no sleeping.
+    c = audiencelab_client
+    created = c.audiences.create(name="slow", filters={"city": ["Austin"]})
+    with pytest.raises(AudienceNotReadyError):
+        c.audiences.get(created.audience_id)
+    with pytest.raises(WaitTimeoutError, match="still be building"):
+        c.audiences.wait_until_ready(created.audience_id, timeout=0.3, poll_interval=0.1)
+    audiencelab_clock.advance(599)
+    with pytest.raises(AudienceNotReadyError):
+        c.audiences.get(created.audience_id)
+    audiencelab_clock.advance(2)
+    ready = c.audiences.wait_until_ready(created.audience_id, timeout=20, poll_interval=0.2)
+    assert ready.total_records
+    assert c.audiences.get(created.audience_id).data
 
 
 def test_logs_show_the_work_but_never_the_key(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import warnings
 
-import httpx
+import httpx2
 import pytest
 
 from audiencelab import AudienceLab
@@ -36,7 +36,7 @@ def test_the_sdk_bundles_them(path: str, values: list[str]) -> None:
 
 @pytest.mark.parametrize(("name", "values"), sorted(GOLDEN["live"].items()))
 def test_the_sandbox_lists_the_live_ones(sandbox: Sandbox, name: str, values: list[str]) -> None:
-    with httpx.Client(base_url=sandbox.base_url, headers={"X-Api-Key": API_KEY}) as http:
+    with httpx2.Client(base_url=sandbox.base_url, headers={"X-Api-Key": API_KEY}) as http:
         data = http.get(f"/audiences/attributes/{name}").json()["attributes"][name]["data"]
     listed = {item["id"] if isinstance(item, dict) else item for item in data}
     assert set(values) <= listed
@@ -44,7 +44,7 @@ def test_the_sandbox_lists_the_live_ones(sandbox: Sandbox, name: str, values: li
 
 @pytest.mark.parametrize(("path", "values"), sorted(GOLDEN["bundled"].items()))
 def test_the_sandbox_knows_the_bundled_ones(sandbox: Sandbox, path: str, values: list[str]) -> None:
-    with httpx.Client(base_url=sandbox.base_url, headers={"X-Api-Key": API_KEY}) as http:
+    with httpx2.Client(base_url=sandbox.base_url, headers={"X-Api-Key": API_KEY}) as http:
         for value in values:
             answer = http.post(
                 "/audiences/preview",

@@ -7,7 +7,7 @@ import json
 import signal
 from pathlib import Path
 
-import httpx
+import httpx2 as httpx  # the HTTP stack of the SDK (issue 22)
 import pytest
 
 from audiencelab.sandbox import Sandbox

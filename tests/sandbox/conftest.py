@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
+import httpx2 as httpx  # the HTTP stack of the SDK (issue 22)
 import pytest
 
 from audiencelab.sandbox import Sandbox, SandboxApp, SandboxConfig, create_app

@@ -7,7 +7,7 @@ import math
 import uuid
 from typing import Any
 
-import httpx
+import httpx2 as httpx  # the HTTP stack of the SDK (issue 22)
 import pytest
 
 from audiencelab.sandbox import SandboxApp

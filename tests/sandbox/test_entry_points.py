@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2 as httpx  # the HTTP stack of the SDK (issue 22)
 import pytest
 
 import audiencelab.cli._sandbox as cli_sandbox

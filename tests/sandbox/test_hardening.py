@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
+import httpx2 as httpx  # the HTTP stack of the SDK (issue 22)
 import pytest
 
 from audiencelab.sandbox import Sandbox, SandboxConfig, create_app

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import httpx
+import httpx2 as httpx  # the HTTP stack of the SDK (issue 22)
 import pytest
 
 from audiencelab.sandbox import SandboxApp

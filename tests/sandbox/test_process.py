@@ -13,7 +13,7 @@ import time
 import uuid
 from pathlib import Path
 
-import httpx
+import httpx2 as httpx  # the HTTP stack of the SDK (issue 22)
 import pytest
 
 from tests.golden import assert_same_shape, golden_bytes

@@ -9,7 +9,7 @@ import threading
 from typing import Any
 
 import anyio
-import httpx
+import httpx2 as httpx  # the HTTP stack of the SDK (issue 22)
 import pyarrow as pa
 import pytest
 

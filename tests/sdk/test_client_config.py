@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import httpx
+import httpx2
 import pytest
 
 from audiencelab import AsyncAudienceLab, AudienceLab, AudienceLabError
@@ -12,7 +12,7 @@ from tests.sdk.mock import API_KEY, Recorder, reply
 def test_key_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AUDIENCELAB_API_KEY", API_KEY)
     recorder = Recorder([reply(200, {"audienceId": "a"})])
-    with AudienceLab(http_client=httpx.Client(transport=httpx.MockTransport(recorder))) as client:
+    with AudienceLab(http_client=httpx2.Client(transport=httpx2.MockTransport(recorder))) as client:
         client.audiences.create(name="n", filters={"city": ["Austin"]})
     assert recorder.requests[0].headers["x-api-key"] == API_KEY
 
@@ -86,7 +86,7 @@ def test_timeouts() -> None:
     with AudienceLab(api_key=API_KEY, timeout=5) as client:
         assert client.timeout is not None
         assert client.timeout.read == 5.0
-    with AudienceLab(api_key=API_KEY, timeout=httpx.Timeout(3.0, connect=1.0)) as client:
+    with AudienceLab(api_key=API_KEY, timeout=httpx2.Timeout(3.0, connect=1.0)) as client:
         assert client.timeout is not None
         assert client.timeout.connect == 1.0
     for bad in (0, -1, "5", True):
@@ -102,7 +102,7 @@ def test_max_retries_is_checked(bad: object) -> None:
 
 def test_own_http_client_is_not_closed_and_keeps_its_timeout() -> None:
     recorder = Recorder([reply(200, {"audienceId": "a"})])
-    http = httpx.Client(transport=httpx.MockTransport(recorder), timeout=httpx.Timeout(2.5))
+    http = httpx2.Client(transport=httpx2.MockTransport(recorder), timeout=httpx2.Timeout(2.5))
     with AudienceLab(api_key=API_KEY, http_client=http) as client:
         client.audiences.create(name="n", filters={"city": ["Austin"]})
     assert not http.is_closed

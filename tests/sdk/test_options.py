@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import httpx
+import httpx2
 import pytest
 
 import audiencelab
@@ -27,13 +27,13 @@ def test_with_options_changes_retries_for_that_client_only() -> None:
 
 def test_with_options_shares_the_pool_and_closing_the_copy_keeps_it_open() -> None:
     recorder = Recorder([CREATED])
-    http = httpx.Client(transport=httpx.MockTransport(recorder))
+    http = httpx2.Client(transport=httpx2.MockTransport(recorder))
     client = AudienceLab(api_key=API_KEY, http_client=http, retry_policy=NO_WAIT)
     copy = client.with_options(timeout=5, retry_policy=RetryPolicy(jitter=0))
     copy.close()
     assert not http.is_closed
     copy.audiences.create(name="n", filters={"city": "Austin"})  # still usable: the same pool
-    assert copy.timeout == httpx.Timeout(5.0, connect=5.0)
+    assert copy.timeout == httpx2.Timeout(5.0, connect=5.0)
     assert client.timeout is None  # the caller's client keeps its own timeouts
     assert (copy.retry_policy.jitter, client.retry_policy) == (0, NO_WAIT)
     client.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from audiencelab import (
@@ -195,10 +195,10 @@ def test_create_is_not_repeated_when_the_server_may_have_acted(status: int) -> N
 @pytest.mark.parametrize(
     "exc",
     [
-        httpx.ReadTimeout("read timed out"),
-        httpx.RemoteProtocolError("Server disconnected without sending a response."),
-        httpx.ReadError("connection reset"),
-        httpx.WriteError("broken pipe"),
+        httpx2.ReadTimeout("read timed out"),
+        httpx2.RemoteProtocolError("Server disconnected without sending a response."),
+        httpx2.ReadError("connection reset"),
+        httpx2.WriteError("broken pipe"),
     ],
 )
 def test_create_is_not_repeated_after_the_body_was_sent(exc: Exception) -> None:
@@ -207,16 +207,16 @@ def test_create_is_not_repeated_after_the_body_was_sent(exc: Exception) -> None:
         create(recorder)
     assert len(recorder.requests) == 1
     assert info.value.outcome_unknown is True
-    assert isinstance(info.value, APITimeoutError) == isinstance(exc, httpx.TimeoutException)
+    assert isinstance(info.value, APITimeoutError) == isinstance(exc, httpx2.TimeoutException)
     assert isinstance(info.value.__cause__, type(exc))
 
 
 @pytest.mark.parametrize(
     "first",
     [
-        httpx.ConnectError("connection refused"),
-        httpx.ConnectTimeout("connect timed out"),
-        httpx.PoolTimeout("no connection available"),
+        httpx2.ConnectError("connection refused"),
+        httpx2.ConnectTimeout("connect timed out"),
+        httpx2.PoolTimeout("no connection available"),
         reply(429, {"message": "slow"}, {"Retry-After": "0"}),
         reply(429, {"message": "slow"}),
         reply(503, {"message": "down"}, {"Retry-After": "0"}),
@@ -238,7 +238,7 @@ def test_create_gives_up_after_max_retries_with_a_known_outcome() -> None:
 
 
 def test_connection_refused_after_retries() -> None:
-    recorder = Recorder([httpx.ConnectError("refused")])
+    recorder = Recorder([httpx2.ConnectError("refused")])
     with pytest.raises(APIConnectionError) as info:
         create(recorder)
     assert len(recorder.requests) == 3
@@ -254,8 +254,8 @@ def test_connection_refused_after_retries() -> None:
         reply(503, b""),
         reply(504, b""),
         reply(408, b""),
-        httpx.ReadTimeout("slow"),
-        httpx.RemoteProtocolError("dropped"),
+        httpx2.ReadTimeout("slow"),
+        httpx2.RemoteProtocolError("dropped"),
     ],
 )
 def test_reads_are_retried(first: Any) -> None:
@@ -288,9 +288,82 @@ def test_client_sleeps_what_the_policy_says(monkeypatch: pytest.MonkeyPatch) -> 
 
 @pytest.mark.anyio
 async def test_async_client_follows_the_same_table() -> None:
-    recorder = Recorder([httpx.ConnectError("refused"), reply(500, b"boom"), CREATED])
+    recorder = Recorder([httpx2.ConnectError("refused"), reply(500, b"boom"), CREATED])
     async with recorder.async_client() as client:
         with pytest.raises(InternalServerError) as info:
             await client.audiences.create(name="Austin", filters={"city": ["Austin"]})
     assert len(recorder.requests) == 2
     assert info.value.outcome_unknown is True
+
+
+# --- the table's numbers and words (found unguarded by mutmut) ---------------------------------
+
+
+def _decision(safe: bool = True, **what: Any) -> Any:
+    return decide_retry(
+        RetryPolicy(initial_delay=0.5, max_delay=8.0, jitter=1.0),
+        max_retries=2,
+        retries_done=1,
+        safe_to_retry=safe,
+        rand=lambda: 0.5,
+        now=NOW,
+        **what,
+    )
+
+
+@pytest.mark.parametrize(
+    ("what", "safe", "reason", "delay"),
+    [
+        ({"delivery": Delivery.NOT_SENT}, False, "connect", 0.5),  # 1 s ceiling, half of it
+        ({"delivery": Delivery.SENT}, True, "no answer", 0.5),
+        ({"delivery": Delivery.SENT}, False, "no answer after sending", 0.0),
+        ({"delivery": Delivery.BROKEN}, True, "request could not be sent", 0.0),
+        ({"status_code": 503}, True, "HTTP 503", 0.5),
+        ({"status_code": 500}, False, "HTTP 500", 0.0),
+        ({"status_code": 404}, True, "HTTP 404", 0.0),
+        # Retry-After, plus jitter of at most 10% of it and at most 1 s: 3 + 0.5 * 0.3
+        ({"status_code": 429, "headers": {"retry-after": "3"}}, False, "HTTP 429", 3.15),
+        ({"status_code": 429, "headers": {"retry-after": "20"}}, False, "HTTP 429", 20.5),
+        # an HTTP date, counted from `now`
+        (
+            {"status_code": 503, "headers": {"retry-after": "Mon, 30 Nov 2026 12:00:10 GMT"}},
+            False,
+            "HTTP 503",
+            10.5,
+        ),
+    ],
+)
+def test_each_decision_has_its_reason_and_delay(
+    what: dict[str, Any], safe: bool, reason: str, delay: float
+) -> None:
+    decision = _decision(safe, **what)
+    assert decision.reason == reason
+    assert decision.delay == pytest.approx(delay)
+
+
+def test_out_of_budget_reasons() -> None:
+    spent = decide_retry(
+        RetryPolicy(), max_retries=0, retries_done=0, safe_to_retry=True,
+        delivery=Delivery.NOT_SENT, rand=lambda: 0.5,
+    )  # fmt: skip
+    assert (spent.retry, spent.reason) == (False, "could not connect")
+    unanswered = decide_retry(
+        RetryPolicy(), max_retries=0, retries_done=0, safe_to_retry=True,
+        delivery=Delivery.SENT, rand=lambda: 0.5,
+    )  # fmt: skip
+    assert (unanswered.retry, unanswered.reason) == (False, "no answer")
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        ("Mon, 30 Nov 2026 12:00:10 -0000", 10.0),  # a date without a zone is UTC
+        ("Mon, 30 Nov 2026 14:00:10 +0200", 10.0),
+        ("inf", None),
+        ("-inf", None),
+        ("nan", None),
+        ("-5", 0.0),
+    ],
+)
+def test_retry_after_edge_values(value: str, seconds: float | None) -> None:
+    assert parse_retry_after(value, NOW) == seconds

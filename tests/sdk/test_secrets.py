@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 import pickle
 import socket
@@ -10,14 +9,14 @@ import subprocess
 import sys
 import threading
 import traceback
-import types
 from collections.abc import Iterator
 
-import httpx
+import httpx2
 import pytest
 
 from audiencelab import APIError, AsyncAudienceLab, AudienceLab, AudienceLabError
 from audiencelab._config import ClientConfig, Secret
+from tests.sdk.leaks import assert_no_key_anywhere
 from tests.sdk.mock import API_KEY, Recorder, reply
 
 
@@ -50,7 +49,9 @@ def test_secret_is_not_picklable() -> None:
 
 
 def test_config_repr_hides_key() -> None:
-    config = ClientConfig.resolve(api_key=API_KEY, base_url=None, max_retries=1, retry_policy=None)
+    config = ClientConfig.resolve(
+        api_key=Secret(API_KEY), base_url=None, max_retries=1, retry_policy=None
+    )
     assert API_KEY not in repr(config)
 
 
@@ -60,15 +61,15 @@ def test_config_repr_hides_key() -> None:
         [reply(401, {"error": {"code": "UNAUTHORIZED", "message": "bad key"}})],
         [reply(500, b"internal")],
         [reply(429, b"", {"Retry-After": "0"})],
-        [httpx.ConnectError("refused")],
-        [httpx.ReadTimeout("timed out")],
+        [httpx2.ConnectError("refused")],
+        [httpx2.ReadTimeout("timed out")],
         [reply(200, b"not json")],
     ],
 )
 def test_errors_tracebacks_and_logs_never_contain_the_key(
     replies: list[object], caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG)  # every logger, httpx and httpcore included
+    caplog.set_level(logging.DEBUG)  # every logger, httpx2 and httpcore included
     recorder = Recorder(replies)  # type: ignore[arg-type]
     with recorder.sync_client() as client, pytest.raises(APIError) as info:
         client.audiences.create(name="n", filters={"city": ["Austin"]})
@@ -98,32 +99,6 @@ def test_validation_errors_do_not_contain_the_key() -> None:
 
 
 # --- nothing reachable from an error holds the key in clear --------------------------------------
-
-_OPAQUE = (type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType, types.CodeType)
-
-
-def strings_reachable_from(exc: BaseException, limit: int = 300_000) -> Iterator[str]:
-    """Every str (and decoded bytes) reachable from ``exc``: its attributes, causes, contexts,
-    and the local variables of every frame of every traceback among them (not the globals)."""
-    seen: set[int] = set()
-    todo: list[object] = [exc]
-    while todo and len(seen) < limit:
-        obj = todo.pop()
-        if id(obj) in seen or isinstance(obj, _OPAQUE):
-            continue
-        seen.add(id(obj))
-        if isinstance(obj, str):
-            yield obj
-        elif isinstance(obj, (bytes, bytearray)):
-            yield bytes(obj).decode("latin-1")
-        elif isinstance(obj, types.FrameType):
-            todo.extend(obj.f_locals.values())
-        elif isinstance(obj, types.TracebackType):
-            todo.extend((obj.tb_frame, obj.tb_next))
-        else:
-            if isinstance(obj, BaseException):
-                todo.extend((obj.__cause__, obj.__context__, obj.__traceback__))
-            todo.extend(gc.get_referents(obj))
 
 
 @pytest.fixture
@@ -173,13 +148,7 @@ def _raw_server(answer: bytes) -> Iterator[str]:
 
 
 def _assert_no_key_anywhere(exc: BaseException) -> None:
-    assert not [s for s in strings_reachable_from(exc) if API_KEY in s]
-    text = "".join(traceback.TracebackException.from_exception(exc, capture_locals=True).format())
-    assert API_KEY not in text  # what Sentry-like reporters print (locals included)
-    cause = exc.__cause__
-    if isinstance(cause, httpx.TransportError):
-        with pytest.raises(RuntimeError):
-            cause.request  # noqa: B018 - the request (and its headers) is not kept
+    assert_no_key_anywhere(exc, API_KEY)
 
 
 def test_a_refused_connection_error_holds_no_key(refusing_port: int) -> None:
@@ -190,7 +159,7 @@ def test_a_refused_connection_error_holds_no_key(refusing_port: int) -> None:
         pytest.raises(APIError) as info,
     ):
         client.audiences.list(page=1)
-    assert isinstance(info.value.__cause__, httpx.ConnectError)
+    assert isinstance(info.value.__cause__, httpx2.ConnectError)
     _assert_no_key_anywhere(info.value)
 
 
@@ -228,6 +197,9 @@ def test_the_secret_itself_is_not_in_clear() -> None:
     secret = Secret(API_KEY)
     assert secret.reveal() == API_KEY
     assert not [s for s in _strings_of(secret) if API_KEY in s]
+    assert secret == Secret(API_KEY)
+    assert secret != Secret(API_KEY + "x")
+    assert hash(secret) == hash(Secret(API_KEY))
 
 
 def _strings_of(obj: object) -> list[str]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, overload
 
 from audiencelab import _operations as ops
@@ -18,6 +20,7 @@ from audiencelab._create_many import (
 )
 from audiencelab._exceptions import AudienceNotReadyError
 from audiencelab._export import ExportOptions, ExportSummary, export_job, export_sync
+from audiencelab._http import TimeoutTypes
 from audiencelab._models import (
     AttributeValues,
     Audience,
@@ -30,8 +33,13 @@ from audiencelab._models import (
     Record,
     RecordsPage,
 )
+from audiencelab._options import Headers, Query, RequestOptions
+from audiencelab._otel import traced
 from audiencelab._polling import Poller
 from audiencelab._sync.paging import Pager, page_items, poll
+from audiencelab._sync.protocol import with_request_options
+from audiencelab._sync.raw import raw_response
+from audiencelab._sync.streaming import StreamedResponse
 from audiencelab._value_checks import ValueChecks
 
 if TYPE_CHECKING:
@@ -39,7 +47,7 @@ if TYPE_CHECKING:
 
     from audiencelab._sync.client import AudienceLab
 
-__all__ = ["Audiences"]
+__all__ = ["Audiences", "AudiencesWithRawResponse", "AudiencesWithStreamingResponse"]
 
 DEFAULT_WAIT = 600.0
 
@@ -50,6 +58,18 @@ class Audiences:
     def __init__(self, client: AudienceLab) -> None:
         self._client = client
 
+    @cached_property
+    def with_raw_response(self) -> AudiencesWithRawResponse:
+        """The methods that make one request, answering an :class:`APIResponse` (status,
+        headers, ``request_id``, ``retries_taken``...; ``.parse()`` is the usual value)."""
+        return AudiencesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AudiencesWithStreamingResponse:
+        """Records pages unread: ``with ....get(id, page=3) as response``."""
+        return AudiencesWithStreamingResponse(self._client)
+
+    @traced("audiences.create")
     def create(
         self,
         name: str,
@@ -60,6 +80,9 @@ class Audiences:
         value_checks: ValueChecks | None = None,
         allow_unfiltered: bool = False,
         min_count: int | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        timeout: TimeoutTypes = None,
     ) -> AudienceCreated:
         """Create an audience (``POST /audiences``); its records are built in the background.
 
@@ -70,8 +93,9 @@ class Audiences:
         :class:`FilterValidationError` before anything is sent. With ``min_count``, the
         audience is previewed first and not created when fewer people match
         (:class:`AudienceTooSmallError`). Never silently repeated: see the retry table in the
-        README.
+        README. ``extra_headers``, ``extra_query`` and ``timeout`` apply to this call's requests.
         """
+        options = RequestOptions.of(extra_headers, extra_query, timeout)
         policy = value_checks or self._client.value_checks
         lists = self.value_lists(ops.needed_lists(filters, segment, policy))
         plan = ops.plan_create(
@@ -86,10 +110,11 @@ class Audiences:
         )
         op = ops.create_operation(plan)
         if min_count is not None:
-            preview = self._client.send(ops.preview_of(op))
+            preview = self._client.send(ops.preview_of(op), options=options)
             ops.enough_people(preview, min_count)
-        return self._client.send(op)
+        return self._client.send(op, options=options)
 
+    @traced("audiences.create_many")
     def create_many(
         self,
         specs: Sequence[Mapping[str, Any]],
@@ -98,6 +123,9 @@ class Audiences:
         on_result: Callable[[CreateResult], None] | None = None,
         value_checks: ValueChecks | None = None,
         allow_unfiltered: bool = False,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        timeout: TimeoutTypes = None,
     ) -> list[CreateResult]:
         """Create many audiences, ``concurrency`` at a time (1-64); one result per spec, in order.
 
@@ -110,51 +138,124 @@ class Audiences:
         (from the worker thread that made the request, with the sync client), also for those
         left over when the run is interrupted. Values are checked as by :meth:`create`.
         """
+        options = RequestOptions.of(extra_headers, extra_query, timeout)
         policy = value_checks or self._client.value_checks
         needed = specs_needed_lists(specs, policy)
         lists = self.value_lists(needed)
         batch = create_operations(
             specs, value_checks=policy, allow_unfiltered=allow_unfiltered, lists=lists
         )
-        return create_many_sync(self._client, batch, concurrency, on_result)
+        return create_many_sync(
+            with_request_options(self._client, options), batch, concurrency, on_result
+        )
 
     @overload
-    def list(self, *, page_size: int = 100) -> Pager[Page[Audience], Audience]: ...
-    @overload
-    def list(self, *, page: int, page_size: int = 100) -> Page[Audience]: ...
     def list(
-        self, *, page: int | None = None, page_size: int = 100
+        self,
+        *,
+        page_size: int = 100,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        timeout: TimeoutTypes = None,
+    ) -> Pager[Page[Audience], Audience]: ...
+    @overload
+    def list(
+        self,
+        *,
+        page: int,
+        page_size: int = 100,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        timeout: TimeoutTypes = None,
+    ) -> Page[Audience]: ...
+    def list(
+        self,
+        *,
+        page: int | None = None,
+        page_size: int = 100,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        timeout: TimeoutTypes = None,
     ) -> Pager[Page[Audience], Audience] | Page[Audience]:
         """Every audience of this key (``for audience in ...``), or one page when ``page``
         is given (returned at once)."""
+        options = RequestOptions.of(extra_headers, extra_query, timeout)
         if page is not None:
-            return self._client.send(ops.list_audiences(page, page_size))
+            return self._client.send(ops.list_audiences(page, page_size), options=options)
         ops.paging_params(1, page_size)  # refuse a bad page_size now, not at the first item
-        return Pager(self._client, lambda n: ops.list_audiences(n, page_size), page_items)
+        return Pager(
+            with_request_options(self._client, options),
+            lambda n: ops.list_audiences(n, page_size),
+            page_items,
+        )
 
-    def get(self, audience_id: str, *, page: int = 1, page_size: int = 100) -> RecordsPage:
+    @traced("audiences.get")
+    def get(
+        self,
+        audience_id: str,
+        *,
+        page: int = 1,
+        page_size: int = 100,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        timeout: TimeoutTypes = None,
+    ) -> RecordsPage:
         """One page of an audience's records (``GET /audiences/{id}``).
 
         Raises :class:`AudienceNotReadyError` while the audience is being built.
         """
-        return self._client.send(ops.audience_records(audience_id, page, page_size))
-
-    def records(self, audience_id: str, *, page_size: int = 1000) -> Pager[RecordsPage, Record]:
-        """Every record of an audience, as dicts of UPPER_SNAKE columns, across all pages
-        (``for row in client.audiences.records(audience_id)``)."""
-        ops.paging_params(1, page_size)
-        return Pager(
-            self._client, lambda n: ops.audience_records(audience_id, n, page_size), page_items
+        options = RequestOptions.of(extra_headers, extra_query, timeout)
+        return self._client.send(
+            ops.audience_records(audience_id, page, page_size), options=options
         )
 
-    def delete(self, audience_id: str) -> AudienceDeleted:
+    def records(
+        self,
+        audience_id: str,
+        *,
+        page_size: int = 1000,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        timeout: TimeoutTypes = None,
+    ) -> Pager[RecordsPage, Record]:
+        """Every record of an audience, as dicts of UPPER_SNAKE columns, across all pages
+        (``for row in client.audiences.records(audience_id)``)."""
+        options = RequestOptions.of(extra_headers, extra_query, timeout)
+        ops.paging_params(1, page_size)
+        return Pager(
+            with_request_options(self._client, options),
+            lambda n: ops.audience_records(audience_id, n, page_size),
+            page_items,
+        )
+
+    @traced("audiences.delete")
+    def delete(
+        self,
+        audience_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        timeout: TimeoutTypes = None,
+    ) -> AudienceDeleted:
         """Delete an audience (``DELETE /audiences/{id}``)."""
-        return self._client.send(ops.delete_audience(audience_id))
+        options = RequestOptions.of(extra_headers, extra_query, timeout)
+        return self._client.send(ops.delete_audience(audience_id), options=options)
 
-    def create_custom(self, topic: str, description: str) -> CustomAudienceCreated:
+    @traced("audiences.create_custom")
+    def create_custom(
+        self,
+        topic: str,
+        description: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        timeout: TimeoutTypes = None,
+    ) -> CustomAudienceCreated:
         """Ask for a custom audience on a topic (``POST /audiences/custom``): answers processing."""
-        return self._client.send(ops.create_custom_audience(topic, description))
+        options = RequestOptions.of(extra_headers, extra_query, timeout)
+        return self._client.send(ops.create_custom_audience(topic, description), options=options)
 
+    @traced("audiences.preview")
     def preview(
         self,
         filters: ops.FiltersInput,
@@ -165,18 +266,23 @@ class Audiences:
         score: bool | None = None,
         include_dnc: bool | None = None,
         value_checks: ValueChecks | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        timeout: TimeoutTypes = None,
     ) -> AudiencePreview:
         """Count and sample an audience before creating it (``POST /audiences/preview``).
 
         Checked like :meth:`create`; ``days_back`` is required by the API (1-10), ``limit`` 0-500.
         """
+        options = RequestOptions.of(extra_headers, extra_query, timeout)
         policy = value_checks or self._client.value_checks
         lists = self.value_lists(ops.needed_lists(filters, segment, policy))
         plan = ops.plan_preview(
             filters, segment, days_back, limit, score, include_dnc, value_checks=policy, lists=lists
         )
-        return self._client.send(ops.preview_operation(plan))
+        return self._client.send(ops.preview_operation(plan), options=options)
 
+    @traced("audiences.attributes")
     def attributes(self, name: str) -> AttributeValues:
         """Allowed values of a filter: segments, industries, departments, seniority, sic, gender.
 
@@ -195,32 +301,44 @@ class Audiences:
         """
         return self._client._vocabulary_store.value_lists(names)
 
+    @traced("audiences.wait_until_ready")
     def wait_until_ready(
-        self, audience_id: str, *, timeout: float = DEFAULT_WAIT, poll_interval: float = 1.0
+        self,
+        audience_id: str,
+        *,
+        timeout: float = DEFAULT_WAIT,
+        poll_interval: float = 1.0,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> AudienceReady:
         """Wait while the audience is being built (the API answers ``{"status": "no data"}``).
 
         Polls every ``poll_interval`` seconds, growing to 15 s; raises :class:`WaitTimeoutError`
-        after ``timeout`` seconds.
+        after ``timeout`` seconds (the wait's; each request's is the client's).
         """
+        options = RequestOptions.of(extra_headers, extra_query)
         poller = Poller(timeout, initial=poll_interval)
         op = ops.audience_records(audience_id, 1, 1)
 
         def check() -> AudienceReady | None:
             try:
-                page = self._client.send(op)
+                page = self._client.send(op, options=options)
             except AudienceNotReadyError:
                 return None
             return ops.audience_ready(audience_id, page, poller.elapsed)
 
         return poll(check, poller, lambda: ops.audience_wait_timeout(audience_id, poller.elapsed))
 
+    @traced("audiences.export")
     def export(
         self,
         audience_id: str,
         path: str | os.PathLike[str],
         *,
         wait_timeout: float = DEFAULT_WAIT,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        timeout: TimeoutTypes = None,
         **options: Unpack[ExportOptions],
     ) -> ExportSummary:
         """Write every record of an audience to CSV, JSON Lines or Parquet (by the file suffix).
@@ -234,8 +352,9 @@ class Audiences:
         """
         # The file is opened first (a bad path fails now, not after the wait); the first page
         # is the readiness probe, so a ready audience costs no extra request.
+        per_call = RequestOptions.of(extra_headers, extra_query, timeout)
         job = export_job(ops.audience_pages(audience_id), path, options, wait_timeout)
-        return export_sync(self._client, job)
+        return export_sync(with_request_options(self._client, per_call), job)
 
     def record_batches(
         self,
@@ -244,6 +363,9 @@ class Audiences:
         page_size: int = 1000,
         concurrency: int = DEFAULT_CONCURRENCY,
         wait_timeout: float = DEFAULT_WAIT,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        timeout: TimeoutTypes = None,
     ) -> RecordBatches:
         """Every record of an audience as Arrow record batches, one per page (extra ``arrow``).
 
@@ -255,10 +377,48 @@ class Audiences:
         logged). Waits up to ``wait_timeout`` seconds for an audience that is still being built
         (0: raise :class:`AudienceNotReadyError` at once).
         """
+        options = RequestOptions.of(extra_headers, extra_query, timeout)
         return ArrowPages(
-            self._client,
+            with_request_options(self._client, options),
             ops.audience_pages(audience_id),
             page_size=page_size,
             concurrency=concurrency,
             wait_timeout=wait_timeout,
         ).batches()
+
+
+class AudiencesWithRawResponse:
+    """``client.audiences.with_raw_response``: each method answers an :class:`APIResponse` of
+    its (last) request; ``.parse()`` is what the plain method returns."""
+
+    def __init__(self, audiences: Audiences) -> None:
+        self.create = raw_response(audiences.create)
+        self.create_custom = raw_response(audiences.create_custom)
+        self.preview = raw_response(audiences.preview)
+        self.get = raw_response(audiences.get)
+        self.delete = raw_response(audiences.delete)
+
+
+class AudiencesWithStreamingResponse:
+    """``client.audiences.with_streaming_response``: a records page, unread."""
+
+    def __init__(self, client: AudienceLab) -> None:
+        self._client = client
+
+    def get(
+        self,
+        audience_id: str,
+        *,
+        page: int = 1,
+        page_size: int = 100,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        timeout: TimeoutTypes = None,
+    ) -> AbstractContextManager[StreamedResponse[RecordsPage]]:
+        """``with ....get(id, page=3) as response: for chunk in
+        response.iter_bytes()`` (or ``response.parse()`` for the :class:`RecordsPage`)."""
+        return self._client.stream(
+            ops.audience_records(audience_id, page, page_size),
+            options=RequestOptions.of(extra_headers, extra_query, timeout),
+            name="audiences.get",
+        )

@@ -8,24 +8,25 @@ It moves bytes and sleeps; building requests, reading answers and deciding retri
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cached_property
 from types import TracebackType
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import httpx
+import httpx2
 
+from audiencelab import _otel as otel
+from audiencelab._answers import request_id_of
 from audiencelab._base_client import BaseClient
-from audiencelab._config import DEFAULT_MAX_RETRIES
+from audiencelab._config import DEFAULT_MAX_RETRIES, mask_api_key
 from audiencelab._download import BodySink
-from audiencelab._http import (
-    TimeoutTypes,
-    classify_transport_error,
-    to_response,
-    without_request,
-)
+from audiencelab._http import TimeoutTypes, to_response, unsendable, without_request
+from audiencelab._options import RequestOptions
+from audiencelab._response import record
 from audiencelab._retry import RetryPolicy
 from audiencelab._sansio import Call, Done, Fail, Operation, Sleep, Step
+from audiencelab._sync.streaming import StreamedResponse
 from audiencelab._value_checks import ValueChecks
 
 if TYPE_CHECKING:
@@ -37,11 +38,12 @@ if TYPE_CHECKING:
     from audiencelab._sync.vocabularies import VocabularyStore
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 __all__ = ["AudienceLab"]
 
 
-class AudienceLab(BaseClient[httpx.Client]):
+class AudienceLab(BaseClient[httpx2.Client]):
     """Synchronous client for the AudienceLab API.
 
     >>> with AudienceLab() as client:  # reads AUDIENCELAB_API_KEY
@@ -49,33 +51,36 @@ class AudienceLab(BaseClient[httpx.Client]):
 
     Options: ``api_key`` (default ``$AUDIENCELAB_API_KEY``), ``base_url`` (default
     ``$AUDIENCELAB_BASE_URL`` or https://api.audiencelab.io), ``timeout`` (seconds or an
-    ``httpx.Timeout``), ``max_retries`` (default 2), ``retry_policy`` (a :class:`RetryPolicy`:
+    ``httpx2.Timeout``), ``max_retries`` (default 2), ``retry_policy`` (a :class:`RetryPolicy`:
     backoff start, cap and jitter), ``value_checks`` (``"default"``, ``"strict"`` or ``"off"``:
     how the values of filters are checked before a create or preview), ``http_client`` (your own
-    httpx client, e.g. for proxies; it keeps its own timeouts unless you pass ``timeout``, and is
-    not closed for you).
+    ``httpx2.Client``, e.g. for proxies; it keeps its own timeouts unless you pass
+    ``timeout``, and is not closed for you).
     """
 
     def __init__(
         self,
         *,
         api_key: str | None = None,
-        base_url: str | httpx.URL | None = None,
+        base_url: str | httpx2.URL | None = None,
         timeout: TimeoutTypes = None,
         max_retries: int = DEFAULT_MAX_RETRIES,
         retry_policy: RetryPolicy | None = None,
         value_checks: ValueChecks = "default",
-        http_client: httpx.Client | None = None,
+        http_client: httpx2.Client | None = None,
     ) -> None:
+        key = mask_api_key(api_key)
+        del api_key  # no frame below holds the key in clear (a traceback shows their locals)
         self._setup(
-            api_key=api_key,
+            api_key=key,
             base_url=base_url,
             timeout=timeout,
             max_retries=max_retries,
             retry_policy=retry_policy,
             value_checks=value_checks,
             http_client=http_client,
-            new_http=httpx.Client,
+            new_http=httpx2.Client,
+            asynchronous=False,
         )
 
     # The resources are made on first use (as openai-python does), so that importing and
@@ -114,73 +119,165 @@ class AudienceLab(BaseClient[httpx.Client]):
 
         return Segments(self)
 
-    def _attempt(
-        self, call: Call[T], body_to: BodySink | None, started: float, timeout: float | None
-    ) -> Step[T]:
+    def _open(self, call: Call[Any], timeout: Any) -> Any:
+        """Send the call's request; the answer's head has arrived, its body is not read yet."""
         request = call.request()
-        # Redirects are never followed by httpx, whatever client the caller brought: the core
-        # decides, so that the key cannot follow one to another origin.
-        with self._http.stream(
+        built = self._http.build_request(
             request.method,
             request.url,
             headers=request.send_headers(),
             content=request.content,
-            timeout=self._request_timeout if timeout is None else timeout,
-            follow_redirects=False,
-        ) as raw:
+            timeout=timeout,
+        )
+        # Redirects are never followed by httpx2, whatever client the caller brought: the core
+        # decides, so that the key cannot follow one to another origin.
+        raw = self._http.send(built, stream=True, follow_redirects=False)
+        # Sent: the key leaves the request object, which the answer (and so any frame or
+        # streamed response holding it) keeps.
+        built.headers.pop("X-Api-Key", None)
+        return raw
+
+    def _attempt(
+        self, call: Call[T], body_to: BodySink | None, started: float, timeout: Any
+    ) -> Step[T]:
+        raw = self._open(call, timeout)
+        try:
             if body_to is not None and raw.is_success:
                 for chunk in raw.iter_bytes():
                     body_to.write(chunk)
                 return call.on_response(to_response(raw, b""), time.perf_counter() - started)
             raw.read()
+        except self._library.decoding_error as exc:
+            # An answer came, but its body cannot be decoded (a gzip body that is not gzip):
+            # the status is known, the body is not.
+            return call.on_undecodable(
+                to_response(raw, b""), str(exc), time.perf_counter() - started
+            )
+        finally:
+            raw.close()
         return call.on_response(to_response(raw), time.perf_counter() - started)
+
+    def _stream_attempt(self, call: Call[T], started: float, timeout: Any) -> Step[Any]:
+        raw = self._open(call, timeout)
+        if raw.is_success:
+            call.on_stream(to_response(raw, b""), time.perf_counter() - started)
+            return Done(raw)  # left open: the caller reads it
+        try:
+            raw.read()
+        except self._library.decoding_error as exc:
+            return call.on_undecodable(
+                to_response(raw, b""), str(exc), time.perf_counter() - started
+            )
+        finally:
+            raw.close()
+        return call.on_response(to_response(raw), time.perf_counter() - started)
+
+    def _run(self, call: Call[Any], attempt: Callable[[float], Step[R]], name: str) -> R:
+        """Attempts until the core says done or failed; one operation span, one per attempt."""
+        with otel.operation(name or f"{call.op.method} {call.op.route}") as trace:
+            while True:
+                started = time.perf_counter()
+                cause: Exception | None = None
+                step: Step[Any]
+                answered, retries = call.answer, call.retries_done
+                span = trace.attempt(
+                    call.prepared.method,
+                    call.prepared.url,
+                    api_origin=call.prepared.api_key is not None,
+                    route=call.op.route,
+                    resend_count=call.retries_done + call.redirects,
+                )
+                try:
+                    step = attempt(started)
+                except self._library.transport_error as exc:
+                    # Kept as the cause, without its request (whose headers hold the key) and
+                    # without its traceback (whose frames hold the headers sent).
+                    cause = without_request(exc, self._library)
+                    span.failed(type(exc).__name__)
+                    step = call.on_transport_error(
+                        self._library.classify(exc), time.perf_counter() - started
+                    )
+                except (self._library.invalid_url, UnicodeEncodeError) as exc:
+                    # Refused by the library before anything was sent; not chained (a
+                    # UnicodeEncodeError's ``object`` is the whole header value).
+                    span.failed(type(exc).__name__)
+                    step = call.on_transport_error(unsendable(exc), time.perf_counter() - started)
+                finally:
+                    if call.answer is not answered and call.answer is not None:
+                        request_id = request_id_of(call.answer.headers)
+                        span.answered(call.answer.status_code, request_id, call.answer.http_version)
+                        trace.answered(request_id)
+                    span.end()
+                if isinstance(step, Sleep):
+                    if call.retries_done > retries and call.last_decision is not None:
+                        trace.retrying(
+                            call.last_decision.reason, step.seconds, call.last_retry_status
+                        )
+                    time.sleep(step.seconds)
+                elif isinstance(step, Fail):
+                    raise step.error from cause
+                else:
+                    assert isinstance(step, Done)
+                    record(call.response_info)
+                    value: R = step.value
+                    return value
 
     def send(
         self,
         op: Operation[T],
         /,
         *,
+        options: RequestOptions | None = None,
         on_retry: Callable[[int | None], None] | None = None,
         body_to: Callable[[], BodySink] | None = None,
         max_retries: int | None = None,
-        timeout: float | None = None,
+        timeout: TimeoutTypes = None,
     ) -> T:
         """Send one operation (built by :mod:`audiencelab.operations`) and return its parsed value.
 
         Retries, redirects and errors are those of every method: ``client.audiences.create(...)``
         is ``client.send(operations.create_audience(...))`` after the live value checks.
-        ``max_retries`` overrides the client's for this operation; ``on_retry`` is told the status
-        of each retry (None for a transport error); ``body_to`` streams a successful body into a
-        fresh sink per attempt (downloads, export pages) instead of keeping it in memory;
-        ``timeout`` (seconds) overrides the client's timeouts for each attempt of this operation.
+        ``options`` are the per-call ones (:class:`RequestOptions`: ``extra_headers``,
+        ``extra_query``, ``timeout``, ``max_retries``); ``max_retries`` and ``timeout`` given
+        here win over them. ``on_retry`` is told the status of each retry (None for a transport
+        error); ``body_to`` streams a successful body into a fresh sink per attempt (downloads,
+        export pages) instead of keeping it in memory.
         """
-        call = self._call(op, on_retry, max_retries)
-        while True:
-            started = time.perf_counter()
-            cause: Exception | None = None
+        call = self._call(op, options, on_retry, max_retries)
+        request_timeout = self._timeout_for(options, timeout)
+
+        def attempt(started: float) -> Step[T]:
             writer = body_to() if body_to is not None else None
             try:
-                step = self._attempt(call, writer, started, timeout)
-            except httpx.TransportError as exc:
-                # Kept as the cause, without its request (whose headers hold the key) and
-                # without its traceback (whose frames hold the headers sent).
-                cause = without_request(exc)
-                step = call.on_transport_error(
-                    classify_transport_error(exc), time.perf_counter() - started
-                )
+                step = self._attempt(call, writer, started, request_timeout)
             except BaseException:
                 if writer is not None:
                     writer.discard()
                 raise
             if writer is not None:
                 writer.finish(success=isinstance(step, Done))
-            if isinstance(step, Sleep):
-                time.sleep(step.seconds)
-            elif isinstance(step, Fail):
-                raise step.error from cause
-            else:
-                assert isinstance(step, Done)
-                return step.value
+            return step
+
+        return self._run(call, attempt, "")
+
+    @contextmanager
+    def stream(
+        self, op: Operation[T], /, *, options: RequestOptions | None = None, name: str = ""
+    ) -> Iterator[StreamedResponse[T]]:
+        """Send ``op`` (retried as :meth:`send` does) and give its successful answer unread:
+        ``with client.stream(op) as response: for chunk in response.iter_bytes()``.
+        Errors are raised as by :meth:`send`, before the block runs."""
+        call = self._call(op, options, None, None)
+        request_timeout = self._timeout_for(options, None)
+
+        def attempt(started: float) -> Step[Any]:
+            return self._stream_attempt(call, started, request_timeout)
+
+        raw: Any = self._run(call, attempt, name)
+        try:
+            yield StreamedResponse(raw, call.response_info(), op.parse)
+        finally:
+            raw.close()
 
     def doctor(self, *, with_preview: bool = False) -> DoctorReport:
         """Check what this key can do, and where the API differs from what this SDK assumes.

@@ -13,9 +13,11 @@ from collections.abc import Callable
 from typing import Protocol, TypeVar
 
 from audiencelab._download import BodySink
+from audiencelab._http import TimeoutTypes
+from audiencelab._options import RequestOptions
 from audiencelab._sansio import Operation
 
-__all__ = ["Sender"]
+__all__ = ["Sender", "SenderWithOptions", "with_request_options"]
 
 T = TypeVar("T")
 
@@ -31,8 +33,47 @@ class Sender(Protocol):
         op: Operation[T],
         /,
         *,
+        options: RequestOptions | None = None,
         on_retry: Callable[[int | None], None] | None = None,
         body_to: Callable[[], BodySink] | None = None,
         max_retries: int | None = None,
-        timeout: float | None = None,
+        timeout: TimeoutTypes = None,
     ) -> T: ...
+
+
+class SenderWithOptions:
+    """A client as the runners see it, with one call's options (``extra_headers``...) applied to
+    each request the runner sends: how ``export(..., extra_headers=...)`` reaches every page."""
+
+    def __init__(self, client: Sender, options: RequestOptions) -> None:
+        self._client = client
+        self._options = options
+
+    @property
+    def base_url(self) -> str:
+        return self._client.base_url
+
+    def send(
+        self,
+        op: Operation[T],
+        /,
+        *,
+        options: RequestOptions | None = None,
+        on_retry: Callable[[int | None], None] | None = None,
+        body_to: Callable[[], BodySink] | None = None,
+        max_retries: int | None = None,
+        timeout: TimeoutTypes = None,
+    ) -> T:
+        return self._client.send(
+            op,
+            options=self._options.merged(options),
+            on_retry=on_retry,
+            body_to=body_to,
+            max_retries=max_retries,
+            timeout=timeout,
+        )
+
+
+def with_request_options(client: Sender, options: RequestOptions | None) -> Sender:
+    """``client``, with ``options`` applied to each of its requests (itself when None)."""
+    return client if options is None else SenderWithOptions(client, options)

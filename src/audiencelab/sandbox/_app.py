@@ -57,7 +57,7 @@ class SandboxApp:
 def create_app(
     config: SandboxConfig | None = None, *, clock: Callable[[], float] | None = None
 ) -> SandboxApp:
-    """The sandbox as an ASGI app (use it with uvicorn, or in-process with ``httpx.ASGITransport``).
+    """The sandbox as an ASGI app (use it with uvicorn, or in-process with ``httpx2.ASGITransport``).
 
     ``clock`` replaces ``time.time`` for the audience and job lifecycles and the rate limiter's
     buckets (tests use it to move time forward without sleeping).

@@ -164,11 +164,12 @@ class ConnectionDropped(ConnectionResetError):
 
 
 def _dropped_error() -> Exception:
+    """What an in-process HTTP client (httpx2's ASGI transport) takes for a dropped connection."""
     try:
-        import httpx
-    except ImportError:  # pragma: no cover - httpx is a core dependency of audiencelab
+        import httpx2
+    except ImportError:  # pragma: no cover - httpx2 is a core dependency of audiencelab
         return ConnectionDropped("Server disconnected without sending a response.")
-    return httpx.RemoteProtocolError("Server disconnected without sending a response.")
+    return httpx2.RemoteProtocolError("Server disconnected without sending a response.")
 
 
 class FaultMiddleware:

@@ -21,7 +21,7 @@ from audiencelab.sandbox._config import DEFAULT_API_KEY, SandboxConfig, listenin
 from audiencelab.sandbox._endpoints import ATTRIBUTE_LISTS
 
 if TYPE_CHECKING:
-    import httpx
+    import httpx2
     import uvicorn
 
 __all__ = ["Sandbox", "SandboxStartError", "serve"]
@@ -297,12 +297,12 @@ class Sandbox:
         self._server = self._thread = self._sock = None
         self.app = None
 
-    def client(self, **kwargs: Any) -> httpx.Client:
-        """An ``httpx.Client`` for this sandbox, with the API key header set."""
-        import httpx
+    def client(self, **kwargs: Any) -> httpx2.Client:
+        """An ``httpx2.Client`` for this sandbox, with the API key header set."""
+        import httpx2
 
         headers = {"X-Api-Key": self.api_key, **kwargs.pop("headers", {})}
-        return httpx.Client(base_url=self.base_url, headers=headers, **kwargs)
+        return httpx2.Client(base_url=self.base_url, headers=headers, **kwargs)
 
     def __enter__(self) -> Sandbox:
         return self.start()
