@@ -211,9 +211,13 @@ def test_request_id_and_rate_limit_headers() -> None:
         "rate-limit headers `x-ratelimit-remaining`: the SDK backs off on 429 and honours "
         "Retry-After; it does not read the others",
     ]
-    findings, _ = check_headers([{"x-correlation-id": "c1"}, {}])
+    # A name the SDK reads is tolerated; one it does not read is a difference.
+    findings, notes = check_headers([{"x-correlation-id": "c1"}, {}])
+    assert findings == []
+    assert notes[0] == "request IDs in `x-correlation-id`: errors carry them (error.request_id)"
+    findings, _ = check_headers([{"x-trace-request-id": "c1"}, {}])
     assert [(f.kind, f.tolerated) for f in findings] == [("request_id_header", False)]
-    assert "`x-correlation-id`" in findings[0].what
+    assert "`x-trace-request-id`" in findings[0].what
     findings, notes = check_headers([{}])
     assert findings == []
     assert notes[0].startswith("no request ID header")
