@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
+import httpx2
 
 from audiencelab import AudienceLab
 from audiencelab.sandbox import Sandbox, SandboxConfig
@@ -44,7 +44,7 @@ def sandbox(**settings: Any) -> Iterator[Sandbox]:
 
 
 def request_log(base_url: str, key: str = KEY) -> list[dict[str, Any]]:
-    response = httpx.get(f"{base_url}/_sandbox/requests", headers={"X-Api-Key": key})
+    response = httpx2.get(f"{base_url}/_sandbox/requests", headers={"X-Api-Key": key})
     assert response.status_code == 200, response.text
     entries: list[dict[str, Any]] = response.json()["requests"]
     return entries
@@ -67,7 +67,7 @@ def leaf_values(value: Any) -> Iterator[str]:
 def served_values(base_url: str, entries: Sequence[dict[str, Any]], key: str = KEY) -> set[str]:
     """The values of every GET in ``entries``, asked again (the sandbox's data is deterministic)."""
     values: set[str] = set()
-    with httpx.Client(base_url=base_url, headers={"X-Api-Key": key}) as client:
+    with httpx2.Client(base_url=base_url, headers={"X-Api-Key": key}) as client:
         for entry in entries:
             if entry["method"] != "GET":
                 continue

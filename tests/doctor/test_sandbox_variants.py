@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 
 from audiencelab.sandbox import Sandbox, SandboxConfig, config_from_flags
@@ -104,9 +104,9 @@ def varied() -> Sandbox:
         yield sb
 
 
-def _get(sb: Sandbox, path: str, key: str | None = KEY, method: str = "GET") -> httpx.Response:
+def _get(sb: Sandbox, path: str, key: str | None = KEY, method: str = "GET") -> httpx2.Response:
     headers = {"X-Api-Key": key} if key else {}
-    return httpx.request(
+    return httpx2.request(
         method, sb.base_url + path, headers=headers, json={} if method == "POST" else None
     )
 
@@ -154,7 +154,7 @@ def test_the_request_log_is_per_key_and_keeps_no_key(varied: Sandbox) -> None:
     ]
     mine = request_log(varied.base_url, KEY)
     assert not any(e["query"] == "page=2&page_size=3" for e in mine)
-    raw = httpx.get(varied.base_url + "/_sandbox/requests", headers={"X-Api-Key": OTHER}).text
+    raw = httpx2.get(varied.base_url + "/_sandbox/requests", headers={"X-Api-Key": OTHER}).text
     assert OTHER not in raw
     assert KEY not in raw
     assert _get(varied, "/_sandbox/requests", key=None).status_code == 401
@@ -245,7 +245,7 @@ def test_a_dropped_request_is_logged_without_a_status() -> None:
     """The log layer is outside the fault layer, which can still drop a connection through it."""
     config = SandboxConfig(port=0, api_keys=(KEY,), drop_rate=1.0, seed=5)
     with Sandbox(config) as sb, sb.client(timeout=10) as client:
-        with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
+        with pytest.raises((httpx2.RemoteProtocolError, httpx2.ReadError)):
             client.get("/audiences")
         entries = client.get("/_sandbox/requests").json()["requests"]
     assert entries == [{"method": "GET", "path": "/audiences", "query": "", "status": None}]

@@ -22,6 +22,11 @@ INSPECTOR = "@modelcontextprotocol/inspector@2.12.0"
 
 pytestmark = pytest.mark.skipif(shutil.which("npx") is None, reason="npx is not installed")
 
+#: npm's cache of the real user, where `.ci/run` put the Inspector: read at import, before each
+#: test gets a home folder of its own. The test runs npm offline, so it never reaches the
+#: registry (no network but loopback): without the package in this cache it fails, saying so.
+NPM_CACHE = os.environ.get("npm_config_cache") or str(Path.home() / ".npm")  # noqa: SIM112 (npm reads this spelling)
+
 
 def _inspect(tmp_path: Path, *args: str) -> tuple[int, Any, str]:
     server = [sys.executable, "-m", "audiencelab.cli", "mcp", "--sandbox"]
@@ -39,7 +44,13 @@ def _inspect(tmp_path: Path, *args: str) -> tuple[int, Any, str]:
         timeout=300,
         check=False,
         cwd=tmp_path,
-        env={**os.environ, "NO_COLOR": "1", "npm_config_update_notifier": "false"},
+        env={
+            **os.environ,
+            "NO_COLOR": "1",
+            "npm_config_update_notifier": "false",
+            "npm_config_cache": NPM_CACHE,
+            "npm_config_offline": "true",
+        },
     )
     try:
         out = json.loads(run.stdout)
