@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -10,7 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
 import httpx2
@@ -36,6 +37,12 @@ class SandboxProcess:
                     return int(line.split()[1]) / 1024
         return float("nan")
 
+    def cpu_seconds(self) -> float:
+        """CPU time the server process has used (Linux /proc: user + system)."""
+        with open(f"/proc/{self.pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def kill(self) -> None:
         """``kill -9``: no shutdown, no flush, no goodbye."""
         os.kill(self.pid, signal.SIGKILL)
@@ -56,8 +63,11 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start(*flags: str, port: int | None = None) -> SandboxProcess:
-    """Start ``python -m audiencelab.sandbox`` with ``flags`` and wait until it answers."""
+def start(
+    *flags: str, port: int | None = None, env: dict[str, str] | None = None
+) -> SandboxProcess:
+    """Start ``python -m audiencelab.sandbox`` with ``flags`` and wait until it answers (``env``:
+    that of another checkout, from :func:`source_tree`)."""
     port = port or free_port()
     proc = subprocess.Popen(
         [
@@ -72,6 +82,7 @@ def start(*flags: str, port: int | None = None) -> SandboxProcess:
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        env=env,
     )
     server = SandboxProcess(proc, f"http://127.0.0.1:{port}")
     deadline = time.monotonic() + 30
@@ -87,8 +98,8 @@ def start(*flags: str, port: int | None = None) -> SandboxProcess:
 
 
 @contextmanager
-def running(*flags: str) -> Iterator[SandboxProcess]:
-    server = start(*flags)
+def running(*flags: str, env: dict[str, str] | None = None) -> Iterator[SandboxProcess]:
+    server = start(*flags, env=env)
     try:
         yield server
     finally:
@@ -100,3 +111,55 @@ def percentile(values: list[float], share: float) -> float:
         return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+# ---------------------------------------------------------------------------------------------
+# A lean HTTP/1.1 client, so that the server, not the client, is what is measured
+
+
+class RawConnection:
+    """One kept-alive HTTP/1.1 connection over asyncio streams: a request is a few writes and
+    reads, no parsing beyond the status line and ``Content-Length`` (the sandbox always sends
+    it for these endpoints). About a twentieth of httpx's cost per request, so 100 of them in
+    one process load the server, not the client."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, key: str):
+        self.reader, self.writer, self.key = reader, writer, key
+
+    @classmethod
+    async def open(cls, base_url: str, key: str) -> RawConnection:
+        host, port = base_url.removeprefix("http://").rsplit(":", 1)
+        reader, writer = await asyncio.open_connection(host, int(port))
+        return cls(reader, writer, key)
+
+    async def request(self, method: str, path: str, body: bytes = b"") -> tuple[int, bytes]:
+        head = (
+            f"{method} {path} HTTP/1.1\r\nHost: sandbox\r\nX-Api-Key: {self.key}\r\n"
+            f"Content-Length: {len(body)}\r\n"
+            + ("Content-Type: application/json\r\n" if body else "")
+            + "\r\n"
+        )
+        self.writer.write(head.encode() + body)
+        raw = await self.reader.readuntil(b"\r\n\r\n")
+        at = raw.lower().find(b"content-length:")
+        if at < 0:
+            raise RuntimeError(f"no Content-Length in {raw[:200]!r}")
+        length = int(raw[at + 15 : raw.index(b"\r\n", at)])
+        return int(raw[9:12]), await self.reader.readexactly(length)
+
+    async def close(self) -> None:
+        self.writer.close()
+        with suppress(OSError):
+            await self.writer.wait_closed()
+
+
+@contextmanager
+def source_tree(src: str | None) -> Iterator[dict[str, str]]:
+    """The environment that runs the sandbox of another checkout (``src``: the folder that holds
+    its ``audiencelab`` package), e.g. ``/path/to/main/src`` for the baseline of a run."""
+    env = dict(os.environ)
+    if src is not None:
+        if not os.path.isdir(os.path.join(src, "audiencelab", "sandbox")):
+            raise SystemExit(f"{src} has no audiencelab/sandbox package")
+        env["PYTHONPATH"] = src
+    yield env

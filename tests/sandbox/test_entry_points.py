@@ -37,7 +37,6 @@ def test_the_command_and_python_m_have_the_same_flags() -> None:
         info = options[flag.option]
         default = info.default if flag.kind != "keys" else ""
         assert (default or "", info.metavar, info.help) == (flag.default, flag.metavar, flag.help)
-    assert cli_sandbox._DEFAULT_KEY == DEFAULT_API_KEY
     done = subprocess.run(
         [sys.executable, "-m", "audiencelab.sandbox", "--help"],
         capture_output=True,
@@ -195,3 +194,79 @@ def test_the_banner_names_the_faults_and_the_public_url() -> None:
     ):  # fmt: skip
         assert text in banner
     assert "faults: none" in describe(SandboxConfig(), "http://127.0.0.1:8765")
+
+
+# ---------------------------------------------------------------------------------------------
+# Flags once: the metadata of SandboxConfig's fields (issue 16)
+
+
+def test_every_flag_is_the_metadata_of_a_config_field_with_its_default() -> None:
+    import dataclasses
+
+    from audiencelab.sandbox import SandboxConfig
+
+    fields = {f.name: f for f in dataclasses.fields(SandboxConfig)}
+    # ``--profile`` is the one flag that is no field: it reads a doctor report into several.
+    field_flags = [flag for flag in SERVE_FLAGS if flag.kind != "profile"]
+    assert [flag.field for flag in field_flags] == [
+        f for f in fields if "flag" in fields[f].metadata
+    ]
+    defaults = config_from_flags({})  # every flag at its default: the config's own defaults
+    assert defaults == SandboxConfig()
+    for flag in field_flags:
+        declared = fields[flag.field].metadata["flag"]
+        assert (declared.name, declared.metavar, declared.help) == (
+            flag.name,
+            flag.metavar,
+            flag.help,
+        )
+
+
+def test_the_command_declares_no_flag_of_its_own() -> None:
+    """``cli/_sandbox.py`` builds its options from the table: no flag is spelled out there."""
+    source = Path(cli_sandbox.__file__).read_text(encoding="utf-8")
+    for flag in SERVE_FLAGS:
+        assert f'"{flag.option}"' not in source, flag.option
+        assert flag.help not in source, flag.option
+
+
+def _fresh(code: str) -> subprocess.CompletedProcess[str]:
+    block = "import sys\nfor name in ('starlette', 'uvicorn'):\n    sys.modules[name] = None\n"
+    return subprocess.run(
+        [sys.executable, "-c", block + code], capture_output=True, text=True, timeout=60
+    )
+
+
+def test_the_flag_table_needs_neither_starlette_nor_uvicorn() -> None:
+    run = _fresh(
+        "from audiencelab.sandbox import SERVE_FLAGS, SandboxConfig, config_from_flags\n"
+        "print(len(SERVE_FLAGS), config_from_flags({'port': '0'}).port)\n"
+        "import audiencelab.cli._sandbox\n"
+        "print(sorted(m for m in sys.modules if m.startswith('audiencelab.sandbox.')))\n"
+    )
+    assert run.returncode == 0, run.stderr
+    count, port = run.stdout.split("\n")[0].split()
+    assert (int(count), port) == (len(SERVE_FLAGS), "0")
+    loaded = run.stdout.split("\n")[1]
+    for server_module in ("_app", "_server", "_routes"):
+        assert f"audiencelab.sandbox.{server_module}'" not in loaded, loaded
+
+
+def test_the_server_names_say_which_extra_is_missing() -> None:
+    run = _fresh("from audiencelab.sandbox import Sandbox\n")
+    assert run.returncode == 1
+    last = run.stderr.strip().splitlines()[-1]
+    assert last.startswith("ImportError: the AudienceLab sandbox needs the 'sandbox' extra")
+    assert "pip install 'audiencelab[sandbox]'" in last
+
+
+def test_public_names_are_one_mapping() -> None:
+    """As httpx's test_exported_members: ``__all__`` is exactly the public names, each loads."""
+    import audiencelab.sandbox as sandbox
+
+    assert sandbox.__all__ == sorted(sandbox.__all__)
+    for name in sandbox.__all__:
+        assert getattr(sandbox, name) is not None, name
+        assert name in dir(sandbox)
+    with pytest.raises(AttributeError):
+        sandbox.NoSuchName  # noqa: B018

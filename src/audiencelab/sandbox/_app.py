@@ -15,6 +15,7 @@ from audiencelab.sandbox._faults import FaultMiddleware
 from audiencelab.sandbox._requestlog import RequestLog
 from audiencelab.sandbox._routes import Routes, error_handlers
 from audiencelab.sandbox._store import Store
+from audiencelab.sandbox._work import Workers
 
 __all__ = ["SandboxApp", "create_app"]
 
@@ -31,8 +32,10 @@ class SandboxApp:
         self.config = config
         self.store = Store(config.db)
         self.backend = Backend(config, self.store, clock or time.time)
+        #: the worker threads and the body budget (``_work``)
+        self.workers = Workers(body_bytes=config.body_budget_bytes)
         self.starlette = Starlette(
-            routes=Routes(self.backend).table(),
+            routes=Routes(self.backend, self.workers).table(),
             exception_handlers=error_handlers(config.error_style),
         )
         self.starlette.router.redirect_slashes = False

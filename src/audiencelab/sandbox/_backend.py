@@ -18,10 +18,12 @@ import re
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
+
+import orjson
 
 from audiencelab.sandbox import _data
 from audiencelab.sandbox._config import SandboxConfig
@@ -29,9 +31,16 @@ from audiencelab.sandbox._criteria import Criteria, build_criteria
 from audiencelab.sandbox._enrich import any_record_matches, csv_chunks, enrich_contact
 from audiencelab.sandbox._errors import ApiError, not_found
 from audiencelab.sandbox._filters import parse_filters
-from audiencelab.sandbox._generate import Plan, field_coverage, plan_for, stable_int
+from audiencelab.sandbox._generate import (
+    Plan,
+    built_plan,
+    field_coverage,
+    plan_for,
+    stable_int,
+)
+from audiencelab.sandbox._pages import NotKept, page_json
 from audiencelab.sandbox._pixels import event_count, event_indices, v3_event, v4_event
-from audiencelab.sandbox._store import Audience, Job, Pixel, Store
+from audiencelab.sandbox._store import Audience, Busy, Job, Pixel, Store
 from audiencelab.sandbox._validate import (
     AudienceRequest,
     EnrichRequest,
@@ -47,6 +56,7 @@ __all__ = [
     "Backend",
     "Page",
     "Pending",
+    "WouldWait",
     "iso_time",
     "tenant_of",
 ]
@@ -55,8 +65,10 @@ T = TypeVar("T")
 
 #: ``GET /audiences/attributes/{attribute}``: the names seen in the wild (reference §3.7).
 ATTRIBUTE_NAMES = ("segments", "industries", "departments", "seniority", "sic", "gender")
-#: How many built plans (one per audience being paged) are kept; a plan is a few hundred KB.
+#: How many audiences' plans are kept by audience (the plans themselves are shared by filters).
 PLAN_CACHE_SIZE = 32
+#: A stored request this small is read again on the event loop when its plan is built.
+QUICK_REQUEST_BYTES = 4096
 #: Rows of a preview used for ``field_coverage`` (chosen: enough for two-digit shares, cheap).
 PREVIEW_COVERAGE_ROWS = 100
 #: Studio segments: a deterministic size between 50 and 20,049 people (reference §5.1 shows
@@ -82,12 +94,29 @@ def tenant_of(api_key: str) -> str:
 
 @dataclass(frozen=True)
 class Page(Generic[T]):
-    """One page of a list: ``items`` and the total number of items in the whole list."""
+    """One page of a list: ``items`` and the total number of items in the whole list (pages of
+    people come as their JSON already: an ``orjson.Fragment`` of the array)."""
 
-    items: list[T]
+    items: Sequence[T] | orjson.Fragment
     total: int
     page: int
     size: int
+
+
+class WouldWait(Exception):
+    """A ``quick`` call would have to wait for the database (``busy``: in use, try again in a
+    moment) or work (generate people, build a plan): do it in a worker thread instead."""
+
+    def __init__(self, *, busy: bool = False) -> None:
+        super().__init__("busy" if busy else "work")
+        self.busy = busy
+
+
+def _records(plan: Plan, start: int, stop: int, *, quick: bool = False) -> orjson.Fragment:
+    try:
+        return orjson.Fragment(b"[" + page_json(plan, start, stop, kept_only=quick) + b"]")
+    except NotKept:
+        raise WouldWait from None
 
 
 class Pending(Generic[T]):
@@ -121,7 +150,7 @@ class Preview:
 class SegmentPage:
     segment_id: str
     name: str
-    page: Page[dict[str, str]]
+    page: Page[Any]
 
 
 @dataclass(frozen=True)
@@ -155,10 +184,17 @@ class Backend:
     # audiences -------------------------------------------------------------------------------
 
     def prepare_audience(
-        self, tenant: str, req: AudienceRequest
+        self, tenant: str, req: AudienceRequest, *, quick: bool = False
     ) -> Pending[tuple[Audience, FilterNotes]]:
-        """``POST /audiences``: the audience is "building" for ``build_seconds``."""
-        plan = plan_for(req.criteria)
+        """``POST /audiences``: the audience is "building" for ``build_seconds``. With
+        ``quick``, :class:`WouldWait` (before anything is saved) unless its plans are built and
+        the database is free."""
+        plan = built_plan(req.criteria) if quick else plan_for(req.criteria)
+        stored = criteria_from_stored(req.stored)
+        # the plan its pages will be read with (rebuilt from what is stored, as a read would)
+        stored_plan = built_plan(stored) if quick else plan_for(stored)
+        if plan is None or stored_plan is None:
+            raise WouldWait
         now = self.clock()
         audience = Audience(
             id=str(uuid.uuid4()),
@@ -168,31 +204,40 @@ class Backend:
             created_at=now,
             ready_at=now + self.config.build_seconds,
         )
-        return Pending(
-            (audience, _notes(req.ignored, req.criteria, plan)),
-            lambda: self.store.add_audience(tenant, audience),
-        )
+
+        def save() -> None:
+            try:
+                self.store.add_audience(tenant, audience, wait=not quick)
+            except Busy:
+                raise WouldWait(busy=True) from None
+            self._keep_plan(audience.id, stored_plan)
+
+        return Pending((audience, _notes(req.ignored, req.criteria, plan)), save)
 
     def list_audiences(self, tenant: str, page: int, size: int) -> Page[Audience]:
         total, audiences = self.store.list_audiences(tenant, size, (page - 1) * size)
         return Page(audiences, total, page, size)
 
     def audience_records(
-        self, tenant: str, audience_id: str, page: int, size: int
-    ) -> Page[dict[str, str]] | None:
-        """A page of an audience's people, or ``None`` while it is still building."""
-        audience = self.store.get_audience(tenant, audience_id)
+        self, tenant: str, audience_id: str, page: int, size: int, *, quick: bool = False
+    ) -> Page[Any] | None:
+        """A page of an audience's people, or ``None`` while it is still building. With
+        ``quick``, :class:`WouldWait` unless it costs next to nothing (kept rows, a free
+        database): the event loop tries that first."""
+        try:
+            audience = self.store.get_audience(tenant, audience_id, wait=not quick)
+        except Busy:
+            raise WouldWait(busy=True) from None
         if audience is None:
             raise not_found(f"audience {audience_id} not found")
         if self.clock() < audience.ready_at:
             return None
         start = (page - 1) * size
-        rows: list[dict[str, str]] = []
-        if start < audience.size:
-            rows = self._plan(audience).rows(start, min(start + size, audience.size))
-        return Page(rows, audience.size, page, size)
+        stop = min(start + size, audience.size)
+        plan = self._plan(audience, quick=quick)
+        return Page(_records(plan, start, stop, quick=quick), audience.size, page, size)
 
-    def _plan(self, audience: Audience) -> Plan:
+    def _plan(self, audience: Audience, *, quick: bool = False) -> Plan:
         """The built plan of a stored audience, cached: a page costs the same whatever the size
         of its filter lists."""
         with self._plans_lock:
@@ -200,13 +245,22 @@ class Backend:
             if plan is not None:
                 self._plans.move_to_end(audience.id)
                 return plan
+        if quick and len(orjson.dumps(audience.request)) > QUICK_REQUEST_BYTES:
+            raise WouldWait  # reading long filter lists again is work
         # plan_for also shares one plan between audiences with the same filters
-        plan = plan_for(criteria_from_stored(audience.request))
+        criteria = criteria_from_stored(audience.request)
+        plan = built_plan(criteria) if quick else plan_for(criteria)
+        if plan is None:
+            raise WouldWait
+        self._keep_plan(audience.id, plan)
+        return plan
+
+    def _keep_plan(self, audience_id: str, plan: Plan) -> None:
         with self._plans_lock:
-            self._plans[audience.id] = plan
+            self._plans[audience_id] = plan
+            self._plans.move_to_end(audience_id)
             while len(self._plans) > PLAN_CACHE_SIZE:
                 self._plans.popitem(last=False)
-        return plan
 
     def delete_audience(self, tenant: str, audience_id: str) -> None:
         if not self.store.delete_audience(tenant, audience_id, self.clock()):
@@ -275,8 +329,8 @@ class Backend:
             self.config.max_audience_size,
         )
         start = (page - 1) * size
-        rows = plan.rows(start, min(start + size, total)) if start < total else []
-        return SegmentPage(segment_id, name, Page(rows, total, page, size))
+        records = _records(plan, start, min(start + size, total))
+        return SegmentPage(segment_id, name, Page(records, total, page, size))
 
     # enrichment ------------------------------------------------------------------------------
 

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Literal
 
 from audiencelab.sandbox._endpoints import ATTRIBUTE_LISTS, canonical_endpoint
 from audiencelab.sandbox._errors import ERROR_STYLES
 
 __all__ = [
+    "BODY_BUDGET_BYTES",
     "DEFAULT_API_KEY",
     "LIST_TOTAL_KEYS",
     "MAX_AUDIENCE_SIZE_LIMIT",
+    "Flag",
     "SandboxConfig",
+    "flag",
     "is_loopback_host",
     "listening_url",
+    "serve_flags",
 ]
 
 #: The key the sandbox accepts when none is configured. It is a *test* key on purpose: the sandbox
@@ -29,6 +33,13 @@ MAX_AUDIENCE_SIZE_LIMIT = 5_000_000
 
 #: The key of the total in list envelopes (reference §10: some clients saw ``total``).
 LIST_TOTAL_KEYS = ("total_records", "total")
+#: Request bodies read and parsed at once, in bytes, by default (chosen: two bodies of the 32 MiB
+#: maximum, about 250 MB of memory while they are parsed; small bodies rarely wait at all).
+BODY_BUDGET_BYTES = 64 * 1024 * 1024
+#: Bounds shared by the fields' checks and their flags.
+MAX_SECONDS = 86_400
+MAX_LATENCY_MS = 60_000
+MIN_TIMEOUT, MAX_TIMEOUT = 0.1, 3600
 
 _LIVE_KEY = re.compile(r"^sk_live_", re.IGNORECASE)
 _KEY_CHARS = re.compile(r"^[\x21-\x7e]+$")  # printable ASCII without spaces: a valid header value
@@ -39,6 +50,50 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+FlagKind = Literal["text", "integer", "number", "keys", "list", "url", "choice", "profile"]
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One command-line flag of ``audiencelab sandbox serve`` and ``python -m
+    audiencelab.sandbox``: how it reads and which :class:`SandboxConfig` field it sets.
+
+    Flags are declared once, as the metadata of the config's fields (:func:`flag`); both entry
+    points are built from :data:`audiencelab.sandbox.SERVE_FLAGS`.
+    """
+
+    name: str
+    field: str
+    metavar: str
+    help: str
+    #: the default as typed on the command line ("" means "not given")
+    default: str
+    kind: FlagKind
+    low: float = 0
+    high: float = 0
+
+    @property
+    def option(self) -> str:
+        return "--" + self.name
+
+
+def flag(
+    name: str, metavar: str, help: str, kind: FlagKind, low: float = 0, high: float = 0
+) -> dict[str, Flag]:
+    """The metadata that makes a config field a serve flag (its field name and default are
+    filled in from the field by :func:`serve_flags`)."""
+    return {"flag": Flag(name, "", metavar, help, "", kind, low, high)}
+
+
+def _as_typed(value: Any) -> str:
+    """A field's default as one would type it ("" for "not given")."""
+    if value is None or isinstance(value, tuple):
+        return ""
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
 @dataclass(frozen=True)
 class SandboxConfig:
     """How a sandbox behaves. Every field has a safe default; all faults are off by default.
@@ -46,44 +101,200 @@ class SandboxConfig:
     ``build_seconds`` is how long a new audience stays "building"; ``enrichment_seconds`` is how long
     a bulk enrichment job takes to reach ``COMPLETED`` (``None``: the same as ``build_seconds``).
     ``latency_ms``, ``fail_rate``, ``drop_rate`` and ``rate_limit`` inject faults; ``seed`` makes the
-    fault decisions reproducible (the synthetic data is deterministic whatever the seed).
+    fault decisions reproducible (the synthetic data is deterministic whatever the seed). A field
+    with ``flag`` metadata is a flag of ``audiencelab sandbox serve`` (the only place flags are
+    declared).
     """
 
-    host: str = "127.0.0.1"
-    port: int = 8765
-    db: str = ":memory:"
-    api_keys: tuple[str, ...] = (DEFAULT_API_KEY,)
-    build_seconds: float = 3.0
-    max_audience_size: int = 10_000
-    latency_ms: float = 0
-    fail_rate: float = 0.0
-    drop_rate: float = 0.0
-    rate_limit: float | None = None
-    seed: int | None = None
+    host: str = field(
+        default="127.0.0.1",
+        metadata=flag("host", "HOST", "Address to listen on (loopback by default).", "text"),
+    )
+    port: int = field(
+        default=8765,
+        metadata=flag("port", "PORT", "TCP port; 0 picks a free one.", "integer", 0, 65535),
+    )
+    db: str = field(
+        default=":memory:",
+        metadata=flag("db", "PATH", "SQLite file that keeps state across restarts.", "text"),
+    )
+    api_keys: tuple[str, ...] = field(
+        default=(DEFAULT_API_KEY,),
+        metadata=flag(
+            "api-key",
+            "KEY",
+            f"Accepted X-Api-Key (repeatable). Default: {DEFAULT_API_KEY}.",
+            "keys",
+        ),
+    )
+    build_seconds: float = field(
+        default=3.0,
+        metadata=flag(
+            "build-seconds",
+            "S",
+            "Seconds an audience (or enrichment job) takes to build.",
+            "number",
+            0,
+            MAX_SECONDS,
+        ),
+    )
+    max_audience_size: int = field(
+        default=10_000,
+        metadata=flag(
+            "max-audience-size",
+            "N",
+            "Largest audience, 1..5000000.",
+            "integer",
+            1,
+            MAX_AUDIENCE_SIZE_LIMIT,
+        ),
+    )
+    latency_ms: float = field(
+        default=0,
+        metadata=flag(
+            "latency", "MS", "Delay added to every API response.", "number", 0, MAX_LATENCY_MS
+        ),
+    )
+    fail_rate: float = field(
+        default=0.0,
+        metadata=flag(
+            "fail-rate", "P", "Share of requests answered 500/502/503/504.", "number", 0, 1
+        ),
+    )
+    drop_rate: float = field(
+        default=0.0,
+        metadata=flag(
+            "drop-rate", "P", "Share of connections closed without a response.", "number", 0, 1
+        ),
+    )
+    rate_limit: float | None = field(
+        default=None,
+        metadata=flag(
+            "rate-limit",
+            "N",
+            "Requests per second per key before 429 (default: none).",
+            "number",
+            0.001,
+            1_000_000,
+        ),
+    )
+    seed: int | None = field(
+        default=None,
+        metadata=flag("seed", "N", "Make injected faults reproducible.", "integer", 0, 2**63 - 1),
+    )
     enrichment_seconds: float | None = None
     #: share of successful writes that are committed and then answered 502/503/504 or dropped
-    fail_after_commit_rate: float = 0.0
+    fail_after_commit_rate: float = field(
+        default=0.0,
+        metadata=flag(
+            "fail-after-commit-rate",
+            "P",
+            "Share of successful writes committed, then answered 502/503/504 or dropped.",
+            "number",
+            0,
+            1,
+        ),
+    )
     #: shape of error bodies: "object" {"error": {"code", "message"}}, "string" {"error": "..."},
     #: "message" {"message": "..."} (reference §1: clients read all three)
-    error_style: str = "object"
+    error_style: str = field(
+        default="object",
+        metadata=flag(
+            "error-style",
+            "STYLE",
+            'Error bodies: object {"error": {"code", "message"}}, string {"error": "..."}, '
+            'or message {"message": "..."}.',
+            "choice",
+        ),
+    )
     #: key of the total in list envelopes: "total_records" or "total" (reference §10)
-    list_total_key: str = "total_records"
+    list_total_key: str = field(
+        default="total_records",
+        metadata=flag(
+            "list-total-key",
+            "KEY",
+            "The total of list envelopes: total_records or total.",
+            "choice",
+        ),
+    )
     #: share of enrichment jobs that end FAILED (decided when a job is created; seeded)
-    job_fail_rate: float = 0.0
+    job_fail_rate: float = field(
+        default=0.0,
+        metadata=flag(
+            "job-fail-rate", "P", "Share of enrichment jobs that end FAILED.", "number", 0, 1
+        ),
+    )
     #: where clients reach the sandbox (behind a proxy, say); the sandbox builds the URLs it
     #: hands out (``csv_url``, ``install_url``) from this, never from the request's ``Host``
-    public_url: str | None = None
+    public_url: str | None = field(
+        default=None,
+        metadata=flag(
+            "public-url",
+            "URL",
+            "URL clients use to reach the sandbox (behind a proxy); links it hands out start "
+            "with it.",
+            "url",
+        ),
+    )
     #: seconds a request's headers may take to arrive (from the connection opening, or from its
     #: first byte on a kept-alive connection), and its body after the headers; then the
     #: connection is closed (slow or stalled clients cannot hold connections forever)
-    header_timeout: float = 10.0
-    body_timeout: float = 30.0
+    header_timeout: float = field(
+        default=10.0,
+        metadata=flag(
+            "header-timeout",
+            "S",
+            "Seconds a request's headers may take to arrive before the connection is closed.",
+            "number",
+            MIN_TIMEOUT,
+            MAX_TIMEOUT,
+        ),
+    )
+    body_timeout: float = field(
+        default=30.0,
+        metadata=flag(
+            "body-timeout",
+            "S",
+            "Seconds a request's body may take after its headers before the connection is closed.",
+            "number",
+            MIN_TIMEOUT,
+            MAX_TIMEOUT,
+        ),
+    )
+    #: bytes of request bodies read and parsed at once; a body beyond waits its turn, then is
+    #: answered 503 with Retry-After (parsing takes ~3.5x a body's size in memory)
+    body_budget_bytes: int = BODY_BUDGET_BYTES
     #: the API as a key may see it (``audiencelab doctor`` finds these; ``--profile`` sets them):
     #: the attribute lists served (the others answer 404), endpoints that answer 404 as if the API
     #: had none, and endpoints that answer 403 as for a key without that scope ("GET /pixels")
-    attribute_lists: tuple[str, ...] = ATTRIBUTE_LISTS
-    missing_endpoints: tuple[str, ...] = ()
-    forbidden_endpoints: tuple[str, ...] = ()
+    attribute_lists: tuple[str, ...] = field(
+        default=ATTRIBUTE_LISTS,
+        metadata=flag(
+            "attribute-list",
+            "NAME",
+            "Serve only this attribute list; the others answer 404 (repeatable). Default: all six.",
+            "list",
+        ),
+    )
+    missing_endpoints: tuple[str, ...] = field(
+        default=(),
+        metadata=flag(
+            "missing-endpoint",
+            "ENDPOINT",
+            "Answer 404 for this endpoint, e.g. 'GET /pixels' (repeatable).",
+            "list",
+        ),
+    )
+    forbidden_endpoints: tuple[str, ...] = field(
+        default=(),
+        metadata=flag(
+            "forbidden-endpoint",
+            "ENDPOINT",
+            "Answer 403 (missing permission) for this endpoint, e.g. 'GET /enrichments' "
+            "(repeatable).",
+            "list",
+        ),
+    )
     #: extra uvicorn log output (the CLI keeps it quiet)
     log_level: str = field(default="warning", compare=False)
 
@@ -144,8 +355,10 @@ class SandboxConfig:
             )
         if not _is_number(self.latency_ms) or not math.isfinite(self.latency_ms):
             raise ValueError(f"latency_ms must be a number (got {self.latency_ms!r})")
-        if not 0 <= self.latency_ms <= 60_000:
-            raise ValueError(f"latency_ms must be between 0 and 60000 (got {self.latency_ms})")
+        if not 0 <= self.latency_ms <= MAX_LATENCY_MS:
+            raise ValueError(
+                f"latency_ms must be between 0 and {MAX_LATENCY_MS} (got {self.latency_ms})"
+            )
         for name in ("fail_rate", "drop_rate", "fail_after_commit_rate", "job_fail_rate"):
             value = getattr(self, name)
             if not _is_number(value) or not 0.0 <= value <= 1.0:
@@ -175,10 +388,20 @@ class SandboxConfig:
             raise ValueError(f"seed must be an integer (got {self.seed!r})")
         for name in ("header_timeout", "body_timeout"):
             value = getattr(self, name)
-            if not _is_number(value) or not math.isfinite(value) or not 0.1 <= value <= 3600:
+            if (
+                not _is_number(value)
+                or not math.isfinite(value)
+                or not MIN_TIMEOUT <= value <= MAX_TIMEOUT
+            ):
                 raise ValueError(
-                    f"{name} must be a number of seconds between 0.1 and 3600 (got {value!r})"
+                    f"{name} must be a number of seconds between {MIN_TIMEOUT:g} and "
+                    f"{MAX_TIMEOUT:g} (got {value!r})"
                 )
+        budget = self.body_budget_bytes
+        if isinstance(budget, bool) or not isinstance(budget, int) or budget < 1024 * 1024:
+            raise ValueError(
+                f"body_budget_bytes must be an integer of at least 1 MiB (got {budget!r})"
+            )
         if self.public_url is not None:
             object.__setattr__(self, "public_url", _check_public_url(self.public_url))
         if self.log_level not in ("critical", "error", "warning", "info", "debug", "trace"):
@@ -186,9 +409,9 @@ class SandboxConfig:
 
     @staticmethod
     def _check_seconds(name: str, value: Any) -> None:
-        if not _is_number(value) or not math.isfinite(value) or not 0 <= value <= 86_400:
+        if not _is_number(value) or not math.isfinite(value) or not 0 <= value <= MAX_SECONDS:
             raise ValueError(
-                f"{name} must be a number of seconds between 0 and 86400 (got {value!r})"
+                f"{name} must be a number of seconds between 0 and {MAX_SECONDS} (got {value!r})"
             )
 
     @property
@@ -240,6 +463,16 @@ def _check_variants(config: SandboxConfig) -> None:
         except ValueError as exc:
             raise ValueError(f"{name}: {exc}") from None
         object.__setattr__(config, name, endpoints)
+
+
+def serve_flags() -> tuple[Flag, ...]:
+    """The serve flags, in the order of the config's fields: the fields with ``flag`` metadata,
+    each completed with its field name and default."""
+    return tuple(
+        replace(f.metadata["flag"], field=f.name, default=_as_typed(f.default))
+        for f in fields(SandboxConfig)
+        if "flag" in f.metadata
+    )
 
 
 def listening_url(host: str, port: int) -> str:

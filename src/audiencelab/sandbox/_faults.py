@@ -27,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from audiencelab.sandbox._config import SandboxConfig
 from audiencelab.sandbox._errors import error_body
+from audiencelab.sandbox._http import REQUEST_ID_SCOPE, sending_request_id
 
 __all__ = [
     "API_KEY_SCOPE",
@@ -203,7 +204,13 @@ class FaultMiddleware:
         await send_json(send, status, code, message, headers, self.style)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or is_exempt(scope["path"]):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        # ``connection`` is the server's own send (to drop the connection); every answer goes
+        # through ``send``, which adds the request ID.
+        connection, send = send, sending_request_id(scope, send)
+        if is_exempt(scope["path"]):
             await self.app(scope, receive, send)
             return
         self.stats["requests"] += 1
@@ -233,7 +240,7 @@ class FaultMiddleware:
         decision = self.faults.decide()
         if decision.drop:
             self.stats["dropped"] += 1
-            await self._drop(scope, receive, send, decision.process_before_drop)
+            await self._drop(scope, receive, connection, decision.process_before_drop)
             return
         if decision.fail is not None:
             self.stats["failed"] += 1
@@ -242,7 +249,9 @@ class FaultMiddleware:
             await self._error(send, status, code, message, headers)
             return
         if decision.after_commit is not None and is_write(scope["method"], scope["path"]):
-            await self._fail_after_commit(scope, receive, send, decision.after_commit[0])
+            await self._fail_after_commit(
+                scope, receive, send, connection, decision.after_commit[0]
+            )
             return
         await self._call_app(scope, receive, send)
 
@@ -306,11 +315,19 @@ class FaultMiddleware:
             if not complete:
                 raise
             logger.exception(
-                "Error in the sandbox while answering %s %s", scope["method"], scope["path"]
+                "Error in the sandbox while answering %s %s (request %s)",
+                scope["method"],
+                scope["path"],
+                scope.get(REQUEST_ID_SCOPE),
             )
 
     async def _fail_after_commit(
-        self, scope: Scope, receive: Receive, send: Send, failure: tuple[int, str, str] | None
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        connection: Send,
+        failure: tuple[int, str, str] | None,
     ) -> None:
         """Run the write; if it succeeded (2xx, committed), answer ``failure`` instead."""
         held: list[Message] = []
@@ -326,11 +343,13 @@ class FaultMiddleware:
             return
         self.stats["failed_after_commit"] += 1
         if failure is None:
-            await self._close(send)
+            await self._close(connection)
             return
         await self._error(send, *failure)
 
-    async def _drop(self, scope: Scope, receive: Receive, send: Send, process_first: bool) -> None:
+    async def _drop(
+        self, scope: Scope, receive: Receive, connection: Send, process_first: bool
+    ) -> None:
         if process_first:
             # The change happens, the answer is lost: what makes retrying a POST risky.
             async def discard(message: Message) -> None:
@@ -340,12 +359,12 @@ class FaultMiddleware:
                 await self.app(scope, receive, discard)
             except Exception:  # the answer is dropped anyway
                 logger.exception("Error in the sandbox while processing a dropped request")
-        await self._close(send)
+        await self._close(connection)
 
     @staticmethod
-    async def _close(send: Send) -> None:
-        """Close the connection without any HTTP response."""
-        transport: Any = getattr(getattr(send, "__self__", None), "transport", None)
+    async def _close(connection: Send) -> None:
+        """Close the connection without any HTTP response (``connection``: the server's send)."""
+        transport: Any = getattr(getattr(connection, "__self__", None), "transport", None)
         if transport is None or not hasattr(transport, "close"):
             raise _dropped_error()
         transport.close()

@@ -2,11 +2,17 @@
 
 ``_validate`` checks requests against these specs and ``_openapi`` describes them from the same
 specs, so the documentation cannot drift from what the sandbox accepts. (The ``filters`` object
-has its own table, ``_filters.FILTER_SPECS``, built from the same :class:`Field`.)
+has its own table, ``_filters.FILTER_SPECS``, built from the same :class:`Field`.) Every rule is
+a property of a field that both sides read: a string's ``pattern`` is the regular expression the
+validator searches *and* the one the document states (non-blank strings, http(s) URLs, segment
+IDs), enrichment record keys have a ``key_pattern``, the match keys of ``POST /enrich`` are
+``at_least_one``; a test runs schemathesis's positive and negative checks against both.
 """
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -30,14 +36,19 @@ __all__ = [
     "MAX_PAGE",
     "MAX_PAGE_SIZE",
     "MAX_RECORD_NUMBER",
+    "NON_BLANK",
     "PAGE",
     "PAGE_SIZE",
     "PREVIEW_AUDIENCE",
+    "RECORD_KEY_PATTERN",
     "SEGMENT_PATTERN",
+    "SPACE_CHARS",
     "TOKEN",
+    "URL_PATTERN",
     "Body",
     "Field",
     "Kind",
+    "pattern_matches",
 ]
 
 Kind = Literal["string", "integer", "number", "boolean", "object", "string[]", "object[]", "range"]
@@ -57,6 +68,22 @@ MAX_FILTER_VALUE_CHARS = 200
 #: Numbers in enrichment records are turned into text; beyond this they are not identifiers.
 MAX_RECORD_NUMBER = 10**15
 SEGMENT_PATTERN = r"^(b2c|b2b)_[0-9]+$"
+#: Whitespace as JSON Schema's regular expressions (ECMA-262) know it, spelled out: Python's
+#: ``\s`` also holds U+001C-U+001F and U+0085, so ``\s`` would mean two things on the two sides.
+_SPACE = r"\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+#: The same characters, for ``str.strip``.
+SPACE_CHARS = (
+    "\t\n\v\f\r \u00a0\u1680"
+    + "".join(map(chr, range(0x2000, 0x200B)))
+    + ("\u2028\u2029\u202f\u205f\u3000\ufeff")
+)
+#: A string with at least one character that is not whitespace (names, topics...).
+NON_BLANK = f"[^{_SPACE}]"
+#: An http(s) URL with a host, spaces around it allowed (they are stripped).
+URL_PATTERN = f"^[{_SPACE}]*[Hh][Tt][Tt][Pp][Ss]?://[^{_SPACE}/?#]"
+#: Keys of enrichment records: lowercase snake_case (reference §4.2 sends ``email``,
+#: ``first_name``...; ``EMAIL`` is refused with the fix rather than matched to nothing).
+RECORD_KEY_PATTERN = r"^[a-z0-9_]+$"
 
 #: ``filter`` match keys of ``POST /enrich`` (reference §4.1).
 ENRICH_MATCH_KEYS = (
@@ -91,14 +118,29 @@ JOB_COLUMNS = (
 )  # fmt: skip
 
 
+def pattern_matches(pattern: str, text: str) -> bool:
+    """Whether ``text`` matches a field's ``pattern`` as JSON Schema says (ECMA-262: searched,
+    ``$`` only at the very end), so the validator and the document agree on every string."""
+    return _compiled(pattern).search(text) is not None
+
+
+@functools.cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    # Python's "$" also matches before a final newline; ECMA's (without the m flag) does not.
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + r"\Z"
+    return re.compile(pattern)
+
+
 @dataclass(frozen=True)
 class Field:
     """One request field (a body key, a query parameter, or a key of ``filters``).
 
     ``minimum``/``maximum`` bound numbers (and both bounds of a ``range``); ``max_length`` bounds
     the characters of a string or of each item of a ``string[]``; ``min_items``/``max_items`` bound
-    arrays; ``enum`` lists the allowed strings (of each item, for arrays). ``nullable``: ``null``
-    means "not given" (every optional field of the API accepts it).
+    arrays; ``enum`` lists the allowed strings (of each item, for arrays); ``pattern`` is searched
+    in a string (``re.search``, as JSON Schema does). ``nullable``: ``null`` means "not given"
+    (every optional field of the API accepts it).
     """
 
     name: str
@@ -115,7 +157,7 @@ class Field:
     max_items: int | None = None
     enum: tuple[str, ...] | None = None
     pattern: str | None = None
-    #: an http(s) URL
+    #: an http(s) URL (``pattern`` says which): kept without the spaces around it
     url: bool = False
     #: the name of a component schema that describes the value (``Filters``)
     ref: str | None = None
@@ -124,6 +166,10 @@ class Field:
     #: for ``object`` and ``object[]`` items: keys beyond ``fields`` are "ignore"d, "reject"ed, or
     #: "string" values (enrichment records)
     extra: Literal["ignore", "reject", "string"] = "ignore"
+    #: for ``object[]`` items: the pattern every key matches
+    key_pattern: str | None = None
+    #: for ``object``: at least one of ``fields`` must be given as a non-blank string
+    at_least_one: bool = False
 
 
 @dataclass(frozen=True)
@@ -152,7 +198,15 @@ _SEGMENT = Field(
 CREATE_AUDIENCE = Body(
     "CreateAudience",
     (
-        Field("name", "string", "Audience name.", required=True, min_length=1, max_length=500),
+        Field(
+            "name",
+            "string",
+            "Audience name.",
+            required=True,
+            min_length=1,
+            max_length=500,
+            pattern=NON_BLANK,
+        ),
         Field(
             "filters",
             "object",
@@ -194,7 +248,13 @@ CREATE_CUSTOM_AUDIENCE = Body(
     "CreateCustomAudience",
     (
         Field(
-            "topic", "string", "Custom interest topic.", required=True, min_length=1, max_length=500
+            "topic",
+            "string",
+            "Custom interest topic.",
+            required=True,
+            min_length=1,
+            max_length=500,
+            pattern=NON_BLANK,
         ),
         Field(
             "description",
@@ -203,6 +263,7 @@ CREATE_CUSTOM_AUDIENCE = Body(
             required=True,
             min_length=1,
             max_length=5000,
+            pattern=NON_BLANK,
         ),
     ),
 )
@@ -217,6 +278,7 @@ ENRICH = Body(
             required=True,
             fields=tuple(Field(k, "string") for k in ENRICH_MATCH_KEYS),
             extra="reject",
+            at_least_one=True,
         ),
         Field(
             "fields",
@@ -225,7 +287,14 @@ ENRICH = Body(
             enum=(*sorted(ENRICH_FIELDS), *RECORD_COLUMNS),
             max_items=MAX_FILTER_VALUES,
         ),
-        Field("request_id", "string", "Echoed back.", min_length=1, max_length=200),
+        Field(
+            "request_id",
+            "string",
+            "Echoed back.",
+            min_length=1,
+            max_length=200,
+            pattern=NON_BLANK,
+        ),
         Field("is_or_match", "boolean", "OR instead of AND across the match keys.", default=False),
     ),
     unknown="reject",
@@ -234,7 +303,15 @@ ENRICH = Body(
 CREATE_ENRICHMENT_JOB = Body(
     "CreateEnrichmentJob",
     (
-        Field("name", "string", "Job name.", required=True, min_length=1, max_length=500),
+        Field(
+            "name",
+            "string",
+            "Job name.",
+            required=True,
+            min_length=1,
+            max_length=500,
+            pattern=NON_BLANK,
+        ),
         Field(
             "operator",
             "string",
@@ -257,6 +334,7 @@ CREATE_ENRICHMENT_JOB = Body(
             min_items=1,
             max_items=MAX_JOB_RECORDS,
             extra="string",
+            key_pattern=RECORD_KEY_PATTERN,
         ),
     ),
 )
@@ -265,7 +343,13 @@ CREATE_PIXEL = Body(
     "CreatePixel",
     (
         Field(
-            "websiteName", "string", "Display name.", required=True, min_length=1, max_length=500
+            "websiteName",
+            "string",
+            "Display name.",
+            required=True,
+            min_length=1,
+            max_length=500,
+            pattern=NON_BLANK,
         ),
         Field(
             "websiteUrl",
@@ -274,14 +358,16 @@ CREATE_PIXEL = Body(
             required=True,
             min_length=1,
             max_length=2000,
+            pattern=URL_PATTERN,
             url=True,
         ),
         Field(
             "webhookUrl",
             "string",
-            "Receives pixel events.",
+            "Receives pixel events (http or https).",
             min_length=1,
             max_length=2000,
+            pattern=URL_PATTERN,
             url=True,
         ),
         Field("version", "string", "Pixel provider version.", default="v3", enum=("v3", "v4")),

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +18,7 @@ from audiencelab.sandbox._fields import (
     MAX_FILTER_VALUES,
     SEGMENT_PATTERN,
     Field,
+    pattern_matches,
 )
 
 __all__ = [
@@ -109,7 +109,6 @@ FILTER_SPECS: tuple[Field, ...] = (
     _list("nullOnly", "Record columns that must be empty."),
 )
 
-_SEGMENT_RE = re.compile(SEGMENT_PATTERN)
 _SEGMENTS = Field("segment", "string[]", max_items=MAX_FILTER_VALUES)
 
 
@@ -271,7 +270,7 @@ def parse_segments(value: Any, *, field_name: str = "segment") -> tuple[str, ...
         where = f"{field_name}[{i}]"
         if not isinstance(item, str):
             raise validation_error(f"{where}: expected a string, got {_describe(item)}")
-        if _SEGMENT_RE.match(item):
+        if pattern_matches(SEGMENT_PATTERN, item):
             out.append(item)
             continue
         text = item.strip()

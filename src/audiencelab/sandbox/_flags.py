@@ -1,223 +1,45 @@
 """The flags of ``audiencelab sandbox serve`` and ``python -m audiencelab.sandbox``, as one table.
 
-Both entry points read their flags from :data:`SERVE_FLAGS` and turn the raw strings into a
-:class:`SandboxConfig` with :func:`config_from_flags`, so they accept exactly the same flags, with
-the same defaults and the same error messages. A bad value is a ``ValueError`` whose message names
-the flag; the caller prints it as one ``error: ...`` line and exits with status 2.
+The flags are the metadata of ``SandboxConfig``'s fields (``_config.flag``). Both entry points read
+them from :data:`SERVE_FLAGS` (Typer options for the command, argparse arguments for ``python -m``)
+and turn the raw strings into a :class:`SandboxConfig` with :func:`config_from_flags`, so they accept
+exactly the same flags, with the same defaults and the same error messages. A bad value is a
+``ValueError`` whose message names the flag; the caller prints it as one ``error: ...`` line and
+exits with status 2. Nothing here imports Starlette or uvicorn: the command line reads this table
+for ``--help`` without the ``sandbox`` extra.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from audiencelab.sandbox._config import (
     DEFAULT_API_KEY,
-    MAX_AUDIENCE_SIZE_LIMIT,
+    Flag,
     SandboxConfig,
     is_loopback_host,
+    serve_flags,
 )
 from audiencelab.sandbox._profile import read_profile
 
 __all__ = ["SERVE_FLAGS", "Flag", "config_from_flags", "startup_warnings"]
 
 
-@dataclass(frozen=True)
-class Flag:
-    """One command-line flag: how it reads and which ``SandboxConfig`` field it sets."""
-
-    name: str
-    field: str
-    metavar: str
-    help: str
-    #: the default as typed on the command line ("" means "not given")
-    default: str
-    kind: Literal["text", "integer", "number", "keys", "list", "url", "choice", "profile"]
-    low: float = 0
-    high: float = 0
-
-    @property
-    def option(self) -> str:
-        return "--" + self.name
-
-
-SERVE_FLAGS: tuple[Flag, ...] = (
-    Flag(
-        "host", "host", "HOST", "Address to listen on (loopback by default).", "127.0.0.1", "text"
-    ),
-    Flag("port", "port", "PORT", "TCP port; 0 picks a free one.", "8765", "integer", 0, 65535),
-    Flag("db", "db", "PATH", "SQLite file that keeps state across restarts.", ":memory:", "text"),
-    Flag(
-        "api-key",
-        "api_keys",
-        "KEY",
-        f"Accepted X-Api-Key (repeatable). Default: {DEFAULT_API_KEY}.",
-        "",
-        "keys",
-    ),
-    Flag(
-        "build-seconds",
-        "build_seconds",
-        "S",
-        "Seconds an audience (or enrichment job) takes to build.",
-        "3",
-        "number",
-        0,
-        86400,
-    ),
-    Flag(
-        "max-audience-size",
-        "max_audience_size",
-        "N",
-        "Largest audience, 1..5000000.",
-        "10000",
-        "integer",
-        1,
-        MAX_AUDIENCE_SIZE_LIMIT,
-    ),
-    Flag(
-        "latency",
-        "latency_ms",
-        "MS",
-        "Delay added to every API response.",
-        "0",
-        "number",
-        0,
-        60_000,
-    ),
-    Flag(
-        "fail-rate",
-        "fail_rate",
-        "P",
-        "Share of requests answered 500/502/503/504.",
-        "0",
-        "number",
-        0,
-        1,
-    ),
-    Flag(
-        "drop-rate",
-        "drop_rate",
-        "P",
-        "Share of connections closed without a response.",
-        "0",
-        "number",
-        0,
-        1,
-    ),
-    Flag(
-        "rate-limit",
-        "rate_limit",
-        "N",
-        "Requests per second per key before 429 (default: none).",
-        "",
-        "number",
-        0.001,
-        1_000_000,
-    ),
-    Flag("seed", "seed", "N", "Make injected faults reproducible.", "", "integer", 0, 2**63 - 1),
-    Flag(
-        "fail-after-commit-rate",
-        "fail_after_commit_rate",
-        "P",
-        "Share of successful writes committed, then answered 502/503/504 or dropped.",
-        "0",
-        "number",
-        0,
-        1,
-    ),
-    Flag(
-        "error-style",
-        "error_style",
-        "STYLE",
-        'Error bodies: object {"error": {"code", "message"}}, string {"error": "..."}, '
-        'or message {"message": "..."}.',
-        "object",
-        "choice",
-    ),
-    Flag(
-        "list-total-key",
-        "list_total_key",
-        "KEY",
-        "The total of list envelopes: total_records or total.",
-        "total_records",
-        "choice",
-    ),
-    Flag(
-        "job-fail-rate",
-        "job_fail_rate",
-        "P",
-        "Share of enrichment jobs that end FAILED.",
-        "0",
-        "number",
-        0,
-        1,
-    ),
-    Flag(
-        "header-timeout",
-        "header_timeout",
-        "S",
-        "Seconds a request's headers may take to arrive before the connection is closed.",
-        "10",
-        "number",
-        0.1,
-        3600,
-    ),
-    Flag(
-        "body-timeout",
-        "body_timeout",
-        "S",
-        "Seconds a request's body may take after its headers before the connection is closed.",
-        "30",
-        "number",
-        0.1,
-        3600,
-    ),
-    Flag(
-        "public-url",
-        "public_url",
-        "URL",
-        "URL clients use to reach the sandbox (behind a proxy); links it hands out start with it.",
-        "",
-        "url",
-    ),
-    # The API as one key sees it (what `audiencelab doctor` finds), one variant at a time or all
-    # at once from a doctor report; a flag given on the command line wins over the profile.
-    Flag(
-        "attribute-list",
-        "attribute_lists",
-        "NAME",
-        "Serve only this attribute list; the others answer 404 (repeatable). Default: all six.",
-        "",
-        "list",
-    ),
-    Flag(
-        "missing-endpoint",
-        "missing_endpoints",
-        "ENDPOINT",
-        "Answer 404 for this endpoint, e.g. 'GET /pixels' (repeatable).",
-        "",
-        "list",
-    ),
-    Flag(
-        "forbidden-endpoint",
-        "forbidden_endpoints",
-        "ENDPOINT",
-        "Answer 403 (missing permission) for this endpoint, e.g. 'GET /enrichments' (repeatable).",
-        "",
-        "list",
-    ),
-    Flag(
-        "profile",
-        "profile",
-        "FILE",
-        "Mimic the API as a report of `audiencelab doctor -o FILE` found it.",
-        "",
-        "profile",
-    ),
+#: ``--profile FILE`` sets no field of its own: it reads a doctor report into several (a flag
+#: given on the command line wins over the profile).
+PROFILE_FLAG = Flag(
+    "profile",
+    "profile",
+    "FILE",
+    "Mimic the API as a report of `audiencelab doctor -o FILE` found it.",
+    "",
+    "profile",
 )
+#: Every flag: the metadata of ``SandboxConfig``'s fields (declared there and nowhere else), then
+#: ``--profile``.
+SERVE_FLAGS: tuple[Flag, ...] = (*serve_flags(), PROFILE_FLAG)
 
 
 def _number(flag: Flag, raw: str) -> float | int:

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import random
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -59,6 +61,7 @@ __all__ = [
     "TOTAL_ADULTS",
     "Plan",
     "age_range",
+    "built_plan",
     "field_coverage",
     "plan_for",
     "stable_int",
@@ -556,10 +559,31 @@ def _employers(c: Criteria) -> tuple[list[_workforce.Company], float]:
     return _workforce.companies(c, rng, national)
 
 
-@lru_cache(maxsize=16)
+#: Plans kept, least recently used out first (chosen: a plan is a few hundred KB).
+PLANS_KEPT = 16
+_PLANS: OrderedDict[Criteria, Plan] = OrderedDict()
+_PLANS_LOCK = threading.Lock()
+
+
 def plan_for(criteria: Criteria) -> Plan:
     """The (cached) plan for some criteria; building one takes a few milliseconds."""
-    return Plan(criteria)
+    plan = built_plan(criteria)
+    if plan is None:
+        plan = Plan(criteria)
+        with _PLANS_LOCK:
+            plan = _PLANS.setdefault(criteria, plan)  # a plan built meanwhile wins: one object
+            while len(_PLANS) > PLANS_KEPT:
+                _PLANS.popitem(last=False)
+    return plan
+
+
+def built_plan(criteria: Criteria) -> Plan | None:
+    """The plan for some criteria if it is built already (it costs nothing then), else None."""
+    with _PLANS_LOCK:
+        plan = _PLANS.get(criteria)
+        if plan is not None:
+            _PLANS.move_to_end(criteria)
+        return plan
 
 
 def field_coverage(rows: Sequence[dict[str, str]]) -> dict[str, float]:

@@ -1,18 +1,24 @@
-"""The OpenAPI 3.0 description of what the sandbox implements, served at ``/openapi.json``.
+"""The OpenAPI 3.1 description of what the sandbox implements, served at ``/openapi.json``.
 
 Paths and responses are written here; request bodies and query parameters come from the field
-specs the validator uses (through ``_schemas``), so they cannot drift apart.
+specs the validator uses (through ``_schemas``), so they cannot drift apart. OpenAPI 3.1 (JSON
+Schema 2020-12) because 3.0 cannot state some of the validator's rules (the pattern of
+enrichment record keys, ``null`` among an enum's values). Routes that only answer a helpful 404
+(``GET /enrichments/{job_id}``: doubtful in the reference) are not operations, so they are not
+described.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 from functools import lru_cache
 from typing import Any
 
 from audiencelab.sandbox._backend import ATTRIBUTE_NAMES
 from audiencelab.sandbox._config import SandboxConfig
 from audiencelab.sandbox._fields import EVENT_TYPE, PAGE, PAGE_SIZE, TOKEN, Field
+from audiencelab.sandbox._http import REQUEST_ID_HEADER as REQUEST_ID
 from audiencelab.sandbox._schemas import Schema, component_schemas, field_schema
 from audiencelab.sandbox._schemas import ref as _ref
 
@@ -39,6 +45,11 @@ def _error(description: str, headers: dict[str, Any] | None = None) -> dict[str,
     return response
 
 
+_REQUEST_ID_HEADER = {
+    "description": "A unique ID of this request and its answer (a UUID), on every response.",
+    "required": True,
+    "schema": {"type": "string", "format": "uuid"},
+}
 _RETRY_AFTER = {
     "Retry-After": {"schema": {"type": "integer", "minimum": 1}, "description": "seconds"}
 }
@@ -110,8 +121,7 @@ def _body(schema: Schema) -> dict[str, Any]:
 
 
 def _query(field: Field) -> dict[str, Any]:
-    schema = field_schema(field)
-    schema.pop("nullable", None)
+    schema = field_schema(dataclasses.replace(field, nullable=False))
     schema.pop("description", None)
     return {
         "name": field.name,
@@ -238,14 +248,6 @@ def _document(style: str, total: str) -> dict[str, Any]:
                 "responses": _responses("200", _ok(_ref("EnrichmentJobList")), "400"),
             },
         },
-        "/enrichments/{job_id}": {
-            "get": {
-                "operationId": "getEnrichmentJob",
-                "summary": "Not in the documented API (reference §4.4): always 404 with a hint.",
-                "parameters": [_path("job_id")],
-                "responses": _responses("404", _error("Not part of the documented API.")),
-            }
-        },
         "/pixels": {
             "post": {
                 "operationId": "createPixel",
@@ -341,8 +343,13 @@ def _document(style: str, total: str) -> dict[str, Any]:
             }
         },
     }
+    for operations in paths.values():
+        for operation in operations.values():
+            for response in operation["responses"].values():
+                response.setdefault("headers", {})
+                response["headers"] = {**response["headers"], REQUEST_ID: _REQUEST_ID_HEADER}
     return {
-        "openapi": "3.0.3",
+        "openapi": "3.1.0",
         "info": {
             "title": "AudienceLab API (local sandbox)",
             "version": "1.0.0",

@@ -65,7 +65,10 @@ def _visitor(pixel_id: str, i: int) -> dict[str, str]:
 
 
 def _site(website_url: str) -> str:
-    parts = urlsplit(website_url)
+    try:
+        parts = urlsplit(website_url)
+    except ValueError:  # e.g. "[" in the host ("Invalid IPv6 URL"): any accepted URL has events
+        return "https://example.com"
     return f"{parts.scheme or 'https'}://{parts.netloc or 'example.com'}"
 
 

@@ -7,6 +7,9 @@ request's headers must arrive within ``header_timeout`` seconds of the connectio
 its first byte, on a kept-alive connection), and its body within ``body_timeout`` seconds of the
 headers; otherwise the connection is closed.
 
+A request whose headers or framing cannot be read is answered with a JSON 400 of the configured
+error style, and only that: the app that may already be running for it stays silent.
+
 Imported only when a server starts (it imports uvicorn, which imports click).
 """
 
@@ -18,12 +21,23 @@ from typing import Any
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-__all__ = ["DeadlineProtocol", "protocol_with_deadlines"]
+from audiencelab.sandbox._errors import error_body
+from audiencelab.sandbox._http import REQUEST_ID_HEADER, new_request_id
+
+__all__ = ["MALFORMED_REQUEST", "DeadlineProtocol", "protocol_with_deadlines"]
+
+
+#: The message of the 400 for a request whose framing or headers cannot be read.
+MALFORMED_REQUEST = (
+    "malformed HTTP request: its headers or its framing (Content-Length, Transfer-Encoding) "
+    "cannot be read; nothing was done"
+)
 
 
 class DeadlineProtocol(H11Protocol):
     header_timeout: float = 10.0
     body_timeout: float = 30.0
+    error_style: str = "object"
 
     def connection_made(self, transport: Any) -> None:
         super().connection_made(transport)
@@ -42,6 +56,42 @@ class DeadlineProtocol(H11Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._watch(None)
         super().connection_lost(exc)
+
+    def send_400_response(self, msg: str) -> None:
+        """Answer a request whose framing or headers cannot be read (``Content-Length`` together
+        with ``Transfer-Encoding: chunked`` and a body that is not chunked, say) with a JSON 400,
+        and close.
+
+        The request's app may be running already (its headers were read): it must not answer
+        too. h11 refused that with a ``LocalProtocolError`` and uvicorn logged it as an ASGI
+        traceback; now its cycle is marked disconnected, which turns its sends into no-ops and
+        wakes a ``receive()`` waiting for the body with ``http.disconnect``. uvicorn's one
+        warning line ("Invalid HTTP request received.") is the whole log."""
+        cycle = self.cycle
+        if cycle is not None and not cycle.response_complete:
+            cycle.disconnected = True
+            cycle.message_event.set()
+            if cycle.response_started:  # half an answer is out already: only closing is left
+                self.transport.close()
+                return
+        body = error_body("BAD_REQUEST", MALFORMED_REQUEST, self.error_style)
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            (b"connection", b"close"),
+            (REQUEST_ID_HEADER.encode(), new_request_id().encode()),
+        ]
+        try:
+            output = self.conn.send(
+                h11.Response(status_code=400, headers=headers, reason=b"Bad Request")
+            )
+            output = (output or b"") + (self.conn.send(h11.Data(data=body)) or b"")
+            output += self.conn.send(h11.EndOfMessage()) or b""
+        except h11.LocalProtocolError:  # h11 cannot answer in its state: closing says enough
+            output = b""
+        if output:
+            self.transport.write(output)
+        self.transport.close()
 
     def _update(self) -> None:
         state = self.conn.their_state
@@ -71,7 +121,13 @@ class DeadlineProtocol(H11Protocol):
             self.transport.close()
 
 
-def protocol_with_deadlines(header_timeout: float, body_timeout: float) -> type[DeadlineProtocol]:
-    """The protocol class for one server's timeouts."""
-    attributes = {"header_timeout": header_timeout, "body_timeout": body_timeout}
+def protocol_with_deadlines(
+    header_timeout: float, body_timeout: float, error_style: str = "object"
+) -> type[DeadlineProtocol]:
+    """The protocol class for one server's timeouts and error style."""
+    attributes = {
+        "header_timeout": header_timeout,
+        "body_timeout": body_timeout,
+        "error_style": error_style,
+    }
     return type("SandboxH11Protocol", (DeadlineProtocol,), attributes)

@@ -12,13 +12,20 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
+import anyio
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from audiencelab.sandbox._backend import Backend, FilterNotes, Page, iso_time, tenant_of
+from audiencelab.sandbox._backend import (
+    Backend,
+    FilterNotes,
+    Page,
+    WouldWait,
+    iso_time,
+    tenant_of,
+)
 from audiencelab.sandbox._errors import ApiError, error_body, not_found
 from audiencelab.sandbox._faults import API_KEY_SCOPE
 from audiencelab.sandbox._http import header_list, json_response
@@ -36,10 +43,12 @@ from audiencelab.sandbox._validate import (
     parse_pixel,
     parse_preview,
 )
+from audiencelab.sandbox._work import BODY_WAIT_SECONDS, Workers
 
 __all__ = [
     "IGNORED_HEADER",
     "MAX_BODY_BYTES",
+    "UNDOCUMENTED_ROUTES",
     "WARNINGS_HEADER",
     "Routes",
     "error_handlers",
@@ -47,6 +56,11 @@ __all__ = [
 ]
 
 MAX_BODY_BYTES = 32 * 1024 * 1024
+#: Bodies this small may be handled on the event loop when that costs next to nothing.
+QUICK_BODY_BYTES = 16 * 1024
+#: How often, and how long apart, the event loop tries again when the database is in use.
+QUICK_TRIES = 10
+QUICK_RETRY_SECONDS = 0.002
 IGNORED_HEADER = "X-Sandbox-Ignored-Filters"
 WARNINGS_HEADER = "X-Sandbox-Filter-Warnings"
 
@@ -88,6 +102,9 @@ def _pixel_json(pixel: Pixel, install_url: str) -> dict[str, Any]:
     }
 
 
+#: Routes that only answer a 404 with a hint: not operations, so /openapi.json leaves them out.
+UNDOCUMENTED_ROUTES = frozenset({("GET", "/enrichments/{job_id}")})
+
 #: Words under /audiences/ that are paths of their own, never audience ids.
 _NOT_IDS = frozenset({"attributes", "custom", "preview"})
 
@@ -95,9 +112,10 @@ _NOT_IDS = frozenset({"attributes", "custom", "preview"})
 class Routes:
     """One endpoint per operation of the reference, over one :class:`Backend`."""
 
-    def __init__(self, backend: Backend) -> None:
+    def __init__(self, backend: Backend, workers: Workers | None = None) -> None:
         self.backend = backend
         self.config = backend.config
+        self.workers = workers or Workers()
 
     def envelope(
         self, page: Page[Any], items: list[Any] | None = None, key: str = "data"
@@ -118,11 +136,18 @@ class Routes:
         return tenant_of(request.scope[API_KEY_SCOPE])
 
     @staticmethod
-    async def read_body(request: Request) -> bytes:
-        """The raw body, at most MAX_BODY_BYTES (413 beyond)."""
+    def declared_length(request: Request) -> int | None:
+        """The body's ``Content-Length`` (413 beyond MAX_BODY_BYTES), or ``None``."""
         length = request.headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > MAX_BODY_BYTES:
+        if length is None or not length.isdigit():
+            return None
+        if int(length) > MAX_BODY_BYTES:
             raise ApiError(413, "PAYLOAD_TOO_LARGE", f"body: larger than {MAX_BODY_BYTES} bytes")
+        return int(length)
+
+    @staticmethod
+    async def read_body(request: Request) -> bytes:
+        """The raw body, at most MAX_BODY_BYTES (413 beyond: counted as it arrives)."""
         chunks: list[bytes] = []
         size = 0
         async for chunk in request.stream():
@@ -135,39 +160,78 @@ class Routes:
         return b"".join(chunks)
 
     async def with_body(
-        self, request: Request, work: Callable[[dict[str, Any]], Response]
+        self,
+        request: Request,
+        work: Callable[[dict[str, Any]], Response],
+        quick: Callable[[dict[str, Any]], Response] | None = None,
     ) -> Response:
-        """Read the body here, then parse, validate, prepare, answer and commit in a worker thread:
-        a large body must not stall the other clients (the event loop only waits)."""
-        raw = await self.read_body(request)
+        """Wait for the body's share of the body budget (its ``Content-Length``, or the maximum
+        when it has none), read it, then parse, validate, prepare, answer and commit in a worker
+        thread: a large body must not stall the other clients, nor many of them take the
+        machine's memory."""
+        length = self.declared_length(request)
+        budget = self.workers.bodies
+        wait = min(BODY_WAIT_SECONDS, self.config.body_timeout / 2)
+        share = await budget.acquire(MAX_BODY_BYTES if length is None else length, wait)
+        if share is None:
+            raise ApiError(
+                503,
+                "SERVICE_UNAVAILABLE",
+                f"the sandbox is parsing {budget.capacity // (1024 * 1024)} MiB of request "
+                "bodies already; nothing was done, retry later",
+                {"Retry-After": "1"},
+            )
+        try:
+            raw = await self.read_body(request)
 
-        def run() -> Response:
-            try:
-                return work(parse_json(raw))
-            finally:
-                if len(raw) >= LARGE_BODY_BYTES:
-                    release_memory()
+            def run() -> Response:
+                try:
+                    return work(parse_json(raw))
+                finally:
+                    if len(raw) >= LARGE_BODY_BYTES:
+                        release_memory()
 
-        return await run_in_threadpool(run)
+            if quick is not None and len(raw) <= QUICK_BODY_BYTES:
+                # a small create of known filters: done at once, on the event loop
+                return await self.quickly(lambda: quick(parse_json(raw)), run)
+            return await self.workers.run(run)
+        finally:
+            budget.release(share)
 
-    @staticmethod
-    async def offload(work: Callable[[], Response]) -> Response:
+    async def offload(self, work: Callable[[], Response]) -> Response:
         """Build a response that costs real work (pages of people) in a worker thread."""
-        return await run_in_threadpool(work)
+        return await self.workers.run(work)
+
+    async def quickly(
+        self, quick: Callable[[], Response], work: Callable[[], Response]
+    ) -> Response:
+        """``quick()`` on the event loop, where it costs next to nothing; ``work()`` in a worker
+        thread when it would have to work. A worker thread costs more than small work (the
+        interpreter lock passes between threads every few milliseconds at most), so a database
+        in use (by a worker's write) is waited for a few times, a millisecond each, first."""
+        for _attempt in range(QUICK_TRIES):
+            try:
+                return quick()
+            except WouldWait as exc:
+                if not exc.busy:
+                    break
+            await anyio.sleep(QUICK_RETRY_SECONDS)
+        return await self.offload(work)
 
     # audiences -------------------------------------------------------------------------------
 
     async def create_audience(self, request: Request) -> Response:
         tenant = self.tenant(request)
 
-        def work(body: dict[str, Any]) -> Response:
-            pending = self.backend.prepare_audience(tenant, parse_audience(body))
+        def work(body: dict[str, Any], quick: bool = False) -> Response:
+            req = parse_audience(body)
+            pending = self.backend.prepare_audience(tenant, req, quick=quick)
             audience, notes = pending.result
             response = json_response({"audienceId": audience.id}, headers=filter_headers(notes))
             pending.commit()
             return response
 
-        return await self.with_body(request, work)
+        return await self.with_body(request, work, quick=lambda body: work(body, quick=True))
 
     async def list_audiences(self, request: Request) -> Response:
         page, size = parse_paging(request.query_params)
@@ -192,13 +256,14 @@ class Routes:
         page, size = parse_paging(request.query_params)
         tenant = self.tenant(request)
 
-        def work() -> Response:
-            records = self.backend.audience_records(tenant, audience_id, page, size)
+        def work(quick: bool = False) -> Response:
+            records = self.backend.audience_records(tenant, audience_id, page, size, quick=quick)
             if records is None:
                 return json_response({"status": "no data"})
             return json_response(self.envelope(records))
 
-        return await self.offload(work)
+        # kept rows and a free database: answered at once, without a worker thread
+        return await self.quickly(lambda: work(quick=True), work)
 
     async def delete_audience(self, request: Request) -> Response:
         audience_id = request.path_params["audience_id"]

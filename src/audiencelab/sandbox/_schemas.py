@@ -18,13 +18,14 @@ from audiencelab.sandbox._fields import (
     CREATE_PIXEL,
     ENRICH,
     MAX_RECORD_NUMBER,
+    NON_BLANK,
     PREVIEW_AUDIENCE,
     Body,
     Field,
 )
 from audiencelab.sandbox._filters import FILTER_SPECS
 
-__all__ = ["Schema", "body_schema", "component_schemas", "field_schema", "ref"]
+__all__ = ["Schema", "body_schema", "component_schemas", "field_schema", "nullable", "ref"]
 
 Schema = dict[str, Any]
 
@@ -42,6 +43,16 @@ def _obj(props: dict[str, Schema], required: list[str] | None = None, extra: boo
     if not extra:
         schema["additionalProperties"] = False
     return schema
+
+
+def nullable(schema: Schema) -> Schema:
+    """``schema`` or ``null`` (OpenAPI 3.1 is JSON Schema 2020-12: no ``nullable`` keyword)."""
+    if "$ref" in schema or "type" not in schema:
+        return {"anyOf": [schema, {"type": "null"}]}
+    out = {**schema, "type": [schema["type"], "null"]}
+    if "enum" in out:
+        out["enum"] = [*out["enum"], None]
+    return out
 
 
 def _number(field: Field, kind: str) -> Schema:
@@ -64,9 +75,24 @@ def _string(field: Field) -> Schema:
         schema["maxLength"] = field.max_length
     if field.pattern is not None:
         schema["pattern"] = field.pattern
-    if field.url:
-        schema["format"] = "uri"  # an http or https URL (the description says so)
     return schema
+
+
+def _at_least_one(fields: tuple[Field, ...]) -> list[Schema]:
+    """One of ``fields`` given as a non-blank string."""
+    non_blank: Schema = {"type": "string", "pattern": NON_BLANK}
+    return [{"required": [f.name], "properties": {f.name: non_blank}} for f in fields]
+
+
+def _records(field: Field) -> Schema:
+    """``object[]``: records whose values are strings, or numbers below MAX_RECORD_NUMBER."""
+    limit = float(MAX_RECORD_NUMBER)
+    number: Schema = {"type": "number", "exclusiveMinimum": -limit, "exclusiveMaximum": limit}
+    value: Schema = {"anyOf": [{"type": "string"}, number, {"type": "null"}]}
+    item: Schema = {"type": "object", "additionalProperties": value}
+    if field.key_pattern is not None:
+        item["propertyNames"] = {"pattern": field.key_pattern}
+    return {"type": "array", "items": item}
 
 
 def field_schema(field: Field) -> Schema:
@@ -85,20 +111,16 @@ def field_schema(field: Field) -> Schema:
                      pattern=field.pattern)  # fmt: skip
         schema = {"type": "array", "items": _string(item)}
     elif field.kind == "range":
-        bound = _number(field, "number")
-        bound["nullable"] = True
+        bound = nullable(_number(field, "number"))
         schema = {**_obj({"min": bound, "max": bound})}
     elif field.kind == "object":
         props = {f.name: field_schema(f) for f in field.fields}
         schema = {"type": "object", "properties": props}
         schema["additionalProperties"] = field.extra != "reject"
-    else:  # object[]: records whose values are strings, or numbers below MAX_RECORD_NUMBER
-        limit = float(MAX_RECORD_NUMBER)
-        number: Schema = {"type": "number", "minimum": -limit, "maximum": limit,
-                          "exclusiveMinimum": True, "exclusiveMaximum": True}  # fmt: skip
-        value: Schema = {"anyOf": [{"type": "string"}, number], "nullable": True}
-        item_schema: Schema = {"type": "object", "additionalProperties": value}
-        schema = {"type": "array", "items": item_schema}
+        if field.at_least_one:
+            schema["anyOf"] = _at_least_one(field.fields)
+    else:
+        schema = _records(field)
     if field.kind in ("string[]", "object[]"):
         if field.min_items:
             schema["minItems"] = field.min_items
@@ -109,8 +131,7 @@ def field_schema(field: Field) -> Schema:
     if field.default is not None and "$ref" not in schema:
         schema["default"] = field.default
     if not field.required and field.nullable:
-        schema = {**schema, "nullable": True} if "$ref" not in schema else {"allOf": [schema],
-                                                                          "nullable": True}  # fmt: skip
+        schema = nullable(schema)
     return schema
 
 
@@ -124,10 +145,8 @@ def body_schema(body: Body) -> Schema:
 
 def _filters_schema() -> Schema:
     # Unknown keys are accepted and ignored (listed in X-Sandbox-Ignored-Filters).
-    root = Field("filters", "object", fields=FILTER_SPECS)
-    schema = field_schema(root)
-    schema.pop("nullable", None)
-    return schema
+    root = Field("filters", "object", fields=FILTER_SPECS, nullable=False)
+    return field_schema(root)
 
 
 def _error_schema(style: str) -> Schema:
@@ -160,7 +179,7 @@ def _responses(style: str, total: str) -> dict[str, Schema]:
         "properties": dict.fromkeys(RECORD_COLUMNS, _STRING),
         "additionalProperties": _STRING,
     }
-    nullable_string: Schema = {"type": "string", "nullable": True}
+    nullable_string: Schema = {"type": ["string", "null"]}
     return {
         "Error": _error_schema(style),
         "Record": record,

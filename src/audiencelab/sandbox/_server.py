@@ -77,7 +77,9 @@ def _make_server(app: SandboxApp, config: SandboxConfig) -> uvicorn.Server:
         app,
         host=config.host,
         port=config.port,
-        http=protocol_with_deadlines(config.header_timeout, config.body_timeout),
+        http=protocol_with_deadlines(
+            config.header_timeout, config.body_timeout, config.error_style
+        ),
         loop="asyncio",
         lifespan="off",
         access_log=False,

@@ -17,9 +17,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Audience", "Job", "Pixel", "Store"]
+import orjson
+
+__all__ = ["Audience", "Busy", "Job", "Pixel", "Store"]
 
 SCHEMA_VERSION = 2
+#: Commits between two checkpoints of the write-ahead log into the database file (SQLite's own
+#: default is about 1,000 pages; a commit here is one or a few).
+CHECKPOINT_WRITES = 200
 #: Changes from each older schema version to the next one (applied in order when a file opens).
 _MIGRATIONS = {
     # 1 -> 2: how a job ends (jobs of version 1 always completed)
@@ -81,6 +86,10 @@ CREATE INDEX IF NOT EXISTS pixels_tenant ON pixels (tenant, deleted_at, seq);
 """
 
 
+class Busy(Exception):
+    """A read that must not wait found the connection in use (by a write, say)."""
+
+
 @dataclass(frozen=True)
 class Audience:
     id: str
@@ -122,6 +131,12 @@ class Store:
     def __init__(self, path: str = ":memory:") -> None:
         self.path = path
         self._lock = threading.RLock()
+        self._wal = False
+        self._commits = 0  # since the last checkpoint
+        self._checkpointer: sqlite3.Connection | None = None
+        self._checkpoint_lock = threading.Lock()
+        self._checkpoint_thread: threading.Thread | None = None
+        self._closed = False
         self._conn = sqlite3.connect(
             path, check_same_thread=False, isolation_level=None, timeout=10
         )
@@ -131,6 +146,10 @@ class Store:
             if str(mode).lower() != "wal":  # pragma: no cover - filesystems without shared memory
                 raise RuntimeError(f"cannot use WAL mode for {path} (got {mode})")
             self._conn.execute("PRAGMA synchronous = NORMAL")
+            # checkpoints run in a thread of their own every CHECKPOINT_WRITES commits, never
+            # inside a commit (the event loop's must not write and sync the database file)
+            self._conn.execute("PRAGMA wal_autocheckpoint = 0")
+            self._wal = True
         with self.transaction() as cur:
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
@@ -153,11 +172,21 @@ class Store:
                     "UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),)
                 )
             self.secret = cur.execute("SELECT value FROM meta WHERE key = 'secret'").fetchone()[0]
+        self._commits = 0
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Cursor]:
-        """One atomic unit of work: committed when the block ends, rolled back if it raises."""
-        with self._lock:
+    def transaction(self, *, wait: bool = True) -> Iterator[sqlite3.Cursor]:
+        """One atomic unit of work: committed when the block ends, rolled back if it raises.
+
+        With ``wait=False`` it raises :class:`Busy` (before anything is done) rather than wait
+        for the connection (held by a worker thread's write, say). Every CHECKPOINT_WRITES
+        commits, a checkpoint starts in a thread of its own.
+        """
+        if wait:
+            self._lock.acquire()
+        elif not self._lock.acquire(blocking=False):
+            raise Busy("transaction")
+        try:
             cur = self._conn.cursor()
             cur.execute("BEGIN IMMEDIATE")
             try:
@@ -167,21 +196,58 @@ class Store:
                 raise
             else:
                 cur.execute("COMMIT")
+                self._commits += 1
+                if self._checkpoint_due():
+                    self._start_checkpoint()
             finally:
                 cur.close()
+        finally:
+            self._lock.release()
 
-    def _read(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        with self._lock:
+    def _start_checkpoint(self) -> None:
+        """Copy the write-ahead log into the database file in a thread of its own, on a
+        connection of its own: a passive checkpoint blocks no reader or writer, and whoever
+        committed (the event loop, say) does not wait for its writes and syncs."""
+        self._commits = 0
+        if self._checkpoint_thread is not None and self._checkpoint_thread.is_alive():
+            return  # one at a time; the next one comes CHECKPOINT_WRITES commits later
+        self._checkpoint_thread = threading.Thread(
+            target=self._checkpoint, name="audiencelab-sandbox-checkpoint", daemon=True
+        )
+        self._checkpoint_thread.start()
+
+    def _checkpoint(self) -> None:
+        with self._checkpoint_lock:
+            if self._closed:
+                return
+            if self._checkpointer is None:
+                self._checkpointer = sqlite3.connect(self.path, check_same_thread=False)
+            self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+    def _checkpoint_due(self) -> bool:
+        return self._wal and self._commits >= CHECKPOINT_WRITES
+
+    def _read(
+        self, sql: str, args: tuple[Any, ...] = (), *, wait: bool = True
+    ) -> list[tuple[Any, ...]]:
+        if not self._lock.acquire(blocking=wait):
+            raise Busy(sql)
+        try:
             return self._conn.execute(sql, args).fetchall()
+        finally:
+            self._lock.release()
 
     def close(self) -> None:
-        with self._lock:
+        with self._lock, self._checkpoint_lock:  # a running checkpoint ends first
+            self._closed = True
             self._conn.close()
+            if self._checkpointer is not None:
+                self._checkpointer.close()
 
     # audiences -------------------------------------------------------------------------------
 
-    def add_audience(self, tenant: str, audience: Audience) -> None:
-        with self.transaction() as cur:
+    def add_audience(self, tenant: str, audience: Audience, *, wait: bool = True) -> None:
+        with self.transaction(wait=wait) as cur:
             cur.execute(
                 "INSERT INTO audiences (id, tenant, name, request, size, created_at, ready_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -203,11 +269,14 @@ class Store:
             )
         return int(total), [self._audience(r) for r in rows]
 
-    def get_audience(self, tenant: str, audience_id: str) -> Audience | None:
+    def get_audience(self, tenant: str, audience_id: str, *, wait: bool = True) -> Audience | None:
+        """The audience, or ``None``; with ``wait=False``, :class:`Busy` rather than wait for
+        the connection (the event loop asks so)."""
         rows = self._read(
             "SELECT id, name, request, size, created_at, ready_at FROM audiences "
             "WHERE tenant = ? AND id = ? AND deleted_at IS NULL",
             (tenant, audience_id),
+            wait=wait,
         )
         return self._audience(rows[0]) if rows else None
 
@@ -243,14 +312,15 @@ class Store:
     # enrichment jobs ---------------------------------------------------------------------------
 
     def add_job(self, job: Job, records: list[dict[str, str]]) -> None:
+        # encoded before the lock is taken: 100,000 records take a while, and readers wait
+        text = orjson.dumps(records).decode()
         with self.transaction() as cur:
             cur.execute(
                 "INSERT INTO jobs (id, tenant, name, operator, columns, records, total, created_at, "
                 "started_at, ready_at, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     job.id, job.tenant, job.name, job.operator, json.dumps(list(job.columns)),
-                    json.dumps(records), job.total, job.created_at, job.started_at, job.ready_at,
-                    job.outcome,
+                    text, job.total, job.created_at, job.started_at, job.ready_at, job.outcome,
                 ),
             )  # fmt: skip
 
@@ -270,7 +340,7 @@ class Store:
 
     def job_records(self, job_id: str) -> list[dict[str, str]]:
         rows = self._read("SELECT records FROM jobs WHERE id = ?", (job_id,))
-        return list(json.loads(rows[0][0])) if rows else []
+        return list(orjson.loads(rows[0][0])) if rows else []
 
     _JOB_COLUMNS = (
         "id, tenant, name, operator, columns, total, created_at, started_at, ready_at, outcome"
