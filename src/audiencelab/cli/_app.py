@@ -35,6 +35,7 @@ from audiencelab.cli._parsing import hoist_global_options, plain_help
 from audiencelab.cli._pixels import pixels_app
 from audiencelab.cli._sandbox import sandbox_app
 from audiencelab.cli._segments import segments_app
+from audiencelab.cli._usage import is_usage_error, report_usage_error
 
 __all__ = ["app", "run"]
 
@@ -46,6 +47,28 @@ class _RootGroup(TyperGroup):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         plain_help(self)
+
+    def main(
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **kwargs: Any,
+    ) -> Any:
+        """Usage mistakes (a misspelled flag, a missing option) as one ``error:`` line with a
+        suggestion, exit 2; help asked for by giving no command, on stdout, exit 0."""
+        try:
+            result = super().main(args, prog_name, complete_var, False, **kwargs)
+        except Exception as exc:
+            if not is_usage_error(exc):
+                raise
+            code = report_usage_error(exc)
+        else:
+            code = result if isinstance(result, int) else 0
+        if not standalone_mode:
+            return code
+        sys.exit(code)
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         return super().parse_args(ctx, hoist_global_options(self, ctx, args))

@@ -339,18 +339,20 @@ def export_command(
     options = ExportOptions(
         output, format, page_size, concurrency, resume, overwrite, neutralize_formulas
     )
+    fmt = options.check(st)  # before the client: a wrong name starts no sandbox
     client = st.client()
     # The SDK waits for an audience still being built with its first page as the probe: a
     # ready audience costs no extra request.
     run_export(
         st,
         "Exporting",
-        lambda on_progress: client.audiences.export(
+        options,
+        lambda path, on_progress: client.audiences.export(
             audience_id,
-            output,
+            path,
             wait_timeout=wait_timeout,
             on_progress=on_progress,
-            **options.sdk_kwargs(),
+            **options.sdk_kwargs(fmt),
         ),
         waiting="Waiting for the audience to be built" if wait_timeout > 0 else None,
     )

@@ -76,11 +76,13 @@ def export_command(
     options = ExportOptions(
         output, format, page_size, concurrency, resume, overwrite, neutralize_formulas
     )
+    fmt = options.check(st)  # before the client: a wrong name starts no sandbox
     client = st.client()
     run_export(
         st,
         "Exporting",
-        lambda on_progress: client.segments.export(
-            segment_id, output, on_progress=on_progress, **options.sdk_kwargs()
+        options,
+        lambda path, on_progress: client.segments.export(
+            segment_id, path, on_progress=on_progress, **options.sdk_kwargs(fmt)
         ),
     )
