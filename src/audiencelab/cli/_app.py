@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 import typer
@@ -50,16 +51,19 @@ class _RootGroup(TyperGroup):
 
     def main(
         self,
-        args: Any = None,
+        args: Sequence[str] | None = None,
         prog_name: str | None = None,
         complete_var: str | None = None,
         standalone_mode: bool = True,
+        windows_expand_args: bool = True,
         **kwargs: Any,
     ) -> Any:
         """Usage mistakes (a misspelled flag, a missing option) as one ``error:`` line with a
         suggestion, exit 2; help asked for by giving no command, on stdout, exit 0."""
         try:
-            result = super().main(args, prog_name, complete_var, False, **kwargs)
+            result = super().main(
+                args, prog_name, complete_var, False, windows_expand_args, **kwargs
+            )
         except Exception as exc:
             if not is_usage_error(exc):
                 raise

@@ -11,7 +11,9 @@ from __future__ import annotations
 import logging
 import math
 import os
+import shutil
 import sys
+import tempfile
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -39,6 +41,11 @@ SANDBOX_ENV = "AUDIENCELAB_SANDBOX"
 SANDBOX_DIR_ENV = "AUDIENCELAB_SANDBOX_DIR"
 SANDBOX_BUILD_ENV = "AUDIENCELAB_SANDBOX_BUILD_SECONDS"
 SANDBOX_DB = "sandbox.db"
+#: Where ``audiencelab sandbox serve`` listens by default: the links a ``--sandbox`` command's
+#: own sandbox hands out (``install_url``, ``csv_url``) start with it, since that sandbox stops
+#: when the command ends, while ``sandbox serve`` on the same database serves them.
+SERVE_URL = "http://127.0.0.1:8765"
+CACHE_DIR_ENV = "AUDIENCELAB_CACHE_DIR"
 
 NO_KEY_MESSAGE = (
     f"No API key. Set the {API_KEY_ENV} environment variable (create a key in the AudienceLab "
@@ -161,6 +168,8 @@ class State:
         self._log_handler: logging.Handler | None = None
         self._showwarning: Any = None
         self._log_level = logging.NOTSET
+        self._cache_env: str | None = None
+        self._cache_dir: str | None = None
 
     def __repr__(self) -> str:  # never shows the key
         return f"State(sandbox={self.sandbox}, base_url={self.base_url!r})"
@@ -284,19 +293,43 @@ class State:
                     EXIT_USAGE,
                 )
             options["build_seconds"] = seconds
-        config = SandboxConfig(host="127.0.0.1", port=0, db=str(db), **options)
+        config = SandboxConfig(
+            host="127.0.0.1", port=0, db=str(db), public_url=SERVE_URL, **options
+        )
         sandbox = Sandbox(config)
         try:
             sandbox.start()
         except SandboxStartError as exc:
             raise CliError(f"the local sandbox did not start: {exc}", EXIT_API) from None
         self._sandbox = sandbox
+        # Its address dies with the command: left out of what is said (a 404's request line
+        # shows the path alone).
+        self.out.origins = (sandbox.base_url,)
+        self._private_cache()
         self.out.info(
             f"Using the local sandbox ({db}), not the real AudienceLab API: audiences made here "
             "are synthetic.",
             style="yellow",
         )
         return sandbox
+
+    def _private_cache(self) -> None:
+        """The API lists a ``--sandbox`` command fetches from its own sandbox are cached in a
+        folder of its own, removed when it ends: the disk cache is keyed by the API's address,
+        and this sandbox's port is new every time (one folder per run, never reused)."""
+        self._cache_env = os.environ.get(CACHE_DIR_ENV)
+        self._cache_dir = tempfile.mkdtemp(prefix="audiencelab-sandbox-cache-")
+        os.environ[CACHE_DIR_ENV] = self._cache_dir
+
+    def _restore_cache(self) -> None:
+        if self._cache_dir is None:
+            return
+        if self._cache_env is None:
+            os.environ.pop(CACHE_DIR_ENV, None)
+        else:
+            os.environ[CACHE_DIR_ENV] = self._cache_env
+        shutil.rmtree(self._cache_dir, ignore_errors=True)
+        self._cache_dir = None
 
     @property
     def sandbox_server(self) -> tuple[str, Path] | None:
@@ -312,6 +345,7 @@ class State:
         if self._sandbox is not None:
             self._sandbox.stop()
             self._sandbox = None
+        self._restore_cache()
         if self._log_handler is not None:
             logger = logging.getLogger("audiencelab")
             logger.removeHandler(self._log_handler)

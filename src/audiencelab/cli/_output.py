@@ -57,12 +57,16 @@ class Output:
             not quiet and not json_mode and _isatty(self.stdout) and _isatty(self.stderr)
         )
         self.redact: tuple[str, ...] = ()
+        #: Addresses not to show (a --sandbox command's own sandbox, gone when it ends).
+        self.origins: tuple[str, ...] = ()
 
     # -- stderr ---------------------------------------------------------------------------------
 
     def _scrub(self, text: str) -> str:
         for secret in self.redact:
             text = text.replace(secret, "[API key hidden]")
+        for origin in self.origins:
+            text = text.replace(origin, "")
         return text
 
     @property
