@@ -39,7 +39,7 @@ def _unknown(name: str) -> CliError:
             for n, spec in operations.BUNDLED_LISTS.items()
             if key in "".join(c for c in spec.path.casefold() if c.isalnum())
         ]
-    guess = f"; did you mean {' or '.join(found)}?" if found else ""
+    guess = f"; did you mean {' or '.join(map(repr, found))}?" if found else ""
     return CliError(
         f"NAME: {name!r} is not a list{guess} Lists served by the API: "
         f"{', '.join(operations.ATTRIBUTE_NAMES)}; bundled with audiencelab: "

@@ -332,6 +332,11 @@ class State:
         self._cache_dir = None
 
     @property
+    def sandbox_audience_limit(self) -> int | None:
+        """The largest audience the sandbox this command started builds, if it started one."""
+        return None if self._sandbox is None else self._sandbox.config.max_audience_size
+
+    @property
     def sandbox_server(self) -> tuple[str, Path] | None:
         """The address and database of the sandbox this command started, if it started one."""
         if self._sandbox is None:

@@ -53,6 +53,8 @@ def create_command(
 ) -> None:
     """Create a pixel for a website; prints its ID (and, on stderr, how to install it)."""
     st = get_state(ctx)
+    # Checked before the client: a bad address starts no sandbox and needs no key.
+    operations.create_pixel(name, url, webhook_url, cast(Any, version))
     created = st.client().pixels.create(name, url, webhook_url, cast(Any, version))
     if st.json:
         st.out.emit_json(dump_model(created))
