@@ -107,6 +107,8 @@ COMMANDS: Mapping[str, str] = {
 }
 
 Loc = tuple[str | int, ...]
+#: What the SDK adds to a 401's message; the command's own fix says it in full instead.
+SDK_KEY_NOTE = " (check AUDIENCELAB_API_KEY)"
 
 
 class CliError(Exception):
@@ -238,7 +240,12 @@ def describe_error(exc: BaseException, hints: Hints, prog: str) -> str:
             "with --verbose for the details, and report it."
         )
     text = exc.describe(lambda remedy: say_remedy(remedy, prog, hints.flags))
-    return _with_fix(text, _fix_for(exc, hints))
+    # An error that says its own remedy (a 404 of a job: "run `enrichments list`") gets no
+    # second one from the command.
+    fix = "" if getattr(exc, "remedy", None) is not None else _fix_for(exc, hints)
+    if fix and isinstance(exc, AuthenticationError):
+        text = text.replace(SDK_KEY_NOTE, "")  # the fix below says it, with more
+    return _with_fix(text, fix)
 
 
 def _fix_for(exc: AudienceLabError, hints: Hints) -> str:
