@@ -12,7 +12,11 @@ from audiencelab._config import (
     BASE_URL_ENV,
     DEFAULT_BASE_URL,
     DEFAULT_MAX_RETRIES,
+    PROFILE_ENV,
+    ConfigProfile,
+    config_file_path,
     is_loopback_host,
+    load_profile,
 )
 from audiencelab._exceptions import (
     APIConnectionError,
@@ -139,6 +143,7 @@ __all__ = [
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
     "EVENT_ATTRIBUTE",
+    "PROFILE_ENV",
     "APIConnectionError",
     "APIError",
     "APIResponseValidationError",
@@ -162,6 +167,7 @@ __all__ = [
     "BadRequestError",
     "BusinessProfile",
     "CallMethod",
+    "ConfigProfile",
     "ConfigurationError",
     "ConflictError",
     "CreateResult",
@@ -201,6 +207,8 @@ __all__ = [
     "UnprocessableEntityError",
     "WaitTimeoutError",
     "__version__",
+    "config_file_path",
     "is_loopback_host",
+    "load_profile",
     "operations",
 ]

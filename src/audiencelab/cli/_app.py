@@ -13,6 +13,7 @@ import typer
 from typer.core import TyperGroup
 
 import audiencelab
+from audiencelab import PROFILE_ENV
 from audiencelab.cli._attributes import attributes_command
 from audiencelab.cli._audiences import audiences_app
 from audiencelab.cli._context import SANDBOX_ENV, State
@@ -205,10 +206,23 @@ def root(
             show_default=False,
         ),
     ] = None,
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            "--profile",
+            help=(
+                "Profile of the config file to use (its key and address), e.g. --profile work; "
+                f"default: ${PROFILE_ENV}, else the file's default_profile. The file: "
+                "~/.config/audiencelab/config.toml on Linux (see docs/cli.md)."
+            ),
+            metavar="NAME",
+            show_default=False,
+        ),
+    ] = None,
     version: Annotated[
         bool,
         typer.Option(
-            "--version", help="Show the version and exit.", callback=_version, is_eager=True
+            "--version", "-V", help="Show the version and exit.", callback=_version, is_eager=True
         ),
     ] = False,
 ) -> None:
@@ -220,6 +234,7 @@ def root(
         json_mode=json_mode,
         quiet=quiet,
         verbose=verbose,
+        profile=profile,
     )
     ctx.obj = state
     ctx.call_on_close(state.close)
@@ -227,6 +242,12 @@ def root(
         raise CliError(
             "--sandbox and --base-url cannot be used together: the sandbox runs on its own "
             "local address. Drop one of them.",
+            EXIT_USAGE,
+        )
+    if sandbox and profile is not None:
+        raise CliError(
+            "--profile is not used with --sandbox (the sandbox has its own test key); drop one "
+            "of them.",
             EXIT_USAGE,
         )
     if sandbox and api_key is not None:

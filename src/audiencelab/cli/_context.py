@@ -23,10 +23,13 @@ from rich.text import Text
 
 from audiencelab import (
     API_KEY_ENV,
+    BASE_URL_ENV,
     EVENT_ATTRIBUTE,
     AudienceLab,
+    ConfigProfile,
     ConfigurationError,
     FilterValueWarning,
+    load_profile,
 )
 from audiencelab.cli._errors import EXIT_API, EXIT_AUTH, EXIT_USAGE, CliError, Hints
 from audiencelab.cli._extras import missing_extra_message
@@ -153,8 +156,12 @@ class State:
         json_mode: bool,
         quiet: bool,
         verbose: bool,
+        profile: str | None = None,
     ) -> None:
         self.base_url = base_url
+        self.profile_name = profile
+        self._profile: ConfigProfile | None = None
+        self._profile_loaded = False
         self._api_key_option = api_key
         self.sandbox = sandbox
         self.json = json_mode
@@ -177,7 +184,9 @@ class State:
     @property
     def secrets(self) -> tuple[str, ...]:
         """Keys that must never be printed (the sandbox's public test key is not one)."""
-        keys = (self._api_key_option, os.environ.get(API_KEY_ENV))
+        keys = [self._api_key_option, os.environ.get(API_KEY_ENV)]
+        if self._profile is not None and self._profile.api_key is not None:
+            keys.append(self._profile.api_key.reveal())
         return tuple({k for k in keys if k and len(k.strip()) >= 4})
 
     @property
@@ -234,13 +243,10 @@ class State:
             sandbox = self._start_sandbox()
             key, url = sandbox.api_key, sandbox.base_url
         else:
-            key = self._api_key_option
-            if key is None:
-                key = os.environ.get(API_KEY_ENV)
+            key, url = self._key_and_url()
             if key is None or not key.strip():
                 message = NO_KEY_MESSAGE if self.base_url is None else NO_KEY_MESSAGE_BASE_URL
                 raise CliError(message, EXIT_AUTH)
-            url = self.base_url
         try:
             self._client = AudienceLab(api_key=key, base_url=url)
         except ConfigurationError as exc:
@@ -256,10 +262,45 @@ class State:
         """The client if one can be made (a key is set, or --sandbox), else None: for the
         commands that send nothing, which use it only to read the API's value lists."""
         if not self.sandbox and self._client is None:
-            key = self._api_key_option or os.environ.get(API_KEY_ENV)
+            key, _ = self._key_and_url()
             if key is None or not key.strip():
                 return None
         return self.client()
+
+    def profile(self) -> ConfigProfile | None:
+        """The config file's profile in use (``--profile``, ``$AUDIENCELAB_PROFILE``, or the
+        file's ``default_profile``), read once; its warnings said once."""
+        if not self._profile_loaded:
+            self._profile_loaded = True
+            try:
+                self._profile = load_profile(self.profile_name)
+            except ConfigurationError as exc:
+                raise CliError(str(exc), EXIT_USAGE) from None
+            if self._profile is not None:
+                self.out.redact = self.secrets
+                for warning in self._profile.warnings:
+                    self.out.warning(warning)
+        return self._profile
+
+    def _key_and_url(self) -> tuple[str | None, str | None]:
+        """The key and address: flags first (``--api-key``, ``--base-url``, and a profile named
+        by ``--profile``), then the environment, then the profile of $AUDIENCELAB_PROFILE or
+        the file's default."""
+        explicit = self.profile_name is not None
+        profile = self.profile()
+        file_key = profile.api_key.reveal() if profile and profile.api_key else None
+        file_url = profile.base_url if profile else None
+        env_key = os.environ.get(API_KEY_ENV)
+        env_url = os.environ.get(BASE_URL_ENV) or None
+        if explicit:
+            key = self._api_key_option or file_key or env_key
+            url = self.base_url or file_url or env_url
+        else:
+            key = self._api_key_option or env_key or file_key
+            url = self.base_url or env_url or file_url
+        if profile is not None and key is not None and key == file_key:
+            self.hints.key_source = f"profile {profile.name!r} in {profile.path}"
+        return key, url
 
     def _start_sandbox(self) -> Sandbox:
         try:

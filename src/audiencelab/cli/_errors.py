@@ -140,6 +140,8 @@ class Hints:
     locate: Callable[[Loc], str | None] | None = None
     source_text: Callable[[Loc], str | None] | None = None
     offer_sandbox: bool = True
+    #: Where the key came from when not from --api-key or $AUDIENCELAB_API_KEY (a profile).
+    key_source: str = ""
 
 
 def exit_code_for(exc: BaseException) -> int:
@@ -253,6 +255,8 @@ def _fix_for(exc: AudienceLabError, hints: Hints) -> str:
     if isinstance(exc, PermissionDeniedError):
         return "This API key may not do that; use a key with access (a scoped key sees only its own resources)."
     if isinstance(exc, AuthenticationError):
+        if hints.key_source:
+            return f"Check the key of {hints.key_source}, or choose another with --profile NAME."
         if not hints.offer_sandbox:  # --base-url: --sandbox cannot be added to it
             return (
                 "Check the key in AUDIENCELAB_API_KEY (or --api-key): the server at --base-url "

@@ -128,7 +128,8 @@ def events_command(
         ),
     ] = None,
     limit: Annotated[
-        int, typer.Option("--limit", "-n", help="How many events to show (0: all).", metavar="N", min=0)
+        int,
+        typer.Option("--limit", "-n", help="How many events to show (0: all).", metavar="N", min=0),
     ] = 20,
 ) -> None:
     """Show the visitor events a pixel resolved, newest first as the API gives them."""
