@@ -310,3 +310,213 @@ def test_no_command_shows_the_help_and_exits_0() -> None:
     run = run_process(["audiences"], {})
     assert run.code == 0
     assert "Usage: audiencelab audiences" in run.stdout
+
+
+# -- 11: an unknown enrichment column lists the columns; hints said once ------------------------
+
+
+def test_an_unknown_enrichment_column_lists_the_columns(failing_url: str, tmp_path: Path) -> None:
+    contacts = tmp_path / "in.csv"
+    contacts.write_text("email,favourite_colour\na@example.com,red\n", encoding="utf-8")
+    run = CLI(failing_url)("enrichments", "create", "--name", "x", str(contacts))
+    assert run.code == 2  # nothing sent (the server fails every request)
+    assert "column favourite_colour: unknown record key; the columns a job takes are:" in run.stderr
+    assert "email, personal_email, business_email, first_name" in run.stderr
+    assert "README" not in run.stderr
+
+
+def test_a_missing_job_and_a_refused_key_are_explained_once(cli: CLI, sandbox: Sandbox) -> None:
+    run = cli("enrichments", "wait", "no-such-job")
+    assert run.code == 4
+    assert run.stderr.count("enrichments list") == 1, run.stderr
+    run = CLI(sandbox.base_url, key="sk_test_not_a_key_999")("audiences", "list")
+    assert run.code == 3
+    assert run.stderr.count("AUDIENCELAB_API_KEY") == 1, run.stderr
+
+
+# -- 18: profiles, -V, examples, completion -----------------------------------------------------
+
+
+def _config(tmp_path: Path, text: str, mode: int = 0o600) -> dict[str, str]:
+    folder = tmp_path / "config" / "audiencelab"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    path.chmod(mode)
+    return {"XDG_CONFIG_HOME": str(tmp_path / "config")}
+
+
+def test_a_profile_gives_the_key_and_address(sandbox: Sandbox, tmp_path: Path) -> None:
+    env = _config(
+        tmp_path,
+        f'default_profile = "test"\n\n[profiles.test]\napi_key = "{KEY}"\n'
+        f'base_url = "{sandbox.base_url}"\n\n[profiles.wrong]\napi_key = "sk_test_wrong_cli_key_456"\n'
+        f'base_url = "{sandbox.base_url}"\n',
+    )
+    run = run_process(["--json", "audiences", "list"], env)  # the default profile
+    assert run.code == 0, run.stderr
+    assert isinstance(json.loads(run.stdout), list)
+    assert "warning" not in run.stderr  # mode 600: nothing to say
+    run = run_process(["audiences", "list", "--profile", "wrong"], env)
+    assert run.code == 3
+    assert "Check the key of profile 'wrong' in" in run.stderr
+    run = run_process(["audiences", "list"], {**env, "AUDIENCELAB_PROFILE": "wrong"})
+    assert run.code == 3
+    # The environment's key wins over a profile not named on the command line...
+    run = run_process(
+        ["audiences", "list"], {**env, "AUDIENCELAB_PROFILE": "wrong", "AUDIENCELAB_API_KEY": KEY}
+    )
+    assert run.code == 0, run.stderr
+    # ... and --profile over the environment.
+    run = run_process(
+        ["--profile", "wrong", "audiences", "list"], {**env, "AUDIENCELAB_API_KEY": KEY}
+    )
+    assert run.code == 3
+
+
+def test_a_readable_config_file_is_warned_about(sandbox: Sandbox, tmp_path: Path) -> None:
+    env = _config(
+        tmp_path,
+        f'[profiles.p]\napi_key = "{KEY}"\nbase_url = "{sandbox.base_url}"\n',
+        mode=0o644,
+    )
+    run = run_process(["--profile", "p", "audiences", "list"], env)
+    assert run.code == 0, run.stderr
+    assert "can be read by other users of this machine (mode 644)" in run.stderr
+    assert "chmod 600" in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "args", "said"),
+    [
+        ('[profiles.a]\napi_key = "k123456"\n', ["--profile", "b"], "no profile 'b' in"),
+        ('[profiles.a]\napi_kee = "k123456"\n', ["--profile", "a"], "did you mean 'api_key'?"),
+        ("[profiles.a\n", ["--profile", "a"], "is not valid TOML"),
+        ("[profiles.a]\napi_key = 12\n", ["--profile", "a"], "api_key must be a string"),
+    ],
+)
+def test_config_mistakes_are_one_line(
+    tmp_path: Path, text: str, args: list[str], said: str
+) -> None:
+    run = run_process([*args, "audiences", "list"], _config(tmp_path, text))
+    assert run.code == 2
+    assert said in run.stderr
+    assert run.stderr.count("\n") == 1
+    assert "k123456" not in run.stderr
+
+
+def test_a_profile_asked_for_without_a_file(tmp_path: Path) -> None:
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "none")}
+    run = run_process(["--profile", "work", "audiences", "list"], env)
+    assert run.code == 2
+    assert "there is no config file" in run.stderr
+    assert "[profiles.work]" in run.stderr
+    run = run_process(["--sandbox", "--profile", "work", "audiences", "list"], env)
+    assert run.code == 2
+    assert "--profile is not used with --sandbox" in run.stderr
+
+
+def test_version_short_flag() -> None:
+    run = run_process(["-V"], {})
+    assert run.code == 0
+    assert run.stdout.startswith("audiencelab ")
+    assert run.stdout == run_process(["--version"], {}).stdout
+
+
+def _left(ctx: object) -> list[str]:
+    """What a group's context left for its subcommand (Click 8.2 renamed protected_args)."""
+    protected = getattr(ctx, "_protected_args", None)
+    if protected is None:
+        protected = getattr(ctx, "protected_args", [])
+    return [*protected, *getattr(ctx, "args", [])]
+
+
+def test_every_command_has_examples_that_parse() -> None:
+    import shlex
+
+    from typer.main import get_command
+
+    from audiencelab.cli import app
+    from audiencelab.cli._examples import EXAMPLES
+    from audiencelab.cli._parsing import hoist_global_options
+
+    root = get_command(app)
+    seen: list[str] = []
+
+    def leaves(command: object, path: tuple[str, ...]) -> None:
+        subs = getattr(command, "commands", None)
+        if subs:
+            for name, sub in subs.items():
+                leaves(sub, (*path, name))
+            return
+        key = " ".join(path)
+        seen.append(key)
+        assert key in EXAMPLES, f"`audiencelab {key}` has no examples"
+        epilog = getattr(command, "epilog", "") or ""
+        assert epilog.startswith("Examples:"), key
+        for line in EXAMPLES[key]:
+            assert f"$ {line}" in epilog
+            words = shlex.split(line.split("|")[0].split("$(")[-1].rstrip(")"))
+            assert words[0] == "audiencelab", line
+            probe = root.make_context("audiencelab", [], resilient_parsing=True)
+            args = hoist_global_options(root, probe, words[1:])
+            ctx = root.make_context("audiencelab", list(args))
+            rest = _left(ctx)
+            sub: object = root
+            sub_ctx = ctx
+            while getattr(sub, "commands", None):
+                name, sub, rest = sub.resolve_command(sub_ctx, rest)  # type: ignore[attr-defined]
+                sub_ctx = sub.make_context(name, rest, parent=sub_ctx)  # type: ignore[attr-defined]
+                rest = _left(sub_ctx)
+            assert rest == [], (line, rest)
+
+    leaves(root, ())
+    assert set(seen) == set(EXAMPLES)  # no examples of a command that is gone
+    help_run = run_process(["audiences", "export", "--help"], {"COLUMNS": "120"})
+    assert "$ audiencelab audiences export ID -o - --format jsonl" in help_run.stdout
+
+
+def test_format_values_are_completed() -> None:
+    env = {
+        "_AUDIENCELAB_COMPLETE": "complete_bash",
+        "COMP_WORDS": "audiencelab audiences export ID --format ",
+        "COMP_CWORD": "5",
+    }
+    run = run_process([], env)
+    assert run.code == 0
+    assert run.stdout.split() == ["csv", "jsonl", "parquet"]
+    env["COMP_WORDS"] = "audiencelab segments export b2c_1 --format j"
+    assert run_process([], env).stdout.split() == ["jsonl"]
+
+
+# -- 20: wording --------------------------------------------------------------------------------
+
+
+def test_one_problem_spec_is_singular(cli: CLI, tmp_path: Path) -> None:
+    specs = tmp_path / "specs.yaml"
+    specs.write_text(
+        "- name: Good\n  filters: {city: [Boston]}\n- name: Bad\n  filters: {zip: ['123']}\n",
+        encoding="utf-8",
+    )
+    run = cli("audiences", "create-many", str(specs))
+    assert run.code == 2
+    assert "1 of 2 specs has problems (nothing was sent)" in run.stderr
+
+
+def test_preview_says_the_sandbox_audience_stops_at_its_size_limit(tmp_path: Path) -> None:
+    run = run_process(
+        ["--sandbox", "audiences", "preview", "--state", "CA", "-n", "1"],
+        sandbox_env(tmp_path / "data"),
+    )
+    assert run.code == 0, run.stderr
+    count = int(run.stdout.split()[0].replace(",", ""))
+    assert count > 10_000
+    assert "stops at 10,000 people: the local sandbox's size limit" in run.stderr
+    assert run.stdout.count("\n") > 1  # the count, then a table of one person
+    small = run_process(
+        ["--sandbox", "audiences", "preview", "--city", "Reno", "--zip", "89501", "-n", "0"],
+        sandbox_env(tmp_path / "data"),
+    )
+    assert small.code == 0, small.stderr
+    if int(small.stdout.split()[0].replace(",", "")) <= 10_000:
+        assert "size limit" not in small.stderr

@@ -19,6 +19,7 @@ from audiencelab.cli._audiences import audiences_app
 from audiencelab.cli._context import SANDBOX_ENV, State
 from audiencelab.cli._doctor import doctor_command
 from audiencelab.cli._enrichment import enrich_command, enrichments_app
+from audiencelab.cli._examples import add_examples
 from audiencelab.cli._errors import (
     EXIT_API,
     EXIT_CODES_HELP,
@@ -49,6 +50,7 @@ class _RootGroup(TyperGroup):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         plain_help(self)
+        add_examples(self)
 
     def main(
         self,
