@@ -223,9 +223,10 @@ def test_without_the_extra_one_line_says_what_to_install(
     monkeypatch.setenv("RUNTIME__DLTHUB_TELEMETRY", "false")
     run = cli("load", "--audience", UNKNOWN_ID)
     assert run.code == 1
-    assert (
-        run.stderr
-        == 'error: `audiencelab load` needs the dlt extra: pip install "audiencelab[dlt]"\n'
+    assert run.stderr == (
+        "error: `audiencelab load` needs the 'dlt' extra, which is not installed (no module "
+        "named 'dlt'). Install it with: pip install \"audiencelab[dlt]\" (from a checkout: pip "
+        'install ".[dlt]")\n'
     )
     assert run.stdout == ""
 

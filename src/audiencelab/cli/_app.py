@@ -19,7 +19,6 @@ from audiencelab.cli._audiences import audiences_app
 from audiencelab.cli._context import SANDBOX_ENV, State
 from audiencelab.cli._doctor import doctor_command
 from audiencelab.cli._enrichment import enrich_command, enrichments_app
-from audiencelab.cli._examples import add_examples
 from audiencelab.cli._errors import (
     EXIT_API,
     EXIT_CODES_HELP,
@@ -30,6 +29,7 @@ from audiencelab.cli._errors import (
     describe_error,
     exit_code_for,
 )
+from audiencelab.cli._examples import add_examples
 from audiencelab.cli._extras import extra_for, missing_extra_message
 from audiencelab.cli._load import load_command
 from audiencelab.cli._mcp import mcp_command

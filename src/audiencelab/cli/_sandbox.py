@@ -16,6 +16,7 @@ from typing import Any
 import typer
 
 from audiencelab.cli._errors import EXIT_API, EXIT_USAGE, CliError
+from audiencelab.cli._extras import missing_extra_message
 from audiencelab.sandbox import SERVE_FLAGS, Flag
 
 sandbox_app = typer.Typer(
@@ -47,8 +48,10 @@ def serve_command(**values: Any) -> None:
             serve,
             startup_warnings,
         )
-    except ImportError as exc:
-        raise CliError(f"{exc} (pip install 'audiencelab[cli,sandbox]')", EXIT_API) from None
+    except ImportError as exc:  # one message for every missing extra (issue 19, point 9)
+        module = exc.name if isinstance(exc, ModuleNotFoundError) else None
+        needs = "`audiencelab sandbox serve`"
+        raise CliError(missing_extra_message("sandbox", needs, module), EXIT_API) from None
 
     flags = {flag.name: values[flag.name.replace("-", "_")] for flag in SERVE_FLAGS}
     try:
