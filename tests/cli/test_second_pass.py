@@ -157,8 +157,12 @@ def test_a_format_that_contradicts_the_suffix_is_refused(tmp_path: Path) -> None
         (["audiences", "export", "x", "-o", "a.csv", "--format", "xls"], "unknown export format"),
         (
             ["pixels", "create", "--name", "Blog", "--url", "blog.example.com"],
-            "--url",
+            "--url: 'blog.example.com' is not a web address",
         ),
+        (["audiences", "show", "x", "-n", "5000"], "--rows: must be between 1 and 1000"),
+        (["segments", "show", "b2c_1", "-n", "0"], "--rows: must be between 1 and 1000"),
+        (["audiences", "custom", "--topic", "t", "--description", ""], "--description"),
+        (["audiences", "preview", "--zip", "123"], "'123' is not a 5-digit ZIP code"),
     ],
 )
 def test_pure_input_errors_start_no_sandbox(tmp_path: Path, args: list[str], said: str) -> None:

@@ -264,6 +264,7 @@ def show_command(
     """Show the first people of an audience (all their columns with --json)."""
     st = get_state(ctx)
     st.hint(not_found=_not_found_hint(st), flags={**DEFAULT_FLAGS, "page_size": "--rows"})
+    operations.audience_records(audience_id, 1, rows)  # checked first: no sandbox for a typo
     page = st.client().audiences.get(audience_id, page=1, page_size=rows)
     if st.json:
         st.out.emit_json(dump_model(page))
@@ -435,6 +436,7 @@ def custom_command(
 ) -> None:
     """Ask AudienceLab for a custom audience on a topic (uses a custom-audience credit)."""
     st = get_state(ctx)
+    operations.create_custom_audience(topic, description)  # checked before any sandbox starts
     created = st.client().audiences.create_custom(topic, description)
     if st.json:
         st.out.emit_json(dump_model(created))
