@@ -242,8 +242,8 @@ def _mode_warning(path: Path, mode: int) -> str | None:
     if os.name != "posix" or not mode & 0o077:
         return None
     return (
-        f"{path} can be read by other users of this machine (mode {mode & 0o777:o}) and holds "
-        f"API keys: make it private with `chmod 600 {path}`"
+        f"{path} holds API keys and other users of this machine can read or change it (mode "
+        f"{mode & 0o777:o}): make it private with `chmod 600 {path}`"
     )
 
 

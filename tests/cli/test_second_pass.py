@@ -386,7 +386,7 @@ def test_a_readable_config_file_is_warned_about(sandbox: Sandbox, tmp_path: Path
     )
     run = run_process(["--profile", "p", "audiences", "list"], env)
     assert run.code == 0, run.stderr
-    assert "can be read by other users of this machine (mode 644)" in run.stderr
+    assert "other users of this machine can read or change it (mode 644)" in run.stderr
     assert "chmod 600" in run.stderr
 
 
