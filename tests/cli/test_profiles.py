@@ -120,10 +120,29 @@ def test_a_profile_asked_for_without_a_file(tmp_path: Path) -> None:
         f"profile 'w' asked for, but there is no config file {missing}: create it with a "
         '[profiles.w] table holding api_key = "..."'
     )
+    assert caught.value.setting == "profile"
     folder = tmp_path / "folder.toml"
     folder.mkdir()
-    with pytest.raises(ConfigurationError, match="cannot read the config file"):
+    with pytest.raises(ConfigurationError) as caught:
         load_profile("w", folder, environ={})
+    assert str(caught.value) == f"cannot read the config file {folder}: Is a directory"
+    assert caught.value.setting == "profile"
+
+
+def test_the_defaults_are_the_users_file_and_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    (tmp_path / "audiencelab").mkdir()
+    write(tmp_path / "audiencelab", '[profiles.a]\napi_key = "sk_a_1234"\n[profiles.b]\n')
+    monkeypatch.setenv("AUDIENCELAB_PROFILE", "a")
+    profile = load_profile()
+    assert profile is not None
+    assert profile.name == "a"
+    assert profile.path == tmp_path / "audiencelab" / "config.toml"
+    monkeypatch.setenv("AUDIENCELAB_PROFILE", "c")
+    with pytest.raises(ConfigurationError, match=r"\(its profiles: a, b\)"):
+        load_profile()
 
 
 @pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
