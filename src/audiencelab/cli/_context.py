@@ -175,6 +175,8 @@ class State:
         self._log_handler: logging.Handler | None = None
         self._showwarning: Any = None
         self._log_level = logging.NOTSET
+        #: The command serves for as long as it runs (``mcp``): its sandbox's links are live.
+        self.sandbox_runs_on = False
         self._cache_env: str | None = None
         self._cache_dir: str | None = None
 
@@ -334,8 +336,11 @@ class State:
                     EXIT_USAGE,
                 )
             options["build_seconds"] = seconds
+        # A sandbox that stops with the command hands out links to `sandbox serve`'s address;
+        # one that runs as long as its command (`audiencelab mcp --sandbox`) serves its own.
+        public_url = None if self.sandbox_runs_on else SERVE_URL
         config = SandboxConfig(
-            host="127.0.0.1", port=0, db=str(db), public_url=SERVE_URL, **options
+            host="127.0.0.1", port=0, db=str(db), public_url=public_url, **options
         )
         sandbox = Sandbox(config)
         try:
@@ -345,7 +350,8 @@ class State:
         self._sandbox = sandbox
         # Its address dies with the command: left out of what is said (a 404's request line
         # shows the path alone).
-        self.out.origins = (sandbox.base_url,)
+        if not self.sandbox_runs_on:
+            self.out.origins = (sandbox.base_url,)
         self._private_cache()
         self.out.info(
             f"Using the local sandbox ({db}), not the real AudienceLab API: audiences made here "
