@@ -528,3 +528,24 @@ def test_preview_says_the_sandbox_audience_stops_at_its_size_limit(tmp_path: Pat
     assert small.code == 0, small.stderr
     if int(small.stdout.split()[0].replace(",", "")) <= 10_000:
         assert "size limit" not in small.stderr
+
+
+def test_a_sandbox_commands_links_work_while_it_runs(tmp_path: Path) -> None:
+    """The links are shown with sandbox serve's address, but the command itself uses its own
+    sandbox's: a job's result is downloaded through its csv_url."""
+    env = sandbox_env(tmp_path / "data")
+    leads = tmp_path / "leads.csv"
+    leads.write_text("email,first_name\nana@example.com,Ana\n", encoding="utf-8")
+    job = run_process(["--sandbox", "enrichments", "create", str(leads), "--name", "l"], env)
+    assert job.code == 0, job.stderr
+    listed = run_process(["--sandbox", "--json", "enrichments", "list"], env)
+    assert listed.code == 0, listed.stderr
+    urls = [j["csv_url"] for j in json.loads(listed.stdout) if j.get("csv_url")]
+    assert urls
+    assert all(u.startswith("http://127.0.0.1:8765/_sandbox/files/") for u in urls)
+    out = tmp_path / "enriched.csv"
+    run = run_process(
+        ["--sandbox", "enrichments", "download", job.stdout.split()[0], "-o", str(out)], env
+    )
+    assert run.code == 0, run.stderr
+    assert out.read_text(encoding="utf-8").startswith("FIRST_NAME") or out.stat().st_size > 0

@@ -336,12 +336,7 @@ class State:
                     EXIT_USAGE,
                 )
             options["build_seconds"] = seconds
-        # A sandbox that stops with the command hands out links to `sandbox serve`'s address;
-        # one that runs as long as its command (`audiencelab mcp --sandbox`) serves its own.
-        public_url = None if self.sandbox_runs_on else SERVE_URL
-        config = SandboxConfig(
-            host="127.0.0.1", port=0, db=str(db), public_url=public_url, **options
-        )
+        config = SandboxConfig(host="127.0.0.1", port=0, db=str(db), **options)
         sandbox = Sandbox(config)
         try:
             sandbox.start()
@@ -351,7 +346,11 @@ class State:
         # Its address dies with the command: left out of what is said (a 404's request line
         # shows the path alone).
         if not self.sandbox_runs_on:
+            # Its links work while the command runs (a load downloads a job's csv_url), and are
+            # shown with `sandbox serve`'s address, which serves them on the same database
+            # after it; an error's request line shows the path alone.
             self.out.origins = (sandbox.base_url,)
+            self.out.links = ((sandbox.base_url, SERVE_URL),)
         self._private_cache()
         self.out.info(
             f"Using the local sandbox ({db}), not the real AudienceLab API: audiences made here "
