@@ -12,11 +12,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import pytest
-
 from audiencelab._export import PageScheduler
-from audiencelab._export.runner import ordered_pages_sync
+from audiencelab._export.scheduler import ReadinessProbe
 from audiencelab._sansio import Operation
+from audiencelab._sync.export import handle_pages_in_order
 
 
 class FakeClient:
@@ -58,35 +57,27 @@ def page_op(number: int) -> Operation[bytes]:
     return Operation("GET", "/audiences/a", params=[("page", str(number))], parse=lambda r: b"")
 
 
-def pipeline(client: FakeClient, scheduler: PageScheduler, *, eager: bool) -> Any:
-    return ordered_pages_sync(
+def run(client: FakeClient, scheduler: PageScheduler, handle: Callable[[int], None]) -> list[int]:
+    """The export's runner loop (the sync twin generated from ``_async/export.py``)."""
+    seen = []
+
+    def handle_page(number: int, _chunks: Any) -> None:
+        seen.append(number)
+        handle(number)
+
+    handle_pages_in_order(
         client,  # type: ignore[arg-type]
         scheduler,
         page_op,
+        handle_page,
+        ReadinessProbe(scheduler, 0.0, None),
         max_retries=0,
         note_retry=lambda status: None,
-        eager=eager,
     )
-
-
-def run(
-    client: FakeClient, scheduler: PageScheduler, handle: Callable[[int], None], *, eager: bool
-) -> list[int]:
-    seen = []
-    for number, _chunks in pipeline(client, scheduler, eager=eager):
-        seen.append(number)
-        handle(number)
     return seen
 
 
-@pytest.mark.parametrize(
-    ("eager", "started_during_first"),
-    [
-        (True, True),  # an export: the others are fetched while the first is written
-        (False, False),  # an Arrow reader, made with its first page: nothing more until read
-    ],
-)
-def test_when_the_other_pages_start(eager: bool, started_during_first: bool) -> None:
+def test_the_other_pages_start_while_the_first_is_written() -> None:
     client = FakeClient(pages=3)
     scheduler = PageScheduler(first=1, concurrency=2)
     client.release[1].set()
@@ -95,12 +86,12 @@ def test_when_the_other_pages_start(eager: bool, started_during_first: bool) -> 
     def handle(number: int) -> None:
         if number == 1:
             scheduler.set_last(3)  # what handling page 1 tells
-            during_first.append(client.has_started(2, 3, within=2.0 if eager else 0.2))
+            during_first.append(client.has_started(2, 3))
             client.release[2].set()
             client.release[3].set()
 
-    assert run(client, scheduler, handle, eager=eager) == [1, 2, 3]
-    assert during_first == [started_during_first]
+    assert run(client, scheduler, handle) == [1, 2, 3]
+    assert during_first == [True]
 
 
 def test_fetches_go_on_while_a_run_of_fetched_pages_is_written() -> None:
@@ -121,5 +112,5 @@ def test_fetches_go_on_while_a_run_of_fetched_pages_is_written() -> None:
             client.release[4].set()
             client.release[5].set()
 
-    assert run(client, scheduler, handle, eager=True) == [1, 2, 3, 4, 5]
+    assert run(client, scheduler, handle) == [1, 2, 3, 4, 5]
     assert during_third == [True]
