@@ -12,6 +12,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import anyio
+
 from audiencelab._export import PageScheduler
 from audiencelab._export.scheduler import ReadinessProbe
 from audiencelab._sansio import Operation
@@ -114,3 +116,52 @@ def test_fetches_go_on_while_a_run_of_fetched_pages_is_written() -> None:
 
     assert run(client, scheduler, handle) == [1, 2, 3, 4, 5]
     assert during_third == [True]
+
+
+class AsyncFakeClient(FakeClient):
+    """The same, for the async runner: a fetch is a task that waits (in a thread) for its event."""
+
+    async def send(self, op: Operation[bytes], **options: Any) -> None:  # type: ignore[override]
+        number = int(dict(op.params)["page"])
+        with self.lock:
+            self.started.add(number)
+        released = await anyio.to_thread.run_sync(self.release[number].wait, 5)
+        assert released, f"page {number} was never released"
+        options["body_to"]().write(b"page %d" % number)
+        with self.lock:
+            self.ended.add(number)
+
+
+def test_the_async_runner_starts_them_while_the_first_is_written_too() -> None:
+    """The async source, whose page handling runs in a worker thread: learning the page count
+    there starts the other fetches on the event loop at once (``AsyncWorker.calling_back``)."""
+    from audiencelab._async.export import handle_pages_in_order as handle_async
+
+    client = AsyncFakeClient(pages=3)
+    scheduler = PageScheduler(first=1, concurrency=2)
+    client.release[1].set()
+    during_first: list[bool] = []
+    seen: list[int] = []
+
+    def handle(number: int, _chunks: Any) -> None:  # in a worker thread
+        seen.append(number)
+        if number == 1:
+            scheduler.set_last(3)
+            during_first.append(client.has_started(2, 3))
+            client.release[2].set()
+            client.release[3].set()
+
+    async def run() -> None:
+        await handle_async(
+            client,  # type: ignore[arg-type]
+            scheduler,
+            page_op,
+            handle,
+            ReadinessProbe(scheduler, 0.0, None),
+            max_retries=0,
+            note_retry=lambda status: None,
+        )
+
+    anyio.run(run)
+    assert seen == [1, 2, 3]
+    assert during_first == [True]
