@@ -13,8 +13,9 @@ construction: only what is here differs.
 * :class:`AsyncQueue` / :class:`Queue`: what finished work hands to the loop that started it,
   put from a task or a worker thread without waiting.
 * :class:`AsyncWorker` / :class:`Worker`: where CPU and file work runs. The async flavour sends
-  it to a worker thread (the event loop stays responsive) and can call back into the loop from
-  there; the sync flavour runs it in the calling thread.
+  it to one thread of its own (the event loop stays responsive; one thread, so one malloc arena,
+  as the sync flavour has) and can call back into the loop from there; the sync flavour runs it
+  in the calling thread.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from typing import Any, Generic, TypeVar
 import anyio
 import anyio.abc
 import anyio.from_thread
+import anyio.lowlevel
 import anyio.to_thread
 
 __all__ = [
@@ -179,17 +181,40 @@ class Queue(Generic[T]):
 
 
 class AsyncWorker:
-    """Work off the event loop: in a worker thread."""
+    """Work off the event loop, in one thread of its own for the runner's whole run.
 
-    @staticmethod
-    async def run(work: Callable[..., T], *args: Any) -> T:
-        return await anyio.to_thread.run_sync(work, *args)
+    One thread, not any of anyio's worker threads: the pages are joined and parsed there, and
+    each thread that allocates big buffers gets a malloc arena of its own that keeps its peak
+    (several arenas cost an async export about a third more memory than the sync one, whose
+    calling thread does this work). Used as ``async with AsyncWorker() as worker:``.
+    """
 
-    @staticmethod
-    def calling_back(work: Callable[[], None]) -> Callable[[], None]:
+    def __init__(self) -> None:
+        self._thread: concurrent.futures.ThreadPoolExecutor | None = None
+        self._token: Any = None
+
+    async def __aenter__(self) -> AsyncWorker:
+        self._token = anyio.lowlevel.current_token()
+        self._thread = concurrent.futures.ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="audiencelab-worker"
+        )
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        assert self._thread is not None
+        self._thread.shutdown(wait=False)  # nothing runs there now: each run was waited for
+
+    async def run(self, work: Callable[..., T], *args: Any) -> T:
+        assert self._thread is not None, "use the worker inside its block"
+        done = self._thread.submit(work, *args)
+        # Waiting is not cancellable, as anyio.to_thread.run_sync's is not: the work ends first.
+        return await anyio.to_thread.run_sync(done.result)
+
+    def calling_back(self, work: Callable[[], None]) -> Callable[[], None]:
         """``work`` as a callable that code running in :meth:`run` may call: it runs in the
         event loop's thread."""
-        return lambda: anyio.from_thread.run_sync(work)
+        token = self._token
+        return lambda: anyio.from_thread.run_sync(work, token=token)
 
     @staticmethod
     async def sleep(seconds: float) -> None:
@@ -197,14 +222,18 @@ class AsyncWorker:
 
 
 class Worker:
-    """Work in the calling thread."""
+    """Work in the calling thread. Used as ``with Worker() as worker:``."""
 
-    @staticmethod
-    def run(work: Callable[..., T], *args: Any) -> T:
+    def __enter__(self) -> Worker:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        pass
+
+    def run(self, work: Callable[..., T], *args: Any) -> T:
         return work(*args)
 
-    @staticmethod
-    def calling_back(work: Callable[[], None]) -> Callable[[], None]:
+    def calling_back(self, work: Callable[[], None]) -> Callable[[], None]:
         return work
 
     @staticmethod

@@ -52,7 +52,10 @@ class AsyncArrowPages(PagesOfBatches):
         )
         batches: list[Any] = []
         try:
-            async with AsyncTaskGroup(scheduler.max_concurrency, "audiencelab-arrow") as tasks:
+            async with (
+                AsyncWorker() as worker,
+                AsyncTaskGroup(scheduler.max_concurrency, "audiencelab-arrow") as tasks,
+            ):
                 started = scheduler.startable()
                 for number in started:
                     tasks.start_soon(fetcher.fetch, number)
@@ -61,7 +64,7 @@ class AsyncArrowPages(PagesOfBatches):
                     scheduler.finished(number, chunks)
                     for ready, data in scheduler.writable():
                         try:
-                            batch = await AsyncWorker.run(self.to_batch, ready, b"".join(data))
+                            batch = await worker.run(self.to_batch, ready, b"".join(data))
                         except AudienceNotReadyError as not_ready:
                             # The first page was the readiness probe: fetched again next round.
                             await AsyncWorker.sleep(self.probe.not_ready(ready, not_ready))

@@ -89,8 +89,8 @@ async def handle_pages_in_order(
 ) -> None:
     """Fetch every page as ``scheduler`` says, and ``handle`` each one strictly in order.
 
-    ``handle`` runs off the event loop (in a worker thread; the sync flavour: in the calling
-    thread) and tells ``scheduler`` what the page said (``set_last``, ``end_at``), which decides
+    ``handle`` runs off the event loop (in one thread of its own; the sync flavour: in the
+    calling thread) and tells ``scheduler`` what the page said (``set_last``, ``end_at``), which decides
     what is fetched next and when this stops. The other pages start as soon as the page count is
     known (while the first page is still being handled), and after each page handled, so that
     fetches keep flowing while a run of fetched pages is written. A first page that says "not
@@ -98,20 +98,23 @@ async def handle_pages_in_order(
     """
     fetcher = AsyncPageFetcher(client, page_op, max_retries=max_retries, note_retry=note_retry)
     try:
-        async with AsyncTaskGroup(scheduler.max_concurrency, "audiencelab-export") as tasks:
+        async with (
+            AsyncWorker() as worker,
+            AsyncTaskGroup(scheduler.max_concurrency, "audiencelab-export") as tasks,
+        ):
 
             def start_more() -> None:
                 for number in scheduler.startable():
                     tasks.start_soon(fetcher.fetch, number)
 
-            scheduler.on_bounded = AsyncWorker.calling_back(start_more)
+            scheduler.on_bounded = worker.calling_back(start_more)
             while not scheduler.complete:
                 start_more()
                 number, chunks = await fetcher.next_done()
                 scheduler.finished(number, chunks)
                 for ready, data in scheduler.writable():
                     try:
-                        await AsyncWorker.run(handle, ready, data)
+                        await worker.run(handle, ready, data)
                     except AudienceNotReadyError as not_ready:
                         # The first page was the readiness probe: the scheduler takes it back.
                         await AsyncWorker.sleep(probe.not_ready(ready, not_ready))
@@ -136,7 +139,8 @@ async def run_export(client: AsyncSender, job: ExportJob) -> ExportSummary:
             max_retries=job.max_retries,
             note_retry=job.note_retry,
         )
-        return await AsyncWorker.run(job.finish)
+        async with AsyncWorker() as worker:
+            return await worker.run(job.finish)
     except BaseException as exc:
         job.stop(exc)
         raise

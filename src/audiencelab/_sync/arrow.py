@@ -54,7 +54,10 @@ class ArrowPages(PagesOfBatches):
         )
         batches: list[Any] = []
         try:
-            with TaskGroup(scheduler.max_concurrency, "audiencelab-arrow") as tasks:
+            with (
+                Worker() as worker,
+                TaskGroup(scheduler.max_concurrency, "audiencelab-arrow") as tasks,
+            ):
                 started = scheduler.startable()
                 for number in started:
                     tasks.start_soon(fetcher.fetch, number)
@@ -63,7 +66,7 @@ class ArrowPages(PagesOfBatches):
                     scheduler.finished(number, chunks)
                     for ready, data in scheduler.writable():
                         try:
-                            batch = Worker.run(self.to_batch, ready, b"".join(data))
+                            batch = worker.run(self.to_batch, ready, b"".join(data))
                         except AudienceNotReadyError as not_ready:
                             # The first page was the readiness probe: fetched again next round.
                             Worker.sleep(self.probe.not_ready(ready, not_ready))
