@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 import typer.main
 
 from audiencelab.cli import app
@@ -90,6 +91,7 @@ def _every_command() -> list[list[str]]:
     return paths
 
 
+@pytest.mark.slow
 def test_help_shows_flags_without_values_and_arguments_in_capitals() -> None:
     cli = CLI()
     for path in _every_command():

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pexpect
+import pytest
 
 from audiencelab.sandbox import Sandbox
 
@@ -23,6 +24,7 @@ def sandbox_env(folder: Path) -> dict[str, str]:
     return {"AUDIENCELAB_SANDBOX_DIR": str(folder), "AUDIENCELAB_SANDBOX_BUILD_SECONDS": "0"}
 
 
+@pytest.mark.slow
 def test_sandbox_state_is_shared_between_commands(tmp_path: Path) -> None:
     env = sandbox_env(tmp_path / "data")
     created = run_process(
@@ -73,6 +75,7 @@ def test_sandbox_state_is_shared_between_commands(tmp_path: Path) -> None:
     assert all(25 <= int(r["AGE"]) <= 45 for r in rows)
 
 
+@pytest.mark.slow
 def test_without_sandbox_nothing_falls_back_to_it(tmp_path: Path) -> None:
     run = run_process(["audiences", "list"], sandbox_env(tmp_path / "data"))
     assert run.code == 3
@@ -80,6 +83,7 @@ def test_without_sandbox_nothing_falls_back_to_it(tmp_path: Path) -> None:
     assert not (tmp_path / "data").exists()
 
 
+@pytest.mark.slow
 def test_piped_output_has_no_escapes_and_errors_are_one_plain_line(sandbox: Sandbox) -> None:
     env = {"AUDIENCELAB_API_KEY": KEY, "AUDIENCELAB_BASE_URL": sandbox.base_url}
     run = run_process(["audiences", "list"], env)
@@ -155,6 +159,7 @@ def test_delete_asks_in_a_terminal(cli: CLI, sandbox: Sandbox) -> None:
     assert cli("audiences", "show", audience_id).code == 4
 
 
+@pytest.mark.slow
 def test_ctrl_c_ends_with_a_short_message_and_status_130(
     slow_cli: CLI, slow_sandbox: Sandbox
 ) -> None:

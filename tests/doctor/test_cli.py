@@ -32,6 +32,7 @@ def rows(stdout: str) -> dict[str, str]:
     return found
 
 
+@pytest.mark.slow
 def test_sandbox_doctor_prints_every_probe_as_assumed_and_exits_0(tmp_path: Path) -> None:
     env = {"AUDIENCELAB_SANDBOX_DIR": str(tmp_path), "AUDIENCELAB_SANDBOX_BUILD_SECONDS": "0"}
     created = run_cli(
@@ -64,6 +65,7 @@ FLAG_VARIANTS = [
 @pytest.mark.parametrize(
     ("flags", "said"), FLAG_VARIANTS, ids=[" ".join(f) for f, _ in FLAG_VARIANTS]
 )
+@pytest.mark.slow
 def test_each_variant_flag_is_named_and_exits_1_with_only_gets(flags: list[str], said: str) -> None:
     """The servers are real processes; the command runs in-process (Typer's runner): faster."""
     with server_process(*flags) as server:
@@ -78,6 +80,7 @@ def test_each_variant_flag_is_named_and_exits_1_with_only_gets(flags: list[str],
     assert {e["method"] for e in sent} == {"GET"}
 
 
+@pytest.mark.slow
 def test_json_and_output_file_hold_the_same_report_without_the_key(tmp_path: Path) -> None:
     out = tmp_path / "report.json"
     with server_process("--error-style", "string") as server:

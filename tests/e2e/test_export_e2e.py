@@ -44,6 +44,7 @@ def read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
+@pytest.mark.slow
 def test_every_format_holds_every_record_in_order(client: AudienceLab, tmp_path: Path) -> None:
     audience_id, rows = make_audience(
         client, {"state": ["WA"], "age": {"minAge": 40, "maxAge": 44}}
@@ -88,6 +89,7 @@ async def test_async_export_matches_sync(
     assert (tmp_path / "async.csv").read_bytes() == (tmp_path / "sync.csv").read_bytes()
 
 
+@pytest.mark.slow
 def test_csv_neutralises_spreadsheet_formulas_by_default(
     client: AudienceLab, tmp_path: Path
 ) -> None:
@@ -107,6 +109,7 @@ def test_csv_neutralises_spreadsheet_formulas_by_default(
     assert dangerous > 0  # phone numbers like +1...: the rule is applied, not assumed
 
 
+@pytest.mark.slow
 def test_export_survives_faults_with_every_record_once_in_order(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -169,6 +172,7 @@ KILLABLE_EXPORT = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_killed_export_resumes_without_loss_or_duplicates(tmp_path: Path) -> None:
     with (
         start_sandbox(tmp_path, max_audience_size=6_000) as clean,
@@ -207,6 +211,7 @@ def test_killed_export_resumes_without_loss_or_duplicates(tmp_path: Path) -> Non
     assert not checkpoint.exists()
 
 
+@pytest.mark.slow
 def test_an_interrupted_export_refuses_to_restart_silently(
     client: AudienceLab, tmp_path: Path, sandbox: Sandbox
 ) -> None:

@@ -295,6 +295,7 @@ def test_a_garbled_list_never_breaks_a_create(answer: Answer) -> None:
         assert len(posts(server)) == 1
 
 
+@pytest.mark.slow
 def test_the_lists_share_one_budget_and_one_out_of_time_is_asked_for_next_time() -> None:
     filters = {"businessProfile": {"industry": ["Retail"], "seniority": ["VP"]}}
     with plain_server(_hanging) as server, AudienceLab(api_key=KEY, base_url=server.url) as client:

@@ -57,6 +57,7 @@ async def test_a_wait_reports_progress_until_the_audience_is_ready(tmp_path: Pat
     assert all(f"Audience {audience} is still being built" in (m or "") for *_, m in progress.seen)
 
 
+@pytest.mark.slow
 async def test_a_cancelled_wait_stops_polling_at_once(tmp_path: Path) -> None:
     progress = Progress()
     with sandbox_client(build_seconds=3600) as client:

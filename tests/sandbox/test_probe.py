@@ -48,6 +48,7 @@ def probe_server() -> Sandbox:
     return SERVER
 
 
+@pytest.mark.slow
 @schema.parametrize()
 @settings(SETTINGS, max_examples=25)
 def test_fuzzing_every_operation_of_a_real_server(case: schemathesis.Case) -> None:
@@ -95,6 +96,7 @@ def test_stateful_workflows_with_other_error_and_list_styles() -> None:
         assert _run_stateful(api, examples=15, steps=6) > 30
 
 
+@pytest.mark.slow
 @settings(SETTINGS, max_examples=150)
 @given(body=audience_bodies())
 def test_random_filter_bodies(probe_schema: Any, body: dict[str, Any]) -> None:

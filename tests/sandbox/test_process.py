@@ -185,6 +185,7 @@ def test_non_loopback_host_warns_loudly() -> None:
     assert "cannot listen on 192.0.2.1" in done.stderr
 
 
+@pytest.mark.slow
 def test_a_killed_server_leaves_a_consistent_database(tmp_path: Path) -> None:
     """SIGKILL in the middle of a stream of writes: after a restart every audience is whole."""
     db = str(tmp_path / "crash.db")
