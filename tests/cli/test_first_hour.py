@@ -112,6 +112,7 @@ def test_with_base_url_a_refused_key_does_not_suggest_the_sandbox(sandbox: Sandb
 # -- 10: the sandbox notice comes before the delete prompt ---------------------------------------
 
 
+@pytest.mark.slow
 def test_the_sandbox_notice_comes_before_the_delete_question(tmp_path: Path) -> None:
     env = sandbox_env(tmp_path / "data")
     created = run_process(

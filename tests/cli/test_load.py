@@ -171,6 +171,7 @@ def test_load_with_the_sandbox_adds_pixel_events_and_enrichments_only_once(
     assert events == [(tables["pixel_events"], tables["pixel_events"])]
 
 
+@pytest.mark.slow
 def test_an_unknown_audience_is_one_line_and_exit_4(
     sandbox: Sandbox, folders: tuple[Path, dict[str, str]]
 ) -> None:

@@ -135,6 +135,7 @@ def test_export_in_a_terminal_shows_a_progress_bar(
     assert {r["PERSONAL_CITY"] for r in rows} == {"Denver"}
 
 
+@pytest.mark.slow
 def test_delete_asks_in_a_terminal(cli: CLI, sandbox: Sandbox) -> None:
     audience_id = create_audience(cli, "Ask me", "--city", "Reno")
     env = {"AUDIENCELAB_API_KEY": KEY, "AUDIENCELAB_BASE_URL": sandbox.base_url}
@@ -176,6 +177,7 @@ def test_ctrl_c_ends_with_a_short_message_and_status_130(
     assert "Traceback" not in child.before
 
 
+@pytest.mark.slow
 def test_imports_stay_light() -> None:
     """``import audiencelab`` never imports the CLI; the CLI imports the sandbox's server only for
     --sandbox (it reads the serve flags from ``audiencelab.sandbox``, which needs no Starlette)."""

@@ -100,6 +100,7 @@ def _run(data: Path, script: str, cwd: Path) -> subprocess.CompletedProcess[str]
     )
 
 
+@pytest.mark.slow
 def test_a_sandbox_audience_is_there_for_python_in_three_lines(
     data: Path, served: Served, tmp_path: Path
 ) -> None:
@@ -120,6 +121,7 @@ def test_a_sandbox_audience_is_there_for_python_in_three_lines(
     assert f"The sandbox server at {served.base_url}" in run.stderr
 
 
+@pytest.mark.slow
 def test_env_prints_export_lines_and_json(data: Path, served: Served, tmp_path: Path) -> None:
     run = _run(data, "audiencelab sandbox env", tmp_path)
     assert run.returncode == 0, run.stderr
@@ -135,6 +137,7 @@ def test_env_prints_export_lines_and_json(data: Path, served: Served, tmp_path: 
     assert run.stderr == ""
 
 
+@pytest.mark.slow
 def test_stopping_the_server_removes_its_record(data: Path, served: Served, tmp_path: Path) -> None:
     assert (data / SERVER_FILE).is_file()
     assert served.stop() == 0
@@ -147,6 +150,7 @@ def test_stopping_the_server_removes_its_record(data: Path, served: Served, tmp_
     assert "`audiencelab sandbox serve`" in line
 
 
+@pytest.mark.slow
 def test_a_killed_server_is_not_offered(data: Path, served: Served, tmp_path: Path) -> None:
     served.stop(signal.SIGKILL)
     assert (data / SERVER_FILE).is_file()  # left behind by kill -9
@@ -157,6 +161,7 @@ def test_a_killed_server_is_not_offered(data: Path, served: Served, tmp_path: Pa
     assert "`audiencelab sandbox serve`" in run.stderr
 
 
+@pytest.mark.slow
 def test_a_later_server_keeps_its_record_when_an_earlier_one_stops(
     data: Path, served: Served, tmp_path: Path
 ) -> None:
@@ -170,6 +175,7 @@ def test_a_later_server_keeps_its_record_when_an_earlier_one_stops(
         second.stop()
 
 
+@pytest.mark.slow
 def test_an_own_key_is_never_written_nor_printed(data: Path, tmp_path: Path) -> None:
     key = "sk_test_mine_1234"
     server = Served(data, "--api-key", key)
@@ -184,6 +190,7 @@ def test_an_own_key_is_never_written_nor_printed(data: Path, tmp_path: Path) -> 
         server.stop()
 
 
+@pytest.mark.slow
 def test_memory_and_other_databases_are_still_chosen_with_db(data: Path) -> None:
     server = Served(data, "--db", ":memory:")
     try:
@@ -193,6 +200,7 @@ def test_memory_and_other_databases_are_still_chosen_with_db(data: Path) -> None
     assert not (data / "sandbox.db").exists()
 
 
+@pytest.mark.slow
 def test_the_no_key_errors_name_the_key_the_sandbox_and_the_base_url(
     data: Path, tmp_path: Path
 ) -> None:

@@ -189,6 +189,7 @@ def test_a_city_with_zip_codes_of_another_state_is_refused_by_the_sdk(
     assert {r["PERSONAL_ZIP"] for r in rows} <= {"02108", "02110"}
 
 
+@pytest.mark.slow
 def test_geography_and_typos_are_refused_by_a_dry_run_as_by_a_send(cli: CLI) -> None:
     """Issue 16: a dry run runs the same plan as a send (the API's lists, geography)."""
     cases = [

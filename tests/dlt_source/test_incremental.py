@@ -146,6 +146,7 @@ def test_enrichment_jobs_load_and_each_jobs_results_load_once(
     assert counts == {job: first_rows, later: second_rows}
 
 
+@pytest.mark.slow
 def test_events_without_a_time_are_stored_once_however_often_they_are_read(
     make_pipeline: Callable[..., Any],
 ) -> None:

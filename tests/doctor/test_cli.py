@@ -101,6 +101,7 @@ def test_json_and_output_file_hold_the_same_report_without_the_key(tmp_path: Pat
     assert "may cost credits" not in done.stderr  # --json: no sentences for people on stderr
 
 
+@pytest.mark.slow
 def test_a_refused_key_exits_3(tmp_path: Path) -> None:
     with server_process() as server:
         done = run_cli(
@@ -120,6 +121,7 @@ def _differences(report: dict[str, object]) -> set[tuple[str, str, str, bool]]:
     return {(d["probe"], d["kind"], d["what"], d["tolerated"]) for d in found}
 
 
+@pytest.mark.slow
 def test_a_sandbox_served_with_a_report_makes_doctor_find_the_same(tmp_path: Path) -> None:
     first, second = tmp_path / "first.json", tmp_path / "second.json"
     variant = (
@@ -149,6 +151,7 @@ def test_a_sandbox_served_with_a_report_makes_doctor_find_the_same(tmp_path: Pat
     assert repeated["sandbox_profile"] == report["sandbox_profile"]
 
 
+@pytest.mark.slow
 def test_a_bad_profile_is_one_error_line_and_exit_2(tmp_path: Path) -> None:
     import subprocess
     import sys

@@ -87,6 +87,7 @@ def test_pandas_polars_and_duckdb_read_the_stream_directly(
     assert counted == [(SIZE, len({row[first] for row in rows}))]
 
 
+@pytest.mark.slow
 @pytest.mark.anyio
 async def test_the_async_client_gives_the_same_batches_and_can_stop_early(
     big: tuple[Sandbox, str, list[Any]],
@@ -109,6 +110,7 @@ async def test_the_async_client_gives_the_same_batches_and_can_stop_early(
         assert page.data == rows[20:30]
 
 
+@pytest.mark.slow
 def test_segments_stream_as_audiences_do(bclient: AudienceLab) -> None:
     segment_id = "9b7c2f4e-1d3a-4c5b-8e6f-0a1b2c3d4e5f"
     rows = list(bclient.segments.records(segment_id, page_size=1000))

@@ -76,6 +76,7 @@ def test_every_format_holds_every_record_in_order(client: AudienceLab, tmp_path:
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.anyio
 async def test_async_export_matches_sync(
     client: AudienceLab, aclient: AsyncAudienceLab, tmp_path: Path
@@ -136,6 +137,7 @@ def test_export_survives_faults_with_every_record_once_in_order(
     assert any("HTTP 5" in m for m in retries)
 
 
+@pytest.mark.slow
 def test_export_survives_many_dropped_connections(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -281,6 +283,7 @@ def test_a_one_page_export_of_a_ready_audience_costs_one_request(
     assert f"/audiences/{audience_id}?page=1&page_size=1000 -> 200" in only
 
 
+@pytest.mark.slow
 def test_the_first_page_is_the_readiness_probe_while_building(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -313,6 +316,7 @@ def test_an_export_that_does_not_wait_says_the_audience_is_building(
     assert list(tmp_path.glob("out.csv*")) == []  # nothing left behind
 
 
+@pytest.mark.slow
 def test_record_batches_probe_with_their_first_page_too(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

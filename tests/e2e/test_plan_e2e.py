@@ -101,6 +101,7 @@ def posts(server: PlainServer) -> list[Any]:
         ),
     ],
 )
+@pytest.mark.slow
 def test_geography_is_refused_by_the_sdk_itself(
     server: PlainServer,
     client: AudienceLab,
@@ -230,6 +231,7 @@ def _hanging(method: str, path: str, body: Any) -> Answer:
     return lists_route(method, path, body)
 
 
+@pytest.mark.slow
 def test_a_hanging_list_never_stalls_a_create_and_is_not_waited_for_again() -> None:
     filters = {"businessProfile": {"industry": ["Software Development"]}}
     with plain_server(_hanging) as server, AudienceLab(api_key=KEY, base_url=server.url) as client:
@@ -254,6 +256,7 @@ def test_a_hanging_list_never_stalls_a_create_and_is_not_waited_for_again() -> N
         assert len(posts(server)) == 2
 
 
+@pytest.mark.slow
 @pytest.mark.anyio
 async def test_the_async_client_does_not_stall_either() -> None:
     filters = {"businessProfile": {"industry": ["Retail"]}}

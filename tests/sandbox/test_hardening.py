@@ -483,6 +483,7 @@ def test_bad_public_urls_are_refused(url: str) -> None:
 # 8. A non-loopback address needs keys of its own; 9. [::1] binds like ::1
 
 
+@pytest.mark.slow
 def test_serve_refuses_a_public_address_with_the_published_key() -> None:
     import subprocess
 
@@ -592,6 +593,7 @@ def test_timeouts_default_and_bounds() -> None:
         SandboxConfig(header_timeout=0)
 
 
+@pytest.mark.slow
 def test_deadlines_do_not_cut_kept_alive_connections_or_slow_answers() -> None:
     import socket
     import time

@@ -185,6 +185,7 @@ MALFORMED_HEADS = [
 ]
 
 
+@pytest.mark.slow
 def test_content_length_with_chunked_and_a_plain_body_is_one_400_and_one_log_line(
     tmp_path: Path,
 ) -> None:

@@ -80,6 +80,7 @@ def _run_stateful(api: Any, examples: int, steps: int) -> int:
     return len(calls)
 
 
+@pytest.mark.slow
 def test_stateful_workflows_on_a_real_server(probe_schema: Any) -> None:
     """Create -> read -> delete chains (OpenAPI links and inferred ones) keep to the schema."""
     assert _run_stateful(probe_schema, examples=40, steps=10) > 100

@@ -90,6 +90,7 @@ def test_curl_with_a_bad_key_gets_401(server: ServerProcess) -> None:
     assert json.loads(done.stdout)["error"]["code"] == "UNAUTHORIZED"
 
 
+@pytest.mark.slow
 def test_state_survives_a_restart_of_the_process(tmp_path: Path) -> None:
     db = str(tmp_path / "restart.db")
     first = start_server("--db", db, "--api-key", KEY, "--build-seconds", "0")
@@ -110,6 +111,7 @@ def test_state_survives_a_restart_of_the_process(tmp_path: Path) -> None:
     assert "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_banner_default_key_and_ctrl_c() -> None:
     srv = start_server()
     banner = "\n".join(srv.banner)
@@ -144,6 +146,7 @@ def test_banner_default_key_and_ctrl_c() -> None:
         (["--api-key", "has space"], "is not valid"),
     ],
 )
+@pytest.mark.slow
 def test_bad_flag_values_give_one_error_line_and_exit_2(args: list[str], fragment: str) -> None:
     done = subprocess.run(
         [*audiencelab_command(), "sandbox", "serve", *args],
