@@ -66,6 +66,7 @@ def test_a_commands_own_option_is_not_taken_for_a_global_one(cli: CLI) -> None:
     assert "--json" in run.stderr
 
 
+@pytest.mark.slow
 def test_sandbox_serve_keeps_its_own_api_key_option(tmp_path: Path) -> None:
     """`sandbox serve --api-key K` sets the sandbox's key; it is not the global --api-key.
 

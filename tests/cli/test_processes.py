@@ -111,6 +111,7 @@ def _spawn(args: list[str], env: dict[str, str]) -> pexpect.spawn:
     )
 
 
+@pytest.mark.slow
 def test_export_in_a_terminal_shows_a_progress_bar(
     cli: CLI, sandbox: Sandbox, tmp_path: Path
 ) -> None:
@@ -199,6 +200,7 @@ assert not heavy, heavy
     assert proc.returncode == 0, proc.stderr
 
 
+@pytest.mark.slow
 def test_a_closed_stdout_ends_quietly(sandbox: Sandbox) -> None:
     """``audiencelab ... | head``: no traceback when the reader goes away."""
     read_end, write_end = os.pipe()

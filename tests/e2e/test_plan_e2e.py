@@ -148,6 +148,7 @@ def test_geography_is_refused_by_the_sdk_itself(
         ),
     ],
 )
+@pytest.mark.slow
 def test_what_may_match_nobody_is_never_sent_in_silence(
     server: PlainServer, client: AudienceLab, filters: dict[str, Any], warned: str
 ) -> None:

@@ -313,6 +313,7 @@ def _worst_health_latency_while(server: Sandbox, post: Any) -> tuple[float, int,
     return worst, answered, result["r"]
 
 
+@pytest.mark.slow
 def test_a_12_mb_body_does_not_stall_other_clients(server: Sandbox) -> None:
     body = _big_job_body(12)
     assert len(body) > 11 * 1024 * 1024
@@ -325,6 +326,7 @@ def test_a_12_mb_body_does_not_stall_other_clients(server: Sandbox) -> None:
     assert worst < 1.0  # 0.7 s before (19 s for a 900k-value filter); typically ~0.15 s
 
 
+@pytest.mark.slow
 def test_a_12_mb_filter_list_is_refused_quickly_without_stalling(server: Sandbox) -> None:
     cities = [f"City{i}" for i in range(900_000)]
     body = httpx.Request("POST", "/", json={"name": "big", "filters": {"city": cities}}).read()
@@ -544,6 +546,7 @@ def _closed_within(sock: Any, seconds: float) -> float | None:
     return time.monotonic() - t0
 
 
+@pytest.mark.slow
 def test_incomplete_requests_are_closed_after_their_deadline() -> None:
     import socket
 

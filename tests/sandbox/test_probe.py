@@ -86,6 +86,7 @@ def test_stateful_workflows_on_a_real_server(probe_schema: Any) -> None:
     assert _run_stateful(probe_schema, examples=40, steps=10) > 100
 
 
+@pytest.mark.slow
 def test_stateful_workflows_with_other_error_and_list_styles() -> None:
     config = SandboxConfig(
         port=0, api_keys=(KEY,), build_seconds=0, max_audience_size=500, error_style="string",

@@ -45,6 +45,7 @@ EOF
     )
 
 
+@pytest.mark.slow
 def test_newcomer_flow_with_curl_and_httpx(server: ServerProcess) -> None:
     done = run_official_curl_example(server.base_url, KEY)
     assert done.returncode == 0, done.stderr
@@ -163,6 +164,7 @@ def test_bad_flag_values_give_one_error_line_and_exit_2(args: list[str], fragmen
     assert "abcdef" not in done.stderr  # a would-be live key is never echoed
 
 
+@pytest.mark.slow
 def test_non_loopback_host_warns_loudly() -> None:
     # 192.0.2.1 (TEST-NET-1) is not assigned here, so the bind fails after the warning.
     done = subprocess.run(
@@ -237,6 +239,7 @@ def test_a_killed_server_leaves_a_consistent_database(tmp_path: Path) -> None:
         again.stop()
 
 
+@pytest.mark.slow
 def test_an_unusable_database_is_a_clear_error(tmp_path: Path) -> None:
     not_a_db = tmp_path / "notes.db"
     not_a_db.write_text("these are not the tables you are looking for\n" * 100)
