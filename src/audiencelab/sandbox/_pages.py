@@ -1,4 +1,4 @@
-"""Pages of a plan's people as JSON text: encoded by orjson, kept by block, sliced as bytes.
+"""Pages of a plan's people as JSON text: written once per block, kept, sliced as bytes.
 
 A plan's row *i* is the same forever (``_generate``), so its JSON is too. A request that reads
 enough of a block of ``BLOCK_ROWS`` rows has the whole block generated and encoded once, and kept
@@ -13,8 +13,6 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-
-import orjson
 
 from audiencelab.sandbox._generate import BLOCK_ROWS, Plan
 
@@ -44,15 +42,15 @@ class _Block:
         return self.body[self.starts[first] : end]
 
 
-def _encode(rows: list[dict[str, str]]) -> _Block:
-    body = orjson.dumps(rows)[1:-1]
+def _encode(plan: Plan, start: int, stop: int) -> _Block:
+    body = plan.rows_json(start, stop)
     starts = [0]
     find = body.find
     at = find(_ROW_START)
     while at >= 0:
         starts.append(at + 1)
         at = find(_ROW_START, at + 1)
-    if len(starts) != len(rows):  # pragma: no cover - a record that does not start with UUID
+    if len(starts) != stop - start:  # pragma: no cover - a record that does not start with UUID
         raise AssertionError("rows could not be told apart in their JSON")
     return _Block(body, tuple(starts))
 
@@ -117,10 +115,10 @@ def page_json(
         if block is None and kept_only:
             raise NotKept(key)
         if block is None and end - pos >= CACHE_MIN_ROWS:
-            block = _encode(plan.rows(first, first + BLOCK_ROWS))
+            block = _encode(plan, first, first + BLOCK_ROWS)
             cache.put(key, block)
         if block is None:
-            pieces.append(orjson.dumps(plan.rows(pos, end))[1:-1])
+            pieces.append(plan.rows_json(pos, end))
         else:
             pieces.append(block.rows(pos - first, end - first))
         pos = end
