@@ -88,3 +88,81 @@ def _texts(value: object) -> list[str]:
     if isinstance(value, (tuple, list)):
         return [t for v in value for t in _texts(v)]
     return []
+
+
+# ---------------------------------------------------------------------------------------------
+# Kept pages: each row generated once, exactly the rows read
+
+
+def test_pages_read_in_order_generate_each_row_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from audiencelab.sandbox import _generate, _pages
+
+    plan = _plan(({"state": ["TX"]}, None, None))
+    made: list[tuple[int, int]] = []
+    columns = _generate.Plan.columns
+
+    def counted(self: Any, start: int, stop: int) -> list[list[str]]:
+        made.append((start, stop))
+        return columns(self, start, stop)
+
+    monkeypatch.setattr(_generate.Plan, "columns", counted)
+    cache = _pages.PageCache()
+    for page in range(1, 5):
+        start = page * 1000
+        body = _pages.page_json(plan, start, start + 1000, cache)
+        assert made[-1] == (start, start + 1000)  # the page's rows, not its five blocks'
+        assert body == orjson.dumps(plan.rows(start, start + 1000))[1:-1]
+    assert len(made) == 4 + 4  # four pages generated, and the four checks
+    made.clear()
+    # every block between is kept whole now (edges joined), so any page within costs nothing
+    assert _span(cache.get((plan.seed, 1999 // 256))) == (0, 256)
+    assert (
+        _pages.page_json(plan, 1100, 4900, cache, kept_only=True)
+        == orjson.dumps(plan.rows(1100, 4900))[1:-1]
+    )
+    assert made == [(1100, 4900)]  # only the check above
+    with pytest.raises(_pages.NotKept):
+        _pages.page_json(plan, 900, 1001, cache, kept_only=True)  # 900..999 were never read
+
+
+def test_small_pages_keep_their_whole_blocks() -> None:
+    from audiencelab.sandbox import _pages
+
+    plan = _plan(({"state": ["TX"]}, None, None))
+    cache = _pages.PageCache()
+    _pages.page_json(plan, 300, 400, cache)
+    assert _span(cache.get((plan.seed, 1))) == (0, 256)
+    _pages.page_json(plan, 400, 410, cache)  # fewer than CACHE_MIN_ROWS: kept ones are used
+    assert cache.get((plan.seed, 2)) is None
+    with pytest.raises(_pages.NotKept):
+        _pages.page_json(plan, 510, 520, cache, kept_only=True)
+
+
+def test_kept_runs_are_joined_or_the_longer_kept() -> None:
+    from audiencelab.sandbox import _pages
+
+    plan = _plan(({"state": ["TX"]}, None, None))
+    cache = _pages.PageCache()
+    _pages.page_json(plan, 1000, 1300, cache)  # block 3: rows 232..256, 4: whole, 5: 0..20
+    assert _span(cache.get((plan.seed, 5))) == (0, 20)
+    _pages.page_json(plan, 1285, 1290, cache)  # fewer than CACHE_MIN_ROWS: nothing new kept
+    assert _span(cache.get((plan.seed, 5))) == (0, 20)
+    key = (plan.seed, 5)
+    size = cache.size
+    cache.put(key, _pages._made(plan, 1280 + 100, 1280 + 110)[5])  # shorter and apart: ignored
+    assert (_span(cache.get(key)), cache.size) == ((0, 20), size)
+    cache.put(key, _pages._made(plan, 1280 + 20, 1280 + 90)[5])  # touching: joined
+    assert _span(cache.get(key)) == (0, 90)
+    cache.put(key, _pages._made(plan, 1280 + 100, 1280 + 200)[5])  # longer and apart: replaces
+    assert _span(cache.get(key)) == (100, 200)
+    cache.put(key, _pages._made(plan, 1280 + 64, 1280 + 100)[5])  # touching its start: joined
+    block = cache.get(key)
+    assert _span(block) == (64, 200)
+    assert block is not None
+    assert block.body == orjson.dumps(plan.rows(1280 + 64, 1280 + 200))[1:-1]
+    assert cache.size == sum(len(b.body) for b in cache._blocks.values())
+
+
+def _span(block: Any) -> tuple[int, int]:
+    assert block is not None
+    return block.lo, block.hi
