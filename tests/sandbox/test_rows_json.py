@@ -11,7 +11,8 @@ import pytest
 from audiencelab.sandbox._columns import RECORD_COLUMNS
 from audiencelab.sandbox._criteria import build_criteria
 from audiencelab.sandbox._filters import parse_filters, parse_segments
-from audiencelab.sandbox._generate import _plain, plan_for
+from audiencelab.sandbox._generate import plan_for
+from audiencelab.sandbox._people import plain as is_plain
 
 from .test_rows_snapshot import CASES, USER_TEXT
 
@@ -45,22 +46,22 @@ def test_plain_plans_are_written_without_orjson(monkeypatch: pytest.MonkeyPatch)
     expected = orjson.dumps(rows)[1:-1]
     assert b'"COMPANY_NAME_HISTORY":"[\\"' in expected
     assert b'"EDUCATION_HISTORY":"[{\\"degree\\"' in expected
-    import audiencelab.sandbox._generate as generate
+    import audiencelab.sandbox._people as people
 
     def refused(*_args: object) -> bytes:
         raise AssertionError("orjson was called for a plain plan")
 
-    monkeypatch.setattr(generate.orjson, "dumps", refused)
+    monkeypatch.setattr(people.orjson, "dumps", refused)
     assert plan.rows_json(0, 300) == expected
 
 
 @pytest.mark.parametrize("filters", USER_TEXT[:4], ids=range(4))
-def test_text_that_needs_escapes_is_not_plain(filters: dict[str, Any]) -> None:
+def test_text_that_needs_escapes_is_notplain(filters: dict[str, Any]) -> None:
     assert not _plan((filters, None, None)).plain
 
 
 @pytest.mark.parametrize(
-    ("value", "plain"),
+    ("value", "expected"),
     [
         ("Austin", True),
         ("Zürich 東京 😀", True),
@@ -76,10 +77,10 @@ def test_text_that_needs_escapes_is_not_plain(filters: dict[str, Any]) -> None:
         (3, True),
     ],
 )
-def test_plain_means_orjson_writes_the_text_as_it_is(value: object, plain: bool) -> None:
-    assert _plain(value) is plain
+def test_plain_means_orjson_writes_the_text_as_it_is(value: object, expected: bool) -> None:
+    assert is_plain(value) is expected
     for text in _texts(value):
-        assert (orjson.dumps(text) == b'"' + text.encode() + b'"') is _plain(text)
+        assert (orjson.dumps(text) == b'"' + text.encode() + b'"') is is_plain(text)
 
 
 def _texts(value: object) -> list[str]:
@@ -166,3 +167,16 @@ def test_kept_runs_are_joined_or_the_longer_kept() -> None:
 def _span(block: Any) -> tuple[int, int]:
     assert block is not None
     return block.lo, block.hi
+
+
+def test_generating_lets_go_of_the_interpreter_lock_often(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Between groups of columns the generator sleeps 0 s (which releases the lock), so that the
+    event loop need not wait out the switch interval while a worker thread makes a page."""
+    import audiencelab.sandbox._people as people
+
+    slept: list[float] = []
+    monkeypatch.setattr(people.time, "sleep", slept.append)
+    plan = _plan(({"state": ["TX"]}, None, None))
+    plan.rows_json(0, 1000)
+    assert len(slept) >= 12
+    assert set(slept) == {0}
