@@ -31,14 +31,14 @@ JSON Lines
     One compact JSON object per record and line (``ensure_ascii=False``), UTF-8, keys exactly as
     received; nothing is neutralised or dropped. The bytes are those of ``json.dumps(row,
     ensure_ascii=False, separators=(",", ":"))``. A page whose values are all strings (every page
-    the API sends) is written by orjson when it is installed (about 15x faster), which writes the
-    same bytes for strings (a test compares them); any other value (a float above all: orjson
-    writes ``1e-7`` and ``0.00001`` where ``json`` writes ``1e-07`` and ``1e-05``) sends its page
-    to the ``json`` module, so
-    floats keep Python's ``repr`` (docs/benchmarks.md, "Floats"). :attr:`ExportSummary.columns` is the union of
-    all keys seen, in first-seen order. (A string holding a lone surrogate, which UTF-8 cannot
-    encode, makes that one line fall back to ``\\uXXXX`` escapes; it still decodes to the same
-    value.)
+    the API sends) is written by orjson when it is installed (the export then takes about the
+    CSV export's time, against twice that: ``bench/export_formats.py``), which writes the same
+    bytes for strings (a test compares them); any other value (a float above all: orjson writes
+    ``1e-7`` and ``0.00001`` where ``json`` writes ``1e-07`` and ``1e-05``) sends its page to
+    the ``json`` module, so floats keep Python's ``repr`` (docs/benchmarks.md, "Floats").
+    :attr:`ExportSummary.columns` is the union of all keys seen, in first-seen order. (A string
+    holding a lone surrogate, which UTF-8 cannot encode, makes that one line fall back to
+    ``\\uXXXX`` escapes; it still decodes to the same value.)
 
 Parquet (needs ``pyarrow``, imported only when a Parquet export is asked for)
     All columns are nullable strings; the schema is the header as for CSV (same dropped-column
