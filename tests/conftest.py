@@ -50,8 +50,11 @@ def user_folders(
 
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test sees the developer's real key or base URL, or their sandbox."""
+    """No test sees the developer's real key or base URL, or their sandbox; nor a terminal size
+    (pytest-xdist's workers run with COLUMNS=80, which would make Rich wrap piped tables)."""
     for name in ("AUDIENCELAB_API_KEY", "AUDIENCELAB_BASE_URL", "AUDIENCELAB_SANDBOX"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("COLUMNS", "LINES"):
         monkeypatch.delenv(name, raising=False)
 
 

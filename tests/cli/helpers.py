@@ -56,6 +56,8 @@ class CLI:
             "AUDIENCELAB_BASE_URL": self.base_url,
             "AUDIENCELAB_SANDBOX": None,
             "NO_COLOR": "1",
+            # Tables at their natural width, whatever a worker process inherited (pytest-xdist).
+            "COLUMNS": None,
         }
         env.update(extra or {})
         return env

@@ -78,3 +78,41 @@ def test_attribute_backed_keys_say_where_their_values_come_from(name: str) -> No
     assert f"audiencelab://attributes/{name}" in node["description"]
     assert "enum" not in node
     assert "enum" not in node.get("items", {})
+
+
+# ---------------------------------------------------------------------------------------------
+# What tools/list costs a model's context (issue 17: under 20 KB by default)
+
+
+def _tools_list_bytes(tools: list[str] | None) -> tuple[int, set[str]]:
+    import asyncio
+    import json
+    import tempfile
+    from pathlib import Path
+
+    from audiencelab import AudienceLab
+    from audiencelab.mcp import build_server
+    from mcp import Client
+
+    async def listed(folder: Path) -> tuple[int, set[str]]:
+        client = AudienceLab(api_key="sk_test_unused", base_url="http://127.0.0.1:9")
+        async with Client(build_server(client, export_dir=folder, tools=tools)) as session:
+            result = await session.list_tools()
+        wire = result.model_dump(mode="json", by_alias=True, exclude_none=True)
+        size = len(json.dumps(wire, separators=(",", ":"), ensure_ascii=False).encode())
+        return size, {tool.name for tool in result.tools}
+
+    with tempfile.TemporaryDirectory() as folder:
+        return asyncio.run(listed(Path(folder)))
+
+
+def test_the_default_tools_cost_under_20_kb_and_the_rest_are_one_flag_away() -> None:
+    from audiencelab.mcp import DEFAULT_TOOLSETS, TOOLSETS
+
+    size, names = _tools_list_bytes(None)
+    assert size < 20 * 1024, size
+    assert names == {name for toolset in DEFAULT_TOOLSETS for name in TOOLSETS[toolset]}
+    assert {"preview_audience", "create_audience", "export_audience"} <= names
+    size_all, names_all = _tools_list_bytes(["audiences", "enrichment"])
+    assert set(TOOLSETS["enrichment"]) <= names_all
+    assert size_all > size

@@ -177,6 +177,7 @@ JSON = st.recursive(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=400, derandomize=True, database=None)
 @given(value=JSON)
 def test_the_encoder_writes_pydantic_cores_bytes(value: Any) -> None:

@@ -21,6 +21,7 @@ from rich.text import Text
 
 from audiencelab import (
     API_KEY_ENV,
+    BASE_URL_ENV,
     EVENT_ATTRIBUTE,
     AudienceLab,
     ConfigurationError,
@@ -43,7 +44,9 @@ SANDBOX_DB = "sandbox.db"
 NO_KEY_MESSAGE = (
     f"No API key. Set the {API_KEY_ENV} environment variable (create a key in the AudienceLab "
     "dashboard under Settings > API Keys), or add --sandbox to try everything offline against "
-    "the local sandbox, e.g. `audiencelab --sandbox audiences list`."
+    "the local sandbox, e.g. `audiencelab --sandbox audiences list`. For a sandbox server "
+    '(`audiencelab sandbox serve`), `eval "$(audiencelab sandbox env)"` sets '
+    f"{API_KEY_ENV} and {BASE_URL_ENV} for it."
 )
 # With --base-url, --sandbox is no way out (the two cannot be combined).
 NO_KEY_MESSAGE_BASE_URL = (

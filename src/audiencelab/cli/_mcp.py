@@ -183,7 +183,7 @@ def mcp_command(
         typer.Option(
             "--tools",
             help="Tools or toolsets to offer, comma-separated: audiences, enrichment, pixels, "
-            "segments, all, or tool names (default: audiences,enrichment).",
+            "segments, all, or tool names (default: audiences).",
             metavar="LIST",
         ),
     ] = None,

@@ -104,9 +104,11 @@ TOOLSETS: dict[str, tuple[str, ...]] = {
     "segments": ("get_segment_records",),
 }
 #: What a server offers unless told (``--tools``): every tool costs context in every
-#: conversation, and building audiences and enriching contacts are what agents come for.
+#: conversation, and building audiences is what agents come for. With the enrichment tools too,
+#: ``tools/list`` is over the 20 KB a server should cost (docs/mcp.md, "Figures"): they are one
+#: ``--tools audiences,enrichment`` away, as GitHub's MCP server keeps its toolsets.
 #: ``all`` names every toolset.
-DEFAULT_TOOLSETS = ("audiences", "enrichment")
+DEFAULT_TOOLSETS = ("audiences",)
 
 _TOO_LARGE = (
     "The answer would be {size:,} bytes, over this server's limit of {limit:,} for one answer, "

@@ -54,8 +54,15 @@ _EXTRA = ("starlette", "uvicorn", "orjson")
 __all__ = sorted(_PUBLIC)
 
 
+def _installed(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):  # an import hook that refuses it, or a broken module
+        return False
+
+
 def _require_the_extra() -> None:
-    missing = [name for name in _EXTRA if importlib.util.find_spec(name) is None]
+    missing = [name for name in _EXTRA if not _installed(name)]
     if missing:
         raise ImportError(
             "the AudienceLab sandbox needs the 'sandbox' extra "
