@@ -1,6 +1,6 @@
 """Write the tables of filters in the docs from the SDK's catalogue (``operations.FILTERS``).
 
-The README and docs/filters.md hold the CLI's filter flags, and docs/filters.md the whole
+docs/cli.md and docs/filters.md hold the CLI's filter flags, and docs/filters.md the whole
 catalogue, between marker comments (``<!-- filter-flags -->`` ... ``<!-- /filter-flags -->``).
 A test runs ``--check``, so a key added to the catalogue and not to the docs fails.
 
@@ -18,7 +18,7 @@ from audiencelab import operations
 from audiencelab.cli._filter_options import flag_table
 
 ROOT = Path(__file__).resolve().parent.parent
-FILES = (ROOT / "README.md", ROOT / "docs" / "filters.md")
+FILES = (ROOT / "docs" / "cli.md", ROOT / "docs" / "filters.md")
 
 
 def _values(spec: operations.FilterSpec) -> str:

@@ -43,7 +43,7 @@ SUBS: list[tuple[str, str]] = [
     (r"\.aclose\(", ".close("),
     (r"httpx2\.AsyncClient", "httpx2.Client"),
     (r"\basynchronous=True\b", "asynchronous=False"),
-    (r"\b(export|create_many)_async\b", r"\1_sync"),
+    (r"\b(export|create_many|record_batches)_async\b", r"\1_sync"),
     (r"audiencelab\._async\.", "audiencelab._sync."),
     # types
     (r"Coroutine\[Any, Any, (.*)\]", r"\1"),

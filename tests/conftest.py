@@ -1,9 +1,16 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+# dlt's anonymous telemetry is process-wide and starts with the first pipeline a process runs: off
+# for the whole run (and every command a test starts), so that no test, in whatever order
+# pytest-xdist gives a worker, makes dlt reach for dlthub's servers. A test of the CLI's own
+# setting removes it for its command (tests/cli/test_load.py).
+os.environ["RUNTIME__DLTHUB_TELEMETRY"] = "false"
 
 # Where each test's own user folders go, by the variable that names them (what platformdirs reads
 # on Linux, HOME for macOS and for everything that falls back to ~, and dlt's data folder).
@@ -50,8 +57,11 @@ def user_folders(
 
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test sees the developer's real key or base URL, or their sandbox."""
+    """No test sees the developer's real key or base URL, or their sandbox; nor a terminal size
+    (pytest-xdist's workers run with COLUMNS=80, which would make Rich wrap piped tables)."""
     for name in ("AUDIENCELAB_API_KEY", "AUDIENCELAB_BASE_URL", "AUDIENCELAB_SANDBOX"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("COLUMNS", "LINES"):
         monkeypatch.delenv(name, raising=False)
 
 

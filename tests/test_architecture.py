@@ -178,3 +178,122 @@ def test_no_module_is_longer_than_600_lines_data_tables_aside() -> None:
         and (n := len(path.read_text(encoding="utf-8").splitlines())) > 600
     }
     assert long == {}
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _audiencelab_imports(path: Path, modules: set[str], *, for_types: bool) -> set[str]:
+    """The ``audiencelab`` modules ``path`` imports when it runs (at import or in a function);
+    with ``for_types``, also those imported only for type checkers (``if TYPE_CHECKING:``)."""
+    name = _module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+
+    def visit(nodes: list[ast.stmt]) -> None:
+        for node in nodes:
+            if isinstance(node, ast.If) and ast.unparse(node.test).endswith("TYPE_CHECKING"):
+                if for_types:
+                    visit(node.body)
+                visit(node.orelse)
+            elif isinstance(node, ast.Import):
+                found.update(alias.name for alias in node.names if alias.name in modules)
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    up = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join([*up, *([node.module] if node.module else [])])
+                for alias in node.names:
+                    if f"{base}.{alias.name}" in modules:  # a submodule: from pkg import mod
+                        found.add(f"{base}.{alias.name}")
+                    elif base in modules:
+                        found.add(base)
+            else:
+                for field in ("body", "orelse", "finalbody", "handlers"):
+                    inner = getattr(node, field, None)
+                    if isinstance(inner, list):
+                        visit(inner)
+
+    visit(ast.parse(path.read_text(encoding="utf-8")).body)
+    found.discard(name)
+    return found
+
+
+def _import_graph(*, for_types: bool = False) -> dict[str, set[str]]:
+    paths = {_module_name(p): p for p in PACKAGE.rglob("*.py")}
+    modules = set(paths)
+    return {n: _audiencelab_imports(p, modules, for_types=for_types) for n, p in paths.items()}
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for target in sorted(graph[node]):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_import_circle_among_audiencelab_modules() -> None:
+    """Arrows point down: no module imports (at import or in a function) one that imports it
+    back, through any path. Imports for type checkers alone are allowed to point up."""
+    graph = _import_graph()
+    assert len(graph) > 100  # the walk found the package
+    assert "audiencelab._export.runner" in graph["audiencelab._async.export"]
+    assert _cycles(graph) == []
+
+
+def test_the_cycle_finder_finds_a_cycle() -> None:
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert _cycles(graph) == [["a", "b", "c"]]
+
+
+# The runners and what they run on: they see a client only through the Sender Protocol.
+RUNNERS = [
+    "audiencelab._arrow",
+    "audiencelab._create_many",
+    "audiencelab._synchronization",
+    "audiencelab._export",
+    "audiencelab._export.runner",
+    "audiencelab._export.scheduler",
+    "audiencelab._export.sink",
+    *(f"audiencelab.{flavour}.{m}" for flavour in ("_async", "_sync")
+      for m in ("export", "arrow", "create_many")),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("runner", RUNNERS)
+def test_the_runners_import_no_client_even_for_types(runner: str) -> None:
+    graph = _import_graph(for_types=True)
+    above = {
+        m
+        for m in graph[runner]
+        if m.rpartition(".")[0] in ("audiencelab._async", "audiencelab._sync")
+        and m.rpartition(".")[2] not in ("protocol", "export")
+    }
+    assert above == set(), f"{runner} imports {sorted(above)}: use the Sender Protocol"

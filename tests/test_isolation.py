@@ -75,6 +75,7 @@ INNER = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_the_guard_fails_a_test_that_writes_the_home_folder_and_no_two_tests_share_one(
     tmp_path: Path,
 ) -> None:

@@ -7,57 +7,48 @@ column set fixed by the first non-empty page; later pages are aligned to it (a m
 null, a column first seen later is left out and logged once, event ``columns_dropped``). Values
 the API sends as strings are kept as they are; None is null; lists and dicts are compact JSON.
 
-Memory stays flat: at most a window of raw pages is held ahead of the consumer, as for export.
+Memory stays flat: at most a round of up to ``concurrency`` pages is held ahead of the consumer.
 
-* :class:`ArrowPages` (sync client): a ``pyarrow.RecordBatchReader``, fed by the export's thread
-  pool (:func:`ordered_pages_sync`). Page 1 is fetched when the reader is made (the schema comes
-  from it), the rest as the reader is read.
-* :class:`AsyncArrowPages` (async client): an async iterator of record batches. It fetches in
-  rounds of up to ``concurrency`` pages, all finished before the batches of the round are
-  yielded: no task outlives a step of the iterator, so breaking out of ``async for`` (or an
-  error in the consumer) never leaves a task group open across a ``yield``.
+The runner is written once, ``AsyncArrowPages`` in ``_async/arrow.py``, and generated into
+``_sync/arrow.py`` (``ArrowPages``: threads where the async one has tasks). It fetches in rounds
+of up to ``concurrency`` pages, each page made into its batch as soon as it is its turn, all of
+the round finished before its batches are yielded: no task or thread outlives a step of the
+iterator, so breaking out of ``async for`` (or dropping a reader midway) never leaves fetches
+running across a ``yield``. What differs is only what the client hands out
+(:func:`record_batches_async`, :func:`record_batches_sync`): the async client an async iterator,
+the sync client a ``pyarrow.RecordBatchReader``, for which page 1 is fetched when the reader is
+made (the schema comes from it), the rest as the reader is read.
 
 pyarrow is imported only when one of these is used (``import audiencelab`` does not import it).
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import time
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from itertools import chain
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import anyio
-
-from audiencelab._exceptions import AudienceNotReadyError, InputProblem, InputValidationError
+from audiencelab._exceptions import InputProblem, InputValidationError
 from audiencelab._export.formats import columns_of, text_or_null
-from audiencelab._export.runner import (
-    DEFAULT_CONCURRENCY,
-    DEFAULT_EXPORT_RETRIES,
-    MAX_CONCURRENCY,
-    ordered_pages_sync,
-)
+from audiencelab._export.runner import DEFAULT_CONCURRENCY
 from audiencelab._export.scheduler import PageScheduler, ReadinessProbe
 from audiencelab._logging import log
 from audiencelab._models import Page
 from audiencelab._operations import MAX_PAGE_SIZE, PagedSource
+from audiencelab._synchronization import MAX_CONCURRENCY
 from audiencelab._validate import check_positive_int, check_seconds
-
-if TYPE_CHECKING:
-    from audiencelab._async.protocol import AsyncSender
-    from audiencelab._sync.protocol import Sender
 
 __all__ = [
     "ARROW_INSTALL",
     "DEFAULT_CONCURRENCY",
-    "ArrowPages",
-    "AsyncArrowPages",
     "AsyncRecordBatches",
     "BatchBuilder",
+    "PagesOfBatches",
     "RecordBatches",
     "check_stream_options",
+    "record_batches_async",
+    "record_batches_sync",
     "require_arrow",
 ]
 
@@ -129,7 +120,7 @@ class BatchBuilder:
         return self.schema if self.schema is not None else self.pa.schema([])
 
 
-class _Pages:
+class PagesOfBatches:
     """What both flavours share: the scheduler, and what each page says about the next ones."""
 
     def __init__(
@@ -161,105 +152,17 @@ class _Pages:
         return self.builder.batch(number, page.data) if page.data else None
 
 
-class ArrowPages(_Pages):
-    """Record batches for the sync client: :meth:`batches` makes a ``RecordBatchReader``."""
-
-    def __init__(
-        self,
-        client: Sender,
-        pages: PagedSource,
-        *,
-        page_size: int,
-        concurrency: int,
-        wait_timeout: float = 0.0,
-    ) -> None:
-        super().__init__(pages, page_size, concurrency, wait_timeout)
-        self.client = client
-
-    def _batches(self) -> Iterator[Any]:
-        pages = ordered_pages_sync(
-            self.client,
-            self.scheduler,
-            self.page_op,
-            max_retries=DEFAULT_EXPORT_RETRIES,
-            note_retry=self.note_retry,
-        )
-        with contextlib.closing(pages):  # the pool stops even when the reader is dropped midway
-            for number, chunks in pages:
-                try:
-                    batch = self.to_batch(number, b"".join(chunks))
-                except AudienceNotReadyError as not_ready:
-                    time.sleep(self.probe.not_ready(number, not_ready))
-                    continue
-                del chunks
-                if batch is not None:
-                    yield batch
-
-    def batches(self) -> RecordBatches:
-        """Read up to the first batch (waiting, if asked, for an audience still being built),
-        and return the reader."""
-        batches = self._batches()
-        first = next(batches, None)
-        pa = self.builder.pa
-        if first is None:
-            return pa.RecordBatchReader.from_batches(self.builder.empty_schema(), iter(()))
-        return pa.RecordBatchReader.from_batches(self.builder.schema, chain((first,), batches))
+def record_batches_async(builder: BatchBuilder, batches: AsyncIterator[Any]) -> AsyncRecordBatches:
+    """What the async client hands out: the batches, as an async iterator."""
+    del builder
+    return batches
 
 
-class AsyncArrowPages(_Pages):
-    """Record batches for the async client: :meth:`batches` is an async iterator."""
-
-    def __init__(
-        self,
-        client: AsyncSender,
-        pages: PagedSource,
-        *,
-        page_size: int,
-        concurrency: int,
-        wait_timeout: float = 0.0,
-    ) -> None:
-        super().__init__(pages, page_size, concurrency, wait_timeout)
-        self.client = client
-
-    async def _round(self) -> None:
-        """Fetch the pages the scheduler allows now, all of them, before returning."""
-        scheduler = self.scheduler
-        errors: list[BaseException] = []
-
-        async def fetch(number: int) -> None:
-            try:
-                payload = await self.client.send(
-                    self.page_op(number),
-                    on_retry=self.note_retry,
-                    max_retries=DEFAULT_EXPORT_RETRIES,
-                )
-            except Exception as exc:
-                errors.append(exc)
-                tasks.cancel_scope.cancel()
-                return
-            scheduler.finished(number, [payload])
-
-        async with anyio.create_task_group() as tasks:
-            for number in scheduler.startable():
-                tasks.start_soon(fetch, number)
-        if errors:
-            raise errors[0]
-
-    async def batches(self) -> AsyncRecordBatches:
-        """Every batch, in page order (pages fetched ``concurrency`` at a time)."""
-        scheduler = self.scheduler
-        while not scheduler.complete:
-            await self._round()
-            written = False
-            for number, chunks in scheduler.writable():
-                written = True
-                try:
-                    batch = await anyio.to_thread.run_sync(self.to_batch, number, b"".join(chunks))
-                except AudienceNotReadyError as not_ready:
-                    await anyio.sleep(self.probe.not_ready(number, not_ready))
-                    break
-                del chunks
-                if batch is not None:
-                    yield batch
-            if not written and not scheduler.complete:  # pragma: no cover - a scheduler bug
-                raise RuntimeError(f"record batches of {self.pages.source}: no page to fetch")
+def record_batches_sync(builder: BatchBuilder, batches: Iterator[Any]) -> RecordBatches:
+    """What the sync client hands out: a ``RecordBatchReader``, made with the first batch (the
+    schema comes from it; waiting, if asked, for an audience still being built)."""
+    first = next(batches, None)
+    pa = builder.pa
+    if first is None:
+        return pa.RecordBatchReader.from_batches(builder.empty_schema(), iter(()))
+    return pa.RecordBatchReader.from_batches(builder.schema, chain((first,), batches))

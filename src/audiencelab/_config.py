@@ -102,8 +102,10 @@ def resolve_api_key(api_key: Secret | None, environ: Mapping[str, str] | None = 
         raise ConfigurationError(
             f"No API key: set the {API_KEY_ENV} environment variable (or pass api_key=...). "
             "Keys are created in the AudienceLab dashboard under Settings > API Keys. "
-            "To work offline, start the local sandbox (`audiencelab sandbox serve`) and point "
-            f"{BASE_URL_ENV} at it.",
+            "To work offline against the local sandbox (the database the CLI's --sandbox commands "
+            "use): run `audiencelab sandbox serve` in another terminal, then "
+            '`eval "$(audiencelab sandbox env)"`, which sets '
+            f"{API_KEY_ENV} and {BASE_URL_ENV} for it.",
             setting="api_key",
         )
     if problem is not None:

@@ -1,17 +1,15 @@
 """Creating many audiences at once: every spec checked first, then created in parallel, in order,
-never twice. The pure part (checking specs, turning each answer into a result) is shared; the two
-runners move the requests: threads for the sync client, tasks for the async one.
+never twice. This is the pure part (checking specs, turning each answer into a result); the
+runner that moves the requests is written once, ``_async/create_many.py`` (tasks), and generated
+into ``_sync/create_many.py`` (threads).
 """
 
 from __future__ import annotations
 
-import concurrent.futures
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
-
-import anyio
+from typing import Any, Literal
 
 from audiencelab._exceptions import (
     APIError,
@@ -33,25 +31,21 @@ from audiencelab._operations import (
 )
 from audiencelab._operations.audiences import ListSource
 from audiencelab._sansio import Operation
+from audiencelab._synchronization import MAX_CONCURRENCY
 from audiencelab._validate import check_positive_int, closest, describe
 from audiencelab._value_checks import ValueChecks, warn_user
 
-if TYPE_CHECKING:
-    from audiencelab._async.protocol import AsyncSender
-    from audiencelab._sync.protocol import Sender
-
 __all__ = [
     "SPEC_KEYS",
+    "CreateBatch",
     "CreateResult",
     "CreateStatus",
-    "create_many_async",
-    "create_many_sync",
+    "check_concurrency",
     "create_operations",
     "specs_needed_lists",
 ]
 
 SPEC_KEYS = ("name", "filters", "segment", "days_back")
-MAX_CONCURRENCY = 64
 CreateStatus = Literal["created", "failed", "unknown", "not_sent"]
 
 
@@ -150,7 +144,7 @@ def create_operations(
     return [create_operation(plan, warn=False) for plan in plans]
 
 
-class _Batch:
+class CreateBatch:
     """The results so far; after the key is refused, nothing more is sent."""
 
     def __init__(
@@ -206,81 +200,7 @@ class _Batch:
         return [r for r in self.results if r is not None]
 
 
-def _check_concurrency(concurrency: int) -> None:
+def check_concurrency(concurrency: int) -> None:
     problems: list[InputProblem] = []
     check_positive_int(concurrency, problems, "concurrency", maximum=MAX_CONCURRENCY)
     raise_if(problems)
-
-
-def create_many_sync(
-    client: Sender,
-    operations: Sequence[Operation[AudienceCreated]],
-    concurrency: int,
-    on_result: Callable[[CreateResult], None] | None,
-) -> list[CreateResult]:
-    """Create (the checked ``operations``) with a thread pool, ``concurrency`` at a time."""
-    _check_concurrency(concurrency)
-    batch = _Batch(operations, on_result)
-    in_flight: set[int] = set()
-
-    def create(index: int) -> None:
-        # The worker records its own answer, so that a refused key stops the next spec at once.
-        if not batch.may_send(index):
-            return
-        in_flight.add(index)
-        try:
-            created = client.send(batch.operations[index])
-        except Exception as exc:
-            batch.answered(index, None, exc)
-        else:
-            batch.answered(index, created, None)
-        in_flight.discard(index)
-
-    pool = concurrent.futures.ThreadPoolExecutor(
-        max_workers=concurrency, thread_name_prefix="audiencelab-create"
-    )
-    futures = [pool.submit(create, i) for i in range(len(batch.operations))]
-    try:
-        for future in concurrent.futures.as_completed(futures):
-            future.result()
-    except BaseException as exc:
-        pool.shutdown(wait=False, cancel_futures=True)
-        batch.interrupted(in_flight, exc)
-        raise
-    pool.shutdown(wait=True)
-    return batch.done()
-
-
-async def create_many_async(
-    client: AsyncSender,
-    operations: Sequence[Operation[AudienceCreated]],
-    concurrency: int,
-    on_result: Callable[[CreateResult], None] | None,
-) -> list[CreateResult]:
-    """Create (the checked ``operations``) with tasks, ``concurrency`` at a time."""
-    _check_concurrency(concurrency)
-    batch = _Batch(operations, on_result)
-    limiter = anyio.CapacityLimiter(concurrency)
-    in_flight: set[int] = set()
-
-    async def create(index: int) -> None:
-        async with limiter:
-            if not batch.may_send(index):
-                return
-            in_flight.add(index)
-            try:
-                created = await client.send(batch.operations[index])
-            except Exception as exc:
-                batch.answered(index, None, exc)
-            else:
-                batch.answered(index, created, None)
-            in_flight.discard(index)
-
-    try:
-        async with anyio.create_task_group() as tasks:
-            for index in range(len(batch.operations)):
-                tasks.start_soon(create, index)
-    except BaseException as exc:
-        batch.interrupted(in_flight, exc)
-        raise
-    return batch.done()

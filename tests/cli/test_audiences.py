@@ -171,6 +171,7 @@ SPECS = """\
 """
 
 
+@pytest.mark.slow
 def test_create_many_makes_every_audience_once(cli: CLI, tmp_path: Path) -> None:
     specs = tmp_path / "specs.yaml"
     specs.write_text(SPECS, encoding="utf-8")

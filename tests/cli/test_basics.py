@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+import pytest
+
 from audiencelab import __version__
 from audiencelab.cli._context import sandbox_data_dir
 from audiencelab.sandbox import Sandbox
@@ -30,6 +32,7 @@ def test_version() -> None:
     assert (run.code, run.stdout.strip()) == (0, f"audiencelab {__version__}")
 
 
+@pytest.mark.slow
 def test_every_command_has_help() -> None:
     cli = CLI()
     for group, commands in {

@@ -43,6 +43,7 @@ def _start(cli: CLI, csv_file: Path, name: str) -> list[str]:
     return run.stdout.split()
 
 
+@pytest.mark.slow
 def test_the_readme_pattern_works_for_more_than_10000_records(
     sandbox: Sandbox, tmp_path: Path
 ) -> None:

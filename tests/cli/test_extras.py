@@ -13,6 +13,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import pytest
+
 from .helpers import Run, assert_no_secret
 
 # What the ``audiencelab`` script of the virtual environment runs, with modules blocked first.
@@ -55,6 +57,7 @@ def assert_one_line_naming(run: Run, extra: str) -> None:
     assert f'(from a checkout: pip install ".[{extra}]")' in run.stderr
 
 
+@pytest.mark.slow
 def test_without_the_cli_extra_the_command_says_what_to_install(tmp_path: Path) -> None:
     for module in ("typer", "rich"):
         for args in ([], ["--help"], ["audiences", "list"]):
@@ -64,6 +67,7 @@ def test_without_the_cli_extra_the_command_says_what_to_install(tmp_path: Path) 
             assert run.stdout == ""
 
 
+@pytest.mark.slow
 def test_without_the_sandbox_extra_sandbox_says_what_to_install(tmp_path: Path) -> None:
     run = run_blocked(["starlette", "uvicorn"], ["--sandbox", "audiences", "list"], tmp_path)
     assert_one_line_naming(run, "sandbox")
@@ -86,6 +90,7 @@ def test_without_the_sandbox_extra_sandbox_says_what_to_install(tmp_path: Path) 
     assert "`audiencelab sandbox serve` needs the 'sandbox' extra" in run.stderr
 
 
+@pytest.mark.slow
 def test_a_command_needing_a_missing_extra_names_it(tmp_path: Path) -> None:
     """Any command that imports an extra's module when it runs (as `audiencelab mcp` does with
     the ``mcp`` extra) gets the same one line: here PyYAML, of the ``cli`` extra, for a YAML file."""
@@ -97,6 +102,7 @@ def test_a_command_needing_a_missing_extra_names_it(tmp_path: Path) -> None:
     assert "no module named 'yaml'" in run.stderr
 
 
+@pytest.mark.slow
 def test_the_command_line_imports_no_optional_extra_until_a_command_needs_it(
     tmp_path: Path,
 ) -> None:

@@ -47,6 +47,7 @@ def test_an_unknown_event_type_is_refused_before_sending(cli: CLI, failing_url: 
 # -- 8: an export that fails after its retries says how to resume ------------------------------
 
 
+@pytest.mark.slow
 def test_an_export_failing_after_retries_says_resume_and_resuming_completes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -112,6 +113,7 @@ def test_with_base_url_a_refused_key_does_not_suggest_the_sandbox(sandbox: Sandb
 # -- 10: the sandbox notice comes before the delete prompt ---------------------------------------
 
 
+@pytest.mark.slow
 def test_the_sandbox_notice_comes_before_the_delete_question(tmp_path: Path) -> None:
     env = sandbox_env(tmp_path / "data")
     created = run_process(
@@ -141,6 +143,7 @@ def test_the_sandbox_notice_comes_before_the_delete_question(tmp_path: Path) -> 
 # -- 11: a pixel made with --sandbox points at a sandbox that keeps running -----------------------
 
 
+@pytest.mark.slow
 def test_a_sandbox_pixel_says_where_its_install_url_is_served(tmp_path: Path) -> None:
     env = sandbox_env(tmp_path / "data")
     run = run_process(

@@ -75,6 +75,7 @@ def assert_no_key_in_files(folder: Path) -> None:
             assert KEY.encode() not in path.read_bytes(), path
 
 
+@pytest.mark.slow
 def test_load_puts_an_audience_into_a_duckdb_file_here_and_a_rerun_replaces_it(
     cli: CLI,
     sandbox: Sandbox,
@@ -134,6 +135,7 @@ def test_load_puts_an_audience_into_a_duckdb_file_here_and_a_rerun_replaces_it(
     assert telemetry_requests == []
 
 
+@pytest.mark.slow
 def test_load_with_the_sandbox_adds_pixel_events_and_enrichments_only_once(
     tmp_path: Path, folders: tuple[Path, dict[str, str]]
 ) -> None:
@@ -169,6 +171,7 @@ def test_load_with_the_sandbox_adds_pixel_events_and_enrichments_only_once(
     assert events == [(tables["pixel_events"], tables["pixel_events"])]
 
 
+@pytest.mark.slow
 def test_an_unknown_audience_is_one_line_and_exit_4(
     sandbox: Sandbox, folders: tuple[Path, dict[str, str]]
 ) -> None:
@@ -183,6 +186,7 @@ def test_an_unknown_audience_is_one_line_and_exit_4(
     assert "Traceback" not in run.stderr
 
 
+@pytest.mark.slow
 def test_a_destination_without_its_settings_is_one_line_naming_them(
     sandbox: Sandbox, folders: tuple[Path, dict[str, str]]
 ) -> None:
@@ -242,6 +246,7 @@ def test_help_names_the_destinations_and_flags(cli: CLI) -> None:
     assert "~/.dlt" not in text
 
 
+@pytest.mark.slow
 def test_load_uses_the_file_of_the_folder_it_runs_in(
     cli: CLI, sandbox: Sandbox, tmp_path: Path, folders: tuple[Path, dict[str, str]]
 ) -> None:
@@ -269,6 +274,7 @@ def file_version(database: Path) -> int:
     return int.from_bytes(header[12:20], "little")
 
 
+@pytest.mark.slow
 def test_the_duckdb_file_opens_in_duckdb_1_0_and_later_unless_told_otherwise(
     cli: CLI, sandbox: Sandbox, tmp_path: Path, folders: tuple[Path, dict[str, str]]
 ) -> None:
@@ -310,6 +316,7 @@ def test_each_destination_and_dataset_has_its_own_pipeline() -> None:
     assert pipeline_name(True, "bigquery", "my-data") == "audiencelab_sandbox_bigquery_my_data"
 
 
+@pytest.mark.slow
 def test_a_new_duckdb_file_starts_a_new_state(
     tmp_path: Path, folders: tuple[Path, dict[str, str]]
 ) -> None:
@@ -350,6 +357,7 @@ def test_a_new_duckdb_file_starts_a_new_state(
     assert count(database, per_dataset.format("people")) == [(events,)]
 
 
+@pytest.mark.slow
 def test_load_in_a_terminal_shows_each_audience_s_rows_and_pages(
     cli: CLI, sandbox: Sandbox, tmp_path: Path, folders: tuple[Path, dict[str, str]]
 ) -> None:

@@ -6,6 +6,8 @@ import csv
 import json
 from pathlib import Path
 
+import pytest
+
 from .helpers import CLI
 
 
@@ -91,6 +93,7 @@ def test_enrichment_job_still_running(slow_cli: CLI, tmp_path: Path) -> None:
     assert f"Run `audiencelab enrichments wait {job_id}` first." in run.stderr
 
 
+@pytest.mark.slow
 def test_pixels(cli: CLI) -> None:
     run = cli("pixels", "create", "--name", "Shop", "--url", "https://shop.example.com")
     assert run.code == 0, run.stderr

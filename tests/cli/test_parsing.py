@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 import typer.main
 
 from audiencelab.cli import app
@@ -65,6 +66,7 @@ def test_a_commands_own_option_is_not_taken_for_a_global_one(cli: CLI) -> None:
     assert "--json" in run.stderr
 
 
+@pytest.mark.slow
 def test_sandbox_serve_keeps_its_own_api_key_option(tmp_path: Path) -> None:
     """`sandbox serve --api-key K` sets the sandbox's key; it is not the global --api-key.
 
@@ -90,6 +92,7 @@ def _every_command() -> list[list[str]]:
     return paths
 
 
+@pytest.mark.slow
 def test_help_shows_flags_without_values_and_arguments_in_capitals() -> None:
     cli = CLI()
     for path in _every_command():

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pexpect
+import pytest
 
 from audiencelab.sandbox import Sandbox
 
@@ -23,6 +24,7 @@ def sandbox_env(folder: Path) -> dict[str, str]:
     return {"AUDIENCELAB_SANDBOX_DIR": str(folder), "AUDIENCELAB_SANDBOX_BUILD_SECONDS": "0"}
 
 
+@pytest.mark.slow
 def test_sandbox_state_is_shared_between_commands(tmp_path: Path) -> None:
     env = sandbox_env(tmp_path / "data")
     created = run_process(
@@ -73,6 +75,7 @@ def test_sandbox_state_is_shared_between_commands(tmp_path: Path) -> None:
     assert all(25 <= int(r["AGE"]) <= 45 for r in rows)
 
 
+@pytest.mark.slow
 def test_without_sandbox_nothing_falls_back_to_it(tmp_path: Path) -> None:
     run = run_process(["audiences", "list"], sandbox_env(tmp_path / "data"))
     assert run.code == 3
@@ -80,6 +83,7 @@ def test_without_sandbox_nothing_falls_back_to_it(tmp_path: Path) -> None:
     assert not (tmp_path / "data").exists()
 
 
+@pytest.mark.slow
 def test_piped_output_has_no_escapes_and_errors_are_one_plain_line(sandbox: Sandbox) -> None:
     env = {"AUDIENCELAB_API_KEY": KEY, "AUDIENCELAB_BASE_URL": sandbox.base_url}
     run = run_process(["audiences", "list"], env)
@@ -107,6 +111,7 @@ def _spawn(args: list[str], env: dict[str, str]) -> pexpect.spawn:
     )
 
 
+@pytest.mark.slow
 def test_export_in_a_terminal_shows_a_progress_bar(
     cli: CLI, sandbox: Sandbox, tmp_path: Path
 ) -> None:
@@ -131,6 +136,7 @@ def test_export_in_a_terminal_shows_a_progress_bar(
     assert {r["PERSONAL_CITY"] for r in rows} == {"Denver"}
 
 
+@pytest.mark.slow
 def test_delete_asks_in_a_terminal(cli: CLI, sandbox: Sandbox) -> None:
     audience_id = create_audience(cli, "Ask me", "--city", "Reno")
     env = {"AUDIENCELAB_API_KEY": KEY, "AUDIENCELAB_BASE_URL": sandbox.base_url}
@@ -158,6 +164,7 @@ def test_delete_asks_in_a_terminal(cli: CLI, sandbox: Sandbox) -> None:
     assert cli("audiences", "show", audience_id).code == 4
 
 
+@pytest.mark.slow
 def test_ctrl_c_ends_with_a_short_message_and_status_130(
     slow_cli: CLI, slow_sandbox: Sandbox
 ) -> None:
@@ -174,6 +181,7 @@ def test_ctrl_c_ends_with_a_short_message_and_status_130(
     assert "Traceback" not in child.before
 
 
+@pytest.mark.slow
 def test_imports_stay_light() -> None:
     """``import audiencelab`` never imports the CLI; the CLI imports the sandbox's server only for
     --sandbox (it reads the serve flags from ``audiencelab.sandbox``, which needs no Starlette)."""
@@ -195,6 +203,7 @@ assert not heavy, heavy
     assert proc.returncode == 0, proc.stderr
 
 
+@pytest.mark.slow
 def test_a_closed_stdout_ends_quietly(sandbox: Sandbox) -> None:
     """``audiencelab ... | head``: no traceback when the reader goes away."""
     read_end, write_end = os.pipe()

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pexpect
+import pytest
 
 from .helpers import CLI, audience_ids
 
@@ -118,6 +119,7 @@ def test_preview_and_create_many_check_values_too(cli: CLI, tmp_path: Path) -> N
     ) in run.stderr
 
 
+@pytest.mark.slow
 def test_preview_asks_on_a_terminal(tmp_path: Path) -> None:
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("AUDIENCELAB_")},
@@ -155,6 +157,7 @@ def test_create_many_takes_the_value_policies(cli: CLI, tmp_path: Path) -> None:
     assert "Created 2 of 2 audiences." in run.stderr
 
 
+@pytest.mark.slow
 def test_a_city_with_zip_codes_of_another_state_is_refused_by_the_sdk(
     cli: CLI, tmp_path: Path
 ) -> None:
@@ -186,6 +189,7 @@ def test_a_city_with_zip_codes_of_another_state_is_refused_by_the_sdk(
     assert {r["PERSONAL_ZIP"] for r in rows} <= {"02108", "02110"}
 
 
+@pytest.mark.slow
 def test_geography_and_typos_are_refused_by_a_dry_run_as_by_a_send(cli: CLI) -> None:
     """Issue 16: a dry run runs the same plan as a send (the API's lists, geography)."""
     cases = [

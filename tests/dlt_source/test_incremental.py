@@ -55,6 +55,7 @@ def event_count(client: AudienceLab, pixel_id: str) -> int:
     )
 
 
+@pytest.mark.slow
 def test_pixel_events_load_once_and_a_later_run_adds_only_new_ones(
     server: Sandbox, client: AudienceLab, make_pipeline: Callable[..., Any]
 ) -> None:
@@ -92,6 +93,7 @@ def test_pixel_events_load_once_and_a_later_run_adds_only_new_ones(
     assert per_pixel == {first: first_events, second: second_events}
 
 
+@pytest.mark.slow
 def test_pixel_events_of_selected_pixels_and_versions(
     server: Sandbox, client: AudienceLab, make_pipeline: Callable[..., Any]
 ) -> None:
@@ -108,6 +110,7 @@ def test_pixel_events_of_selected_pixels_and_versions(
     assert "resolution__first_name" in columns
 
 
+@pytest.mark.slow
 def test_enrichment_jobs_load_and_each_jobs_results_load_once(
     server: Sandbox, client: AudienceLab, make_pipeline: Callable[..., Any], tmp_path: Path
 ) -> None:
@@ -143,6 +146,7 @@ def test_enrichment_jobs_load_and_each_jobs_results_load_once(
     assert counts == {job: first_rows, later: second_rows}
 
 
+@pytest.mark.slow
 def test_events_without_a_time_are_stored_once_however_often_they_are_read(
     make_pipeline: Callable[..., Any],
 ) -> None:

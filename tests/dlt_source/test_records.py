@@ -46,6 +46,7 @@ def source(server: Sandbox, **options: Any) -> Any:
     return audiencelab_source(api_key=API_KEY, base_url=server.base_url, **options)
 
 
+@pytest.mark.slow
 def test_an_audience_loads_with_its_rows_and_columns_and_a_rerun_changes_nothing(
     server: Sandbox, make_pipeline: Callable[..., Any]
 ) -> None:
@@ -78,6 +79,7 @@ def test_an_audience_loads_with_its_rows_and_columns_and_a_rerun_changes_nothing
     assert query(pipeline, "SELECT count(*) FROM audiences") == [(1,)]
 
 
+@pytest.mark.slow
 def test_without_ids_every_ready_audience_loads_and_one_being_built_is_skipped(
     tmp_path: Path, make_pipeline: Callable[..., Any], caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -152,6 +154,7 @@ KILLABLE = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_a_run_killed_at_any_step_and_run_again_leaves_every_person_once(
     server: Sandbox, tmp_path: Path, make_pipeline: Callable[..., Any]
 ) -> None:
@@ -223,6 +226,7 @@ def earlier_version(server: Sandbox, audience_id: str) -> Any:
     return audiencelab()
 
 
+@pytest.mark.slow
 def test_a_rerun_repairs_a_table_an_earlier_version_left_with_people_twice(
     server: Sandbox, make_pipeline: Callable[..., Any]
 ) -> None:
@@ -247,6 +251,7 @@ def test_a_rerun_repairs_a_table_an_earlier_version_left_with_people_twice(
     assert query(pipeline, "SELECT count(*) FROM audience_records") == [(SIZE,)]
 
 
+@pytest.mark.slow
 def test_the_key_comes_from_dlt_secrets_and_reaches_no_log_state_or_file(
     server: Sandbox,
     tmp_path: Path,

@@ -32,6 +32,7 @@ def rows(stdout: str) -> dict[str, str]:
     return found
 
 
+@pytest.mark.slow
 def test_sandbox_doctor_prints_every_probe_as_assumed_and_exits_0(tmp_path: Path) -> None:
     env = {"AUDIENCELAB_SANDBOX_DIR": str(tmp_path), "AUDIENCELAB_SANDBOX_BUILD_SECONDS": "0"}
     created = run_cli(
@@ -64,6 +65,7 @@ FLAG_VARIANTS = [
 @pytest.mark.parametrize(
     ("flags", "said"), FLAG_VARIANTS, ids=[" ".join(f) for f, _ in FLAG_VARIANTS]
 )
+@pytest.mark.slow
 def test_each_variant_flag_is_named_and_exits_1_with_only_gets(flags: list[str], said: str) -> None:
     """The servers are real processes; the command runs in-process (Typer's runner): faster."""
     with server_process(*flags) as server:
@@ -78,6 +80,7 @@ def test_each_variant_flag_is_named_and_exits_1_with_only_gets(flags: list[str],
     assert {e["method"] for e in sent} == {"GET"}
 
 
+@pytest.mark.slow
 def test_json_and_output_file_hold_the_same_report_without_the_key(tmp_path: Path) -> None:
     out = tmp_path / "report.json"
     with server_process("--error-style", "string") as server:
@@ -98,6 +101,7 @@ def test_json_and_output_file_hold_the_same_report_without_the_key(tmp_path: Pat
     assert "may cost credits" not in done.stderr  # --json: no sentences for people on stderr
 
 
+@pytest.mark.slow
 def test_a_refused_key_exits_3(tmp_path: Path) -> None:
     with server_process() as server:
         done = run_cli(
@@ -117,6 +121,7 @@ def _differences(report: dict[str, object]) -> set[tuple[str, str, str, bool]]:
     return {(d["probe"], d["kind"], d["what"], d["tolerated"]) for d in found}
 
 
+@pytest.mark.slow
 def test_a_sandbox_served_with_a_report_makes_doctor_find_the_same(tmp_path: Path) -> None:
     first, second = tmp_path / "first.json", tmp_path / "second.json"
     variant = (
@@ -146,6 +151,7 @@ def test_a_sandbox_served_with_a_report_makes_doctor_find_the_same(tmp_path: Pat
     assert repeated["sandbox_profile"] == report["sandbox_profile"]
 
 
+@pytest.mark.slow
 def test_a_bad_profile_is_one_error_line_and_exit_2(tmp_path: Path) -> None:
     import subprocess
     import sys

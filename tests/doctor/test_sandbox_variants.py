@@ -162,6 +162,7 @@ def test_the_request_log_is_per_key_and_keeps_no_key(varied: Sandbox) -> None:
     assert _get(varied, "/_sandbox/requests", method="DELETE").status_code == 405
 
 
+@pytest.mark.slow
 def test_the_request_log_forgets_the_oldest_first() -> None:
     with Sandbox(SandboxConfig(port=0, api_keys=(KEY,))) as sb, sb.client() as client:
         for n in range(REQUEST_LOG_SIZE + 5):

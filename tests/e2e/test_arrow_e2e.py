@@ -49,6 +49,7 @@ def as_tuples(rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
     return [tuple(row.values()) for row in rows]
 
 
+@pytest.mark.slow
 def test_record_batches_hold_exactly_the_records_in_order_one_batch_per_page(
     big: tuple[Sandbox, str, list[Any]], bclient: AudienceLab
 ) -> None:
@@ -62,6 +63,7 @@ def test_record_batches_hold_exactly_the_records_in_order_one_batch_per_page(
     assert pa.Table.from_batches(batches).to_pylist() == rows
 
 
+@pytest.mark.slow
 def test_pandas_polars_and_duckdb_read_the_stream_directly(
     big: tuple[Sandbox, str, list[Any]], bclient: AudienceLab
 ) -> None:
@@ -85,6 +87,7 @@ def test_pandas_polars_and_duckdb_read_the_stream_directly(
     assert counted == [(SIZE, len({row[first] for row in rows}))]
 
 
+@pytest.mark.slow
 @pytest.mark.anyio
 async def test_the_async_client_gives_the_same_batches_and_can_stop_early(
     big: tuple[Sandbox, str, list[Any]],
@@ -107,6 +110,7 @@ async def test_the_async_client_gives_the_same_batches_and_can_stop_early(
         assert page.data == rows[20:30]
 
 
+@pytest.mark.slow
 def test_segments_stream_as_audiences_do(bclient: AudienceLab) -> None:
     segment_id = "9b7c2f4e-1d3a-4c5b-8e6f-0a1b2c3d4e5f"
     rows = list(bclient.segments.records(segment_id, page_size=1000))
@@ -117,6 +121,7 @@ def test_segments_stream_as_audiences_do(bclient: AudienceLab) -> None:
     assert pa.Table.from_batches(batches).to_pylist() == rows
 
 
+@pytest.mark.slow
 def test_batches_survive_faults_in_order_sync_and_async(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -151,6 +156,7 @@ def test_batches_survive_faults_in_order_sync_and_async(
     assert any("HTTP 5" in m for m in retries)
 
 
+@pytest.mark.slow
 def test_an_audience_being_built_is_waited_for_or_refused(tmp_path: Path) -> None:
     import anyio
 

@@ -45,6 +45,7 @@ def test_issue_snippet_sync(client: AudienceLab) -> None:
         assert_matches_nyc_engineers(row)
 
 
+@pytest.mark.slow
 @pytest.mark.anyio
 async def test_issue_snippet_async(aclient: AsyncAudienceLab) -> None:
     result = await aclient.audiences.create(

@@ -44,6 +44,7 @@ def read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
+@pytest.mark.slow
 def test_every_format_holds_every_record_in_order(client: AudienceLab, tmp_path: Path) -> None:
     audience_id, rows = make_audience(
         client, {"state": ["WA"], "age": {"minAge": 40, "maxAge": 44}}
@@ -75,6 +76,7 @@ def test_every_format_holds_every_record_in_order(client: AudienceLab, tmp_path:
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.anyio
 async def test_async_export_matches_sync(
     client: AudienceLab, aclient: AsyncAudienceLab, tmp_path: Path
@@ -88,6 +90,7 @@ async def test_async_export_matches_sync(
     assert (tmp_path / "async.csv").read_bytes() == (tmp_path / "sync.csv").read_bytes()
 
 
+@pytest.mark.slow
 def test_csv_neutralises_spreadsheet_formulas_by_default(
     client: AudienceLab, tmp_path: Path
 ) -> None:
@@ -107,6 +110,7 @@ def test_csv_neutralises_spreadsheet_formulas_by_default(
     assert dangerous > 0  # phone numbers like +1...: the rule is applied, not assumed
 
 
+@pytest.mark.slow
 def test_export_survives_faults_with_every_record_once_in_order(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -133,6 +137,7 @@ def test_export_survives_faults_with_every_record_once_in_order(
     assert any("HTTP 5" in m for m in retries)
 
 
+@pytest.mark.slow
 def test_export_survives_many_dropped_connections(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -169,6 +174,7 @@ KILLABLE_EXPORT = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_killed_export_resumes_without_loss_or_duplicates(tmp_path: Path) -> None:
     with (
         start_sandbox(tmp_path, max_audience_size=6_000) as clean,
@@ -207,6 +213,7 @@ def test_killed_export_resumes_without_loss_or_duplicates(tmp_path: Path) -> Non
     assert not checkpoint.exists()
 
 
+@pytest.mark.slow
 def test_an_interrupted_export_refuses_to_restart_silently(
     client: AudienceLab, tmp_path: Path, sandbox: Sandbox
 ) -> None:
@@ -276,6 +283,7 @@ def test_a_one_page_export_of_a_ready_audience_costs_one_request(
     assert f"/audiences/{audience_id}?page=1&page_size=1000 -> 200" in only
 
 
+@pytest.mark.slow
 def test_the_first_page_is_the_readiness_probe_while_building(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -308,6 +316,7 @@ def test_an_export_that_does_not_wait_says_the_audience_is_building(
     assert list(tmp_path.glob("out.csv*")) == []  # nothing left behind
 
 
+@pytest.mark.slow
 def test_record_batches_probe_with_their_first_page_too(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

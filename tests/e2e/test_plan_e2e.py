@@ -101,6 +101,7 @@ def posts(server: PlainServer) -> list[Any]:
         ),
     ],
 )
+@pytest.mark.slow
 def test_geography_is_refused_by_the_sdk_itself(
     server: PlainServer,
     client: AudienceLab,
@@ -147,6 +148,7 @@ def test_geography_is_refused_by_the_sdk_itself(
         ),
     ],
 )
+@pytest.mark.slow
 def test_what_may_match_nobody_is_never_sent_in_silence(
     server: PlainServer, client: AudienceLab, filters: dict[str, Any], warned: str
 ) -> None:
@@ -230,6 +232,7 @@ def _hanging(method: str, path: str, body: Any) -> Answer:
     return lists_route(method, path, body)
 
 
+@pytest.mark.slow
 def test_a_hanging_list_never_stalls_a_create_and_is_not_waited_for_again() -> None:
     filters = {"businessProfile": {"industry": ["Software Development"]}}
     with plain_server(_hanging) as server, AudienceLab(api_key=KEY, base_url=server.url) as client:
@@ -254,6 +257,7 @@ def test_a_hanging_list_never_stalls_a_create_and_is_not_waited_for_again() -> N
         assert len(posts(server)) == 2
 
 
+@pytest.mark.slow
 @pytest.mark.anyio
 async def test_the_async_client_does_not_stall_either() -> None:
     filters = {"businessProfile": {"industry": ["Retail"]}}
@@ -295,6 +299,7 @@ def test_a_garbled_list_never_breaks_a_create(answer: Answer) -> None:
         assert len(posts(server)) == 1
 
 
+@pytest.mark.slow
 def test_the_lists_share_one_budget_and_one_out_of_time_is_asked_for_next_time() -> None:
     filters = {"businessProfile": {"industry": ["Retail"], "seniority": ["VP"]}}
     with plain_server(_hanging) as server, AudienceLab(api_key=KEY, base_url=server.url) as client:

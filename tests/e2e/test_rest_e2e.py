@@ -119,6 +119,7 @@ async def test_async_enrichment_and_pixels(aclient: AsyncAudienceLab, tmp_path: 
     assert pixel.pixel_id not in {p.id for p in page.data}
 
 
+@pytest.mark.slow
 def test_segments_records_and_export(client: AudienceLab, tmp_path: Path) -> None:
     segment_id = "9b7c2f4e-1d3a-4c5b-8e6f-0a1b2c3d4e5f"
     first = client.segments.get(segment_id, page_size=50)

@@ -26,6 +26,7 @@ def throttles(caplog: pytest.LogCaptureFixture) -> list[str]:
 RATE_LIMITED = pytest.mark.audiencelab_sandbox(max_audience_size=4_000, rate_limit=4)
 
 
+@pytest.mark.slow
 @RATE_LIMITED
 def test_a_rate_limited_export_halves_its_concurrency(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, audiencelab_sandbox: AudienceLabSandbox
@@ -41,6 +42,7 @@ def test_a_rate_limited_export_halves_its_concurrency(
     assert "exporting with 4 concurrent requests" in throttles(caplog)[0]
 
 
+@pytest.mark.slow
 @RATE_LIMITED
 @pytest.mark.anyio
 async def test_a_rate_limited_async_export_halves_its_concurrency(

@@ -8,9 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from ..cli.helpers import run_process
 
 
+@pytest.mark.slow
 def test_the_command_line_imports_mcp_only_when_the_server_runs() -> None:
     code = (
         "import sys\n"
@@ -27,6 +30,7 @@ def test_the_command_line_imports_mcp_only_when_the_server_runs() -> None:
     assert out.stdout.strip() == "[]"
 
 
+@pytest.mark.slow
 def test_without_a_key_or_the_sandbox_it_says_how_to_go_on(tmp_path: Path) -> None:
     run = run_process(["mcp"], {}, cwd=tmp_path)
     assert run.code == 3
@@ -35,6 +39,7 @@ def test_without_a_key_or_the_sandbox_it_says_how_to_go_on(tmp_path: Path) -> No
     assert "--sandbox" in run.stderr
 
 
+@pytest.mark.slow
 def test_bad_options_stop_it_before_it_starts(tmp_path: Path) -> None:
     (tmp_path / "a-file").write_text("x")
     missing = run_process(["mcp", "--sandbox", "--export-dir", str(tmp_path / "a-file")], {})
@@ -66,6 +71,7 @@ def test_log_lines_hide_the_key_even_in_tracebacks() -> None:
     assert secret not in text
 
 
+@pytest.mark.slow
 def test_without_the_mcp_extra_it_exits_1_and_says_both_ways_to_install_it() -> None:
     code = (
         "import sys\n"
@@ -84,6 +90,7 @@ def test_without_the_mcp_extra_it_exits_1_and_says_both_ways_to_install_it() -> 
     assert run.stdout == ""
 
 
+@pytest.mark.slow
 def test_started_in_the_root_folder_it_exports_under_the_data_folder_and_says_so(
     tmp_path: Path,
 ) -> None:
@@ -110,6 +117,7 @@ def test_started_in_the_root_folder_it_exports_under_the_data_folder_and_says_so
     assert f"exports go to {folder}" in run.stderr
 
 
+@pytest.mark.slow
 def test_http_off_loopback_needs_a_token_and_bad_flags_are_refused(tmp_path: Path) -> None:
     for host in ("0.0.0.0", "192.168.1.10", "::"):
         run = run_process(["mcp", "--sandbox", "--transport", "http", "--host", host], {})
@@ -131,6 +139,7 @@ def test_http_off_loopback_needs_a_token_and_bad_flags_are_refused(tmp_path: Pat
     assert "did you mean 'pixels'?" in tools.stderr
 
 
+@pytest.mark.slow
 def test_it_makes_a_missing_export_folder_and_stops_cleanly_when_stdin_closes(
     tmp_path: Path,
 ) -> None:

@@ -38,6 +38,7 @@ INITIALIZE = {
 MCP_HEADERS = {"accept": "application/json, text/event-stream"}
 
 
+@pytest.mark.slow
 async def test_http_tools_work_and_the_key_is_in_no_response_and_no_log_line(
     tmp_path: Path, keyed_sandbox: Sandbox
 ) -> None:
@@ -110,6 +111,7 @@ async def test_http_tools_work_and_the_key_is_in_no_response_and_no_log_line(
     assert all(json.loads(text) is not None for text in responses)
 
 
+@pytest.mark.slow
 async def test_a_refused_key_is_reported_without_retry_and_never_shown(
     tmp_path: Path, keyed_sandbox: Sandbox
 ) -> None:
@@ -130,6 +132,7 @@ async def test_a_refused_key_is_reported_without_retry_and_never_shown(
         assert KEY not in text
 
 
+@pytest.mark.slow
 async def test_any_loopback_host_is_served_without_the_exposure_warning(
     tmp_path: Path, keyed_sandbox: Sandbox
 ) -> None:
@@ -147,6 +150,7 @@ async def test_any_loopback_host_is_served_without_the_exposure_warning(
 BEARER = "tok_3b9f0c2e7a514d6c8e21f0a9"
 
 
+@pytest.mark.slow
 async def test_with_a_token_a_request_without_it_gets_401_and_one_with_it_works(
     tmp_path: Path, keyed_sandbox: Sandbox
 ) -> None:

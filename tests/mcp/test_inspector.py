@@ -59,6 +59,7 @@ def _inspect(tmp_path: Path, *args: str) -> tuple[int, Any, str]:
     return run.returncode, out, run.stderr
 
 
+@pytest.mark.slow
 def test_the_inspector_accepts_a_refusal_and_a_success(tmp_path: Path) -> None:
     code, refused, err = _inspect(
         tmp_path,

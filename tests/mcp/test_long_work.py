@@ -38,6 +38,7 @@ def _counting(obj: Any, name: str) -> list[float]:
     return calls
 
 
+@pytest.mark.slow
 async def test_a_wait_reports_progress_until_the_audience_is_ready(tmp_path: Path) -> None:
     progress = Progress()
     with sandbox_client(build_seconds=2.5) as client:
@@ -57,6 +58,7 @@ async def test_a_wait_reports_progress_until_the_audience_is_ready(tmp_path: Pat
     assert all(f"Audience {audience} is still being built" in (m or "") for *_, m in progress.seen)
 
 
+@pytest.mark.slow
 async def test_a_cancelled_wait_stops_polling_at_once(tmp_path: Path) -> None:
     progress = Progress()
     with sandbox_client(build_seconds=3600) as client:
@@ -79,6 +81,7 @@ async def test_a_cancelled_wait_stops_polling_at_once(tmp_path: Path) -> None:
     assert all(t < cancelled_at + 0.5 for t in polls), "it went on polling after the cancel"
 
 
+@pytest.mark.slow
 async def test_an_export_reports_rows_and_a_cancelled_one_resumes(tmp_path: Path) -> None:
     progress = Progress()
     with sandbox_client(latency_ms=300) as client:

@@ -62,6 +62,7 @@ def dropping_url() -> Iterator[tuple[str, Counter[str]]]:
     server.server_close()
 
 
+@pytest.mark.slow
 async def test_a_create_with_a_lost_answer_is_never_repeated_and_says_to_list_first(
     tmp_path: Path, dropping_url: tuple[str, Counter[str]]
 ) -> None:

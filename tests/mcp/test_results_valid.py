@@ -67,6 +67,7 @@ REFUSALS: dict[str, dict[str, Any]] = {
 }
 
 
+@pytest.mark.slow
 async def test_every_success_and_every_refusal_is_valid_against_the_declared_schema(
     tmp_path: Path,
 ) -> None:
@@ -98,6 +99,7 @@ async def test_every_success_and_every_refusal_is_valid_against_the_declared_sch
                 assert wire_size(refused) < 8 * 1024, (name, wire_size(refused))
 
 
+@pytest.mark.slow
 async def test_a_hostile_argument_gets_a_small_answer_that_counts_the_rest(tmp_path: Path) -> None:
     with sandbox_client() as client:
         async with connected(client, tmp_path) as session:

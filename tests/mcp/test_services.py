@@ -13,6 +13,7 @@ from .conftest import error_of, sandbox_env, stdio_server, text_of
 pytestmark = pytest.mark.anyio
 
 
+@pytest.mark.slow
 async def test_enrichment_pixels_and_segments(tmp_path: Path) -> None:
     async with stdio_server(tmp_path, "--sandbox") as server:
         found = await server.ok(
@@ -85,6 +86,7 @@ async def test_enrichment_pixels_and_segments(tmp_path: Path) -> None:
         assert [list(row) for row in segment["rows"]] == [["FIRST_NAME", "AGE"]] * 2
 
 
+@pytest.mark.slow
 async def test_an_audience_still_being_built_is_reported_with_what_to_do(tmp_path: Path) -> None:
     env = {**sandbox_env(tmp_path / "sandbox"), "AUDIENCELAB_SANDBOX_BUILD_SECONDS": "3600"}
     async with stdio_server(tmp_path, "--sandbox", env=env) as server:
@@ -109,6 +111,7 @@ async def test_an_audience_still_being_built_is_reported_with_what_to_do(tmp_pat
     assert list(server.export_dir.iterdir()) == []  # no partial file left behind
 
 
+@pytest.mark.slow
 async def test_pixel_events_are_filtered_by_type_and_a_download_never_replaces_a_file_unasked(
     tmp_path: Path,
 ) -> None:
@@ -141,6 +144,7 @@ async def test_pixel_events_are_filtered_by_type_and_a_download_never_replaces_a
     assert (server.export_dir / "taken.csv").read_text() == "mine\n"
 
 
+@pytest.mark.slow
 async def test_export_refuses_a_planted_part_link_and_long_names_and_ids(tmp_path: Path) -> None:
     exports = tmp_path / "exports"
     exports.mkdir()

@@ -71,6 +71,7 @@ async def create_ready_audience(server: Server, name: str = "NYC engineers") -> 
     return str(audience_id)
 
 
+@pytest.mark.slow
 async def test_every_tool_is_listed_with_schemas_and_truthful_annotations(tmp_path: Path) -> None:
     async with stdio_server(tmp_path, "--sandbox") as server:
         tools = {tool.name: tool for tool in (await server.session.list_tools()).tools}
@@ -117,6 +118,7 @@ async def test_every_tool_is_listed_with_schemas_and_truthful_annotations(tmp_pa
     assert [(a.name, a.required) for a in prompts[0].arguments or []] == [("description", True)]
 
 
+@pytest.mark.slow
 async def test_refused_input_lists_every_problem_with_its_fix_and_sends_nothing(
     tmp_path: Path,
 ) -> None:
@@ -211,6 +213,7 @@ async def test_refused_input_lists_every_problem_with_its_fix_and_sends_nothing(
     assert sandbox_audiences(tmp_path / "sandbox") == []
 
 
+@pytest.mark.slow
 async def test_from_a_description_of_people_to_an_exported_csv_with_tools_only(
     tmp_path: Path,
 ) -> None:
@@ -279,6 +282,7 @@ async def test_from_a_description_of_people_to_an_exported_csv_with_tools_only(
         assert person["DEPARTMENT"] == "Engineering"
 
 
+@pytest.mark.slow
 async def test_exports_are_written_inside_the_export_folder_only(tmp_path: Path) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -331,6 +335,7 @@ async def test_exports_are_written_inside_the_export_folder_only(tmp_path: Path)
     assert sorted(p.name for p in exports.iterdir()) == ["abs.csv", "link", "sub"]
 
 
+@pytest.mark.slow
 async def test_read_only_lists_only_the_tools_that_change_nothing(tmp_path: Path) -> None:
     async with stdio_server(tmp_path, "--sandbox", "--read-only") as server:
         tools = (await server.session.list_tools()).tools
@@ -346,6 +351,7 @@ async def test_read_only_lists_only_the_tools_that_change_nothing(tmp_path: Path
     assert sandbox_audiences(tmp_path / "sandbox") == []
 
 
+@pytest.mark.slow
 async def test_resources_give_the_schema_the_attribute_values_and_the_guide(
     tmp_path: Path,
 ) -> None:
@@ -364,6 +370,7 @@ async def test_resources_give_the_schema_the_attribute_values_and_the_guide(
     assert "silently ignores" in guide.contents[0].text
 
 
+@pytest.mark.slow
 @pytest.mark.anyio
 async def test_values_are_checked_and_warned_about_for_the_model(tmp_path: Path) -> None:
     async with stdio_server(tmp_path, "--sandbox") as server:

@@ -247,6 +247,7 @@ def satisfiable_filters(draw: st.DrawFn) -> dict[str, Any]:
 @settings(
     max_examples=100, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
 )
+@pytest.mark.slow
 @given(filters=satisfiable_filters())
 def test_random_filter_combinations_are_satisfied(filters: dict[str, Any]) -> None:
     p = plan(filters)

@@ -313,6 +313,7 @@ def _worst_health_latency_while(server: Sandbox, post: Any) -> tuple[float, int,
     return worst, answered, result["r"]
 
 
+@pytest.mark.slow
 def test_a_12_mb_body_does_not_stall_other_clients(server: Sandbox) -> None:
     body = _big_job_body(12)
     assert len(body) > 11 * 1024 * 1024
@@ -325,6 +326,7 @@ def test_a_12_mb_body_does_not_stall_other_clients(server: Sandbox) -> None:
     assert worst < 1.0  # 0.7 s before (19 s for a 900k-value filter); typically ~0.15 s
 
 
+@pytest.mark.slow
 def test_a_12_mb_filter_list_is_refused_quickly_without_stalling(server: Sandbox) -> None:
     cities = [f"City{i}" for i in range(900_000)]
     body = httpx.Request("POST", "/", json={"name": "big", "filters": {"city": cities}}).read()
@@ -483,6 +485,7 @@ def test_bad_public_urls_are_refused(url: str) -> None:
 # 8. A non-loopback address needs keys of its own; 9. [::1] binds like ::1
 
 
+@pytest.mark.slow
 def test_serve_refuses_a_public_address_with_the_published_key() -> None:
     import subprocess
 
@@ -543,6 +546,7 @@ def _closed_within(sock: Any, seconds: float) -> float | None:
     return time.monotonic() - t0
 
 
+@pytest.mark.slow
 def test_incomplete_requests_are_closed_after_their_deadline() -> None:
     import socket
 
@@ -592,6 +596,7 @@ def test_timeouts_default_and_bounds() -> None:
         SandboxConfig(header_timeout=0)
 
 
+@pytest.mark.slow
 def test_deadlines_do_not_cut_kept_alive_connections_or_slow_answers() -> None:
     import socket
     import time

@@ -185,6 +185,7 @@ MALFORMED_HEADS = [
 ]
 
 
+@pytest.mark.slow
 def test_content_length_with_chunked_and_a_plain_body_is_one_400_and_one_log_line(
     tmp_path: Path,
 ) -> None:
@@ -237,6 +238,7 @@ def _rss_mb(pid: int) -> float:
     raise AssertionError("no VmRSS")
 
 
+@pytest.mark.slow
 def test_concurrent_large_bodies_are_parsed_a_few_at_a_time(tmp_path: Path) -> None:
     """16 uploads of 8 MB at once, with a 16 MiB budget (two at a time): the server's memory
     grows by about two bodies' parsing, not sixteen, another key's reads go on meanwhile, and a

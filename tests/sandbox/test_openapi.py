@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import httpx2 as httpx  # the HTTP stack of the SDK (issue 22)
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
@@ -68,6 +69,7 @@ def test_every_implemented_route_is_described() -> None:
     deadline=None,
     suppress_health_check=list(HealthCheck),
 )
+@pytest.mark.slow
 def test_api_conforms_to_its_own_description(case: schemathesis.Case) -> None:
     params: dict[str, Any] = case.path_parameters or {}
     for name, known in KNOWN_IDS.items():

@@ -48,6 +48,7 @@ def probe_server() -> Sandbox:
     return SERVER
 
 
+@pytest.mark.slow
 @schema.parametrize()
 @settings(SETTINGS, max_examples=25)
 def test_fuzzing_every_operation_of_a_real_server(case: schemathesis.Case) -> None:
@@ -79,11 +80,13 @@ def _run_stateful(api: Any, examples: int, steps: int) -> int:
     return len(calls)
 
 
+@pytest.mark.slow
 def test_stateful_workflows_on_a_real_server(probe_schema: Any) -> None:
     """Create -> read -> delete chains (OpenAPI links and inferred ones) keep to the schema."""
     assert _run_stateful(probe_schema, examples=40, steps=10) > 100
 
 
+@pytest.mark.slow
 def test_stateful_workflows_with_other_error_and_list_styles() -> None:
     config = SandboxConfig(
         port=0, api_keys=(KEY,), build_seconds=0, max_audience_size=500, error_style="string",
@@ -95,6 +98,7 @@ def test_stateful_workflows_with_other_error_and_list_styles() -> None:
         assert _run_stateful(api, examples=15, steps=6) > 30
 
 
+@pytest.mark.slow
 @settings(SETTINGS, max_examples=150)
 @given(body=audience_bodies())
 def test_random_filter_bodies(probe_schema: Any, body: dict[str, Any]) -> None:

@@ -45,6 +45,7 @@ EOF
     )
 
 
+@pytest.mark.slow
 def test_newcomer_flow_with_curl_and_httpx(server: ServerProcess) -> None:
     done = run_official_curl_example(server.base_url, KEY)
     assert done.returncode == 0, done.stderr
@@ -90,6 +91,7 @@ def test_curl_with_a_bad_key_gets_401(server: ServerProcess) -> None:
     assert json.loads(done.stdout)["error"]["code"] == "UNAUTHORIZED"
 
 
+@pytest.mark.slow
 def test_state_survives_a_restart_of_the_process(tmp_path: Path) -> None:
     db = str(tmp_path / "restart.db")
     first = start_server("--db", db, "--api-key", KEY, "--build-seconds", "0")
@@ -110,6 +112,7 @@ def test_state_survives_a_restart_of_the_process(tmp_path: Path) -> None:
     assert "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_banner_default_key_and_ctrl_c() -> None:
     srv = start_server()
     banner = "\n".join(srv.banner)
@@ -144,6 +147,7 @@ def test_banner_default_key_and_ctrl_c() -> None:
         (["--api-key", "has space"], "is not valid"),
     ],
 )
+@pytest.mark.slow
 def test_bad_flag_values_give_one_error_line_and_exit_2(args: list[str], fragment: str) -> None:
     done = subprocess.run(
         [*audiencelab_command(), "sandbox", "serve", *args],
@@ -160,6 +164,7 @@ def test_bad_flag_values_give_one_error_line_and_exit_2(args: list[str], fragmen
     assert "abcdef" not in done.stderr  # a would-be live key is never echoed
 
 
+@pytest.mark.slow
 def test_non_loopback_host_warns_loudly() -> None:
     # 192.0.2.1 (TEST-NET-1) is not assigned here, so the bind fails after the warning.
     done = subprocess.run(
@@ -185,6 +190,7 @@ def test_non_loopback_host_warns_loudly() -> None:
     assert "cannot listen on 192.0.2.1" in done.stderr
 
 
+@pytest.mark.slow
 def test_a_killed_server_leaves_a_consistent_database(tmp_path: Path) -> None:
     """SIGKILL in the middle of a stream of writes: after a restart every audience is whole."""
     db = str(tmp_path / "crash.db")
@@ -233,6 +239,7 @@ def test_a_killed_server_leaves_a_consistent_database(tmp_path: Path) -> None:
         again.stop()
 
 
+@pytest.mark.slow
 def test_an_unusable_database_is_a_clear_error(tmp_path: Path) -> None:
     not_a_db = tmp_path / "notes.db"
     not_a_db.write_text("these are not the tables you are looking for\n" * 100)

@@ -49,6 +49,7 @@ def schemathesis_command() -> list[str]:
     return [script]
 
 
+@pytest.mark.slow
 def test_schemathesis_with_every_check_finds_no_disagreement(
     server: Sandbox, tmp_path: Path
 ) -> None:

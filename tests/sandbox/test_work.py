@@ -83,9 +83,9 @@ def held_pages(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     """Page generation that waits for ``release`` (and counts how many wait at once)."""
     state: dict[str, Any] = {"inside": 0, "most": 0, "release": threading.Event(), "calls": 0}
     lock = threading.Lock()
-    rows = generate.Plan.rows
+    columns = generate.Plan.columns
 
-    def held(self: generate.Plan, start: int, stop: int) -> list[dict[str, str]]:
+    def held(self: generate.Plan, start: int, stop: int) -> list[list[str]]:
         state["calls"] += 1
         if state.get("forbidden"):
             raise RuntimeError("no person may be generated now")
@@ -95,9 +95,9 @@ def held_pages(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
         state["release"].wait(30)
         with lock:
             state["inside"] -= 1
-        return rows(self, start, stop)
+        return columns(self, start, stop)
 
-    monkeypatch.setattr(generate.Plan, "rows", held)
+    monkeypatch.setattr(generate.Plan, "columns", held)
     monkeypatch.setattr(pages, "CACHE", pages.PageCache())  # nothing kept from other tests
     yield state
     state["release"].set()
@@ -177,6 +177,7 @@ JSON = st.recursive(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=400, derandomize=True, database=None)
 @given(value=JSON)
 def test_the_encoder_writes_pydantic_cores_bytes(value: Any) -> None:

@@ -168,6 +168,7 @@ def test_the_gazetteer_reads_rows_defensively() -> None:
     assert places.places["11201"].cities == {"brooklyn", "bklyn"}
 
 
+@pytest.mark.slow
 def test_the_gazetteer_loads_only_when_a_city_is_checked() -> None:
     code = (
         "import sys, warnings\n"

@@ -12,11 +12,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import pytest
+import anyio
 
 from audiencelab._export import PageScheduler
-from audiencelab._export.runner import ordered_pages_sync
+from audiencelab._export.scheduler import ReadinessProbe
 from audiencelab._sansio import Operation
+from audiencelab._sync.export import handle_pages_in_order
 
 
 class FakeClient:
@@ -58,35 +59,27 @@ def page_op(number: int) -> Operation[bytes]:
     return Operation("GET", "/audiences/a", params=[("page", str(number))], parse=lambda r: b"")
 
 
-def pipeline(client: FakeClient, scheduler: PageScheduler, *, eager: bool) -> Any:
-    return ordered_pages_sync(
+def run(client: FakeClient, scheduler: PageScheduler, handle: Callable[[int], None]) -> list[int]:
+    """The export's runner loop (the sync twin generated from ``_async/export.py``)."""
+    seen = []
+
+    def handle_page(number: int, _chunks: Any) -> None:
+        seen.append(number)
+        handle(number)
+
+    handle_pages_in_order(
         client,  # type: ignore[arg-type]
         scheduler,
         page_op,
+        handle_page,
+        ReadinessProbe(scheduler, 0.0, None),
         max_retries=0,
         note_retry=lambda status: None,
-        eager=eager,
     )
-
-
-def run(
-    client: FakeClient, scheduler: PageScheduler, handle: Callable[[int], None], *, eager: bool
-) -> list[int]:
-    seen = []
-    for number, _chunks in pipeline(client, scheduler, eager=eager):
-        seen.append(number)
-        handle(number)
     return seen
 
 
-@pytest.mark.parametrize(
-    ("eager", "started_during_first"),
-    [
-        (True, True),  # an export: the others are fetched while the first is written
-        (False, False),  # an Arrow reader, made with its first page: nothing more until read
-    ],
-)
-def test_when_the_other_pages_start(eager: bool, started_during_first: bool) -> None:
+def test_the_other_pages_start_while_the_first_is_written() -> None:
     client = FakeClient(pages=3)
     scheduler = PageScheduler(first=1, concurrency=2)
     client.release[1].set()
@@ -95,12 +88,12 @@ def test_when_the_other_pages_start(eager: bool, started_during_first: bool) -> 
     def handle(number: int) -> None:
         if number == 1:
             scheduler.set_last(3)  # what handling page 1 tells
-            during_first.append(client.has_started(2, 3, within=2.0 if eager else 0.2))
+            during_first.append(client.has_started(2, 3))
             client.release[2].set()
             client.release[3].set()
 
-    assert run(client, scheduler, handle, eager=eager) == [1, 2, 3]
-    assert during_first == [started_during_first]
+    assert run(client, scheduler, handle) == [1, 2, 3]
+    assert during_first == [True]
 
 
 def test_fetches_go_on_while_a_run_of_fetched_pages_is_written() -> None:
@@ -121,5 +114,54 @@ def test_fetches_go_on_while_a_run_of_fetched_pages_is_written() -> None:
             client.release[4].set()
             client.release[5].set()
 
-    assert run(client, scheduler, handle, eager=True) == [1, 2, 3, 4, 5]
+    assert run(client, scheduler, handle) == [1, 2, 3, 4, 5]
     assert during_third == [True]
+
+
+class AsyncFakeClient(FakeClient):
+    """The same, for the async runner: a fetch is a task that waits (in a thread) for its event."""
+
+    async def send(self, op: Operation[bytes], **options: Any) -> None:  # type: ignore[override]
+        number = int(dict(op.params)["page"])
+        with self.lock:
+            self.started.add(number)
+        released = await anyio.to_thread.run_sync(self.release[number].wait, 5)
+        assert released, f"page {number} was never released"
+        options["body_to"]().write(b"page %d" % number)
+        with self.lock:
+            self.ended.add(number)
+
+
+def test_the_async_runner_starts_them_while_the_first_is_written_too() -> None:
+    """The async source, whose page handling runs in a worker thread: learning the page count
+    there starts the other fetches on the event loop at once (``AsyncWorker.calling_back``)."""
+    from audiencelab._async.export import handle_pages_in_order as handle_async
+
+    client = AsyncFakeClient(pages=3)
+    scheduler = PageScheduler(first=1, concurrency=2)
+    client.release[1].set()
+    during_first: list[bool] = []
+    seen: list[int] = []
+
+    def handle(number: int, _chunks: Any) -> None:  # in a worker thread
+        seen.append(number)
+        if number == 1:
+            scheduler.set_last(3)
+            during_first.append(client.has_started(2, 3))
+            client.release[2].set()
+            client.release[3].set()
+
+    async def run() -> None:
+        await handle_async(
+            client,  # type: ignore[arg-type]
+            scheduler,
+            page_op,
+            handle,
+            ReadinessProbe(scheduler, 0.0, None),
+            max_retries=0,
+            note_retry=lambda status: None,
+        )
+
+    anyio.run(run)
+    assert seen == [1, 2, 3]
+    assert during_first == [True]

@@ -249,6 +249,7 @@ def test_log_records_carry_the_trace_and_span_ids(
     assert getattr(retry, SPAN_ID_ATTRIBUTE) == f"{operation.context.span_id:016x}"
 
 
+@pytest.mark.slow
 def test_opentelemetry_is_never_imported_by_the_sdk_nor_ids_logged_without_it() -> None:
     code = (
         "import logging, sys\n"

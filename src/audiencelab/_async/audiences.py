@@ -9,19 +9,21 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, overload
 
 from audiencelab import _operations as ops
-from audiencelab._arrow import DEFAULT_CONCURRENCY, AsyncArrowPages, AsyncRecordBatches
+from audiencelab._arrow import DEFAULT_CONCURRENCY, AsyncRecordBatches
+from audiencelab._async.arrow import AsyncArrowPages
+from audiencelab._async.create_many import run_create_many
+from audiencelab._async.export import run_export
 from audiencelab._async.paging import AsyncPager, page_items, poll
 from audiencelab._async.protocol import with_request_options
 from audiencelab._async.raw import raw_response
 from audiencelab._async.streaming import AsyncStreamedResponse
 from audiencelab._create_many import (
     CreateResult,
-    create_many_async,
     create_operations,
     specs_needed_lists,
 )
 from audiencelab._exceptions import AudienceNotReadyError
-from audiencelab._export import ExportOptions, ExportSummary, export_async, export_job
+from audiencelab._export import ExportOptions, ExportSummary, export_job
 from audiencelab._http import TimeoutTypes
 from audiencelab._models import (
     AttributeValues,
@@ -143,7 +145,7 @@ class AsyncAudiences:
         batch = create_operations(
             specs, value_checks=policy, allow_unfiltered=allow_unfiltered, lists=lists
         )
-        return await create_many_async(
+        return await run_create_many(
             with_request_options(self._client, options), batch, concurrency, on_result
         )
 
@@ -356,7 +358,7 @@ class AsyncAudiences:
         # is the readiness probe, so a ready audience costs no extra request.
         per_call = RequestOptions.of(extra_headers, extra_query, timeout)
         job = export_job(ops.audience_pages(audience_id), path, options, wait_timeout)
-        return await export_async(with_request_options(self._client, per_call), job)
+        return await run_export(with_request_options(self._client, per_call), job)
 
     def record_batches(
         self,

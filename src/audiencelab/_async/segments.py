@@ -8,12 +8,14 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from audiencelab import _operations as ops
-from audiencelab._arrow import DEFAULT_CONCURRENCY, AsyncArrowPages, AsyncRecordBatches
+from audiencelab._arrow import DEFAULT_CONCURRENCY, AsyncRecordBatches
+from audiencelab._async.arrow import AsyncArrowPages
+from audiencelab._async.export import run_export
 from audiencelab._async.paging import AsyncPager, page_items
 from audiencelab._async.protocol import with_request_options
 from audiencelab._async.raw import raw_response
 from audiencelab._async.streaming import AsyncStreamedResponse
-from audiencelab._export import ExportOptions, ExportSummary, export_async, export_job
+from audiencelab._export import ExportOptions, ExportSummary, export_job
 from audiencelab._http import TimeoutTypes
 from audiencelab._models import Record, SegmentPage
 from audiencelab._options import Headers, Query, RequestOptions
@@ -93,7 +95,7 @@ class AsyncSegments:
         options are those of :class:`ExportOptions`)."""
         per_call = RequestOptions.of(extra_headers, extra_query, timeout)
         job = export_job(ops.segment_pages(segment_id), path, options)
-        return await export_async(with_request_options(self._client, per_call), job)
+        return await run_export(with_request_options(self._client, per_call), job)
 
     def record_batches(
         self,

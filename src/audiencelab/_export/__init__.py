@@ -5,7 +5,8 @@ fast, with flat memory, resumable.
 * :mod:`.checkpoint`: the state saved after every page, and resuming from it;
 * :mod:`.sink`: writing pages in order to the partial file, and finishing it;
 * :mod:`.scheduler`: which pages to fetch now (concurrency, order, rate limits);
-* :mod:`.runner`: the options, the job, and the sync (threads) and async (tasks) runners.
+* :mod:`.runner`: the options and the job; the runner that moves its pages is
+  ``audiencelab._async.export`` (tasks), generated into ``audiencelab._sync.export`` (threads).
 """
 
 from audiencelab._export.formats import FORMATS, ExportFormat, infer_format
@@ -15,9 +16,7 @@ from audiencelab._export.runner import (
     ExportJob,
     ExportOptions,
     ExportProgress,
-    export_async,
     export_job,
-    export_sync,
 )
 from audiencelab._export.scheduler import PageScheduler
 from audiencelab._export.sink import ExportSink, ExportStateError, ExportSummary
@@ -34,8 +33,6 @@ __all__ = [
     "ExportStateError",
     "ExportSummary",
     "PageScheduler",
-    "export_async",
     "export_job",
-    "export_sync",
     "infer_format",
 ]

@@ -29,10 +29,16 @@ CSV
 
 JSON Lines
     One compact JSON object per record and line (``ensure_ascii=False``), UTF-8, keys exactly as
-    received; nothing is neutralised or dropped. :attr:`ExportSummary.columns` is the union of
-    all keys seen, in first-seen order. (A string holding a lone surrogate, which UTF-8 cannot
-    encode, makes that one line fall back to ``\\uXXXX`` escapes; it still decodes to the same
-    value.)
+    received; nothing is neutralised or dropped. The bytes are those of ``json.dumps(row,
+    ensure_ascii=False, separators=(",", ":"))``. A page whose values are all strings (every page
+    the API sends) is written by orjson when it is installed (the export then takes about the
+    CSV export's time, against twice that: ``bench/export_formats.py``), which writes the same
+    bytes for strings (a test compares them); any other value (a float above all: orjson writes
+    ``1e-7`` and ``0.00001`` where ``json`` writes ``1e-07`` and ``1e-05``) sends its page to
+    the ``json`` module, so floats keep Python's ``repr`` (docs/benchmarks.md, "Floats").
+    :attr:`ExportSummary.columns` is the union of all keys seen, in first-seen order. (A string
+    holding a lone surrogate, which UTF-8 cannot encode, makes that one line fall back to
+    ``\\uXXXX`` escapes; it still decodes to the same value.)
 
 Parquet (needs ``pyarrow``, imported only when a Parquet export is asked for)
     All columns are nullable strings; the schema is the header as for CSV (same dropped-column
@@ -40,10 +46,11 @@ Parquet (needs ``pyarrow``, imported only when a Parquet export is asked for)
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from itertools import chain
 from operator import itemgetter
 from pathlib import Path
@@ -294,6 +301,17 @@ def jsonl_page(
         columns = list(columns or ())
         columns += [k for k in dict.fromkeys(chain.from_iterable(rows)) if k not in known]
         known = frozenset(columns)
+    fast = _orjson_dumps()
+    if fast is not None:
+        try:
+            "".join(chain.from_iterable(map(dict.values, rows)))  # type: ignore[arg-type]
+        except TypeError:
+            pass  # a value that is not a string (a float, a list...): the json module writes it
+        else:
+            try:
+                return b"\n".join(map(fast, rows)) + b"\n", columns, known
+            except TypeError:
+                pass  # a lone surrogate (orjson refuses it), or rows that are not dicts
     encode = _JSON.encode
     text = "\n".join(map(encode, rows)) + "\n"
     try:
@@ -308,6 +326,17 @@ def jsonl_page(
                 line = _JSON_ASCII.encode(row)
             lines.append(line)
         return ("\n".join(lines) + "\n").encode("utf-8"), columns, known
+
+
+@functools.cache
+def _orjson_dumps() -> Callable[[Any], bytes] | None:
+    """``orjson.dumps`` if orjson is installed (looked for once, on the first JSON Lines page)."""
+    try:
+        import orjson
+    except ImportError:
+        return None
+    dumps: Callable[[Any], bytes] = orjson.dumps
+    return dumps
 
 
 def parquet_staging_page(

@@ -1,30 +1,24 @@
-"""Running an export: the options, the job (sink + scheduler + how to fetch and read a page), and
-the two runners, threads for the sync client and tasks for the async one.
+"""An export's options and its job (sink + scheduler + how to fetch and read a page), pure of I/O.
 
-Pages are fetched several at a time but written strictly in order. Memory stays flat: at most a
-window of pages is held, as raw response chunks (far smaller than parsed rows), and a page is
-parsed only when it is its turn to be written.
+The runner that moves the pages is written once, in ``_async/export.py`` (tasks), and generated
+into ``_sync/export.py`` (threads). Pages are fetched several at a time but written strictly in
+order. Memory stays flat: at most a window of pages is held, as raw response chunks (far smaller
+than parsed rows), and a page is parsed only when it is its turn to be written.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
 import ctypes
 import logging
-import math
 import os
 import sys
 import time
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import Any, TypedDict
 
-import anyio
-
-from audiencelab._download import ChunkBuffer
 from audiencelab._exceptions import (
     AudienceLabError,
-    AudienceNotReadyError,
     InputProblem,
     InputValidationError,
     PassArgument,
@@ -36,11 +30,8 @@ from audiencelab._logging import log
 from audiencelab._models import Page
 from audiencelab._operations import MAX_PAGE_SIZE, PagedSource
 from audiencelab._sansio import Operation
+from audiencelab._synchronization import MAX_CONCURRENCY
 from audiencelab._validate import check_positive_int, check_seconds
-
-if TYPE_CHECKING:
-    from audiencelab._async.protocol import AsyncSender
-    from audiencelab._sync.protocol import Sender
 
 __all__ = [
     "DEFAULT_CONCURRENCY",
@@ -49,14 +40,10 @@ __all__ = [
     "ExportJob",
     "ExportOptions",
     "ExportProgress",
-    "export_async",
     "export_job",
-    "export_sync",
-    "ordered_pages_sync",
 ]
 
 DEFAULT_CONCURRENCY = 8
-MAX_CONCURRENCY = 64
 DEFAULT_PAGE_SIZE = 1000
 # Page reads are safe to repeat, and an export is a long batch job: it keeps going through
 # transient faults (5xx, dropped connections, 429s) longer than a single interactive call would.
@@ -238,139 +225,3 @@ def export_job(
         wait_timed_out=pages.wait_timed_out,
         columns_if_empty=pages.columns,
     )
-
-
-def ordered_pages_sync(
-    client: Sender,
-    scheduler: PageScheduler,
-    page_op: Callable[[int], Operation[bytes]],
-    *,
-    max_retries: int,
-    note_retry: Callable[[int | None], None],
-    eager: bool = False,
-) -> Generator[tuple[int, Chunks], None, None]:
-    """Pages fetched by a thread pool as ``scheduler`` says, yielded strictly in order.
-
-    The caller handles each page before asking for the next, and tells ``scheduler`` what the page
-    said (``set_last``, ``end_at``): that decides what is fetched next and when this stops. With
-    ``eager``, the fetches start as soon as the caller learns the page count, while it is still
-    handling the first page (an export writing it); without, when it asks for the next page (an
-    Arrow reader, made with its first page, fetches nothing more until it is read). Used by exports
-    and by Arrow record batches.
-    """
-    pool = concurrent.futures.ThreadPoolExecutor(
-        max_workers=scheduler.max_concurrency, thread_name_prefix="audiencelab-export"
-    )
-    futures: dict[concurrent.futures.Future[list[bytes]], int] = {}
-
-    def fetch(number: int) -> list[bytes]:
-        buffers: list[ChunkBuffer] = []
-
-        def new_buffer() -> ChunkBuffer:
-            buffers.append(ChunkBuffer())
-            return buffers[-1]
-
-        client.send(
-            page_op(number), on_retry=note_retry, max_retries=max_retries, body_to=new_buffer
-        )
-        return buffers[-1].chunks
-
-    def start_more() -> None:
-        for number in scheduler.startable():
-            futures[pool.submit(fetch, number)] = number
-
-    if eager:  # the caller handles pages in this thread: it may start fetches itself
-        scheduler.on_bounded = start_more
-    try:
-        while not scheduler.complete:
-            start_more()
-            done, _ = concurrent.futures.wait(
-                futures, return_when=concurrent.futures.FIRST_COMPLETED
-            )
-            for future in done:
-                scheduler.finished(futures.pop(future), future.result())
-            for page in scheduler.writable():
-                yield page
-                # Each page handled moves the window on (the first also tells how many pages
-                # there are): keep the fetches flowing while the next pages are written.
-                start_more()
-        pool.shutdown(wait=True)
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)  # after an error, or if dropped midway
-
-
-def export_sync(client: Sender, job: ExportJob) -> ExportSummary:
-    """Run ``job`` with a thread pool; the calling thread parses and writes, in order."""
-    pages = ordered_pages_sync(
-        client,
-        job.scheduler,
-        job.page_op,
-        max_retries=job.max_retries,
-        note_retry=job.note_retry,
-        eager=True,
-    )
-    try:
-        for number, payload in pages:
-            try:
-                job.write(number, payload)
-            except AudienceNotReadyError as not_ready:
-                # The first page was the readiness probe: the scheduler takes it back.
-                time.sleep(job.probe.not_ready(number, not_ready))
-        return job.finish()
-    except BaseException as exc:
-        pages.close()
-        job.stop(exc)  # keeps the checkpoint: export(..., resume=True) continues from here
-        raise
-
-
-async def export_async(client: AsyncSender, job: ExportJob) -> ExportSummary:
-    """Run ``job`` with tasks; file writes run in a worker thread to keep the loop responsive."""
-    scheduler = job.scheduler
-    send, receive = anyio.create_memory_object_stream[tuple[int, Chunks]](math.inf)
-
-    async def fetch(number: int) -> None:
-        payload = await client.send(
-            job.page_op(number), on_retry=job.note_retry, max_retries=job.max_retries
-        )
-        await send.send((number, [payload]))
-
-    try:
-        async with anyio.create_task_group() as tasks:
-
-            def start_more() -> None:
-                for number in scheduler.startable():
-                    tasks.start_soon(fetch, number)
-
-            # Pages are written in a worker thread, which tells the event loop.
-            scheduler.on_bounded = lambda: anyio.from_thread.run_sync(start_more)
-            while not scheduler.complete:
-                start_more()
-                number, payload = await receive.receive()
-                scheduler.finished(number, payload)
-                for ready, data in scheduler.writable():
-                    try:
-                        await anyio.to_thread.run_sync(job.write, ready, data)
-                    except AudienceNotReadyError as not_ready:
-                        await anyio.sleep(job.probe.not_ready(ready, not_ready))
-                        break
-                    start_more()  # as in ordered_pages_sync: the window moved on
-            tasks.cancel_scope.cancel()  # fetches past a page that ended the export
-    except BaseException as exc:
-        error = _first_error(exc)
-        job.stop(error)
-        raise error from None
-    finally:
-        send.close()
-        receive.close()
-    return await anyio.to_thread.run_sync(job.finish)
-
-
-def _first_error(exc: BaseException) -> BaseException:
-    """The real error inside a task group's exception group (cancellations aside)."""
-    inner = getattr(exc, "exceptions", None)
-    if not inner:
-        return exc
-    for candidate in inner:
-        if not isinstance(candidate, anyio.get_cancelled_exc_class()):
-            return _first_error(candidate)
-    return exc

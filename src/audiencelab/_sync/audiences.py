@@ -11,15 +11,14 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, overload
 
 from audiencelab import _operations as ops
-from audiencelab._arrow import DEFAULT_CONCURRENCY, ArrowPages, RecordBatches
+from audiencelab._arrow import DEFAULT_CONCURRENCY, RecordBatches
 from audiencelab._create_many import (
     CreateResult,
-    create_many_sync,
     create_operations,
     specs_needed_lists,
 )
 from audiencelab._exceptions import AudienceNotReadyError
-from audiencelab._export import ExportOptions, ExportSummary, export_job, export_sync
+from audiencelab._export import ExportOptions, ExportSummary, export_job
 from audiencelab._http import TimeoutTypes
 from audiencelab._models import (
     AttributeValues,
@@ -36,6 +35,9 @@ from audiencelab._models import (
 from audiencelab._options import Headers, Query, RequestOptions
 from audiencelab._otel import traced
 from audiencelab._polling import Poller
+from audiencelab._sync.arrow import ArrowPages
+from audiencelab._sync.create_many import run_create_many
+from audiencelab._sync.export import run_export
 from audiencelab._sync.paging import Pager, page_items, poll
 from audiencelab._sync.protocol import with_request_options
 from audiencelab._sync.raw import raw_response
@@ -145,7 +147,7 @@ class Audiences:
         batch = create_operations(
             specs, value_checks=policy, allow_unfiltered=allow_unfiltered, lists=lists
         )
-        return create_many_sync(
+        return run_create_many(
             with_request_options(self._client, options), batch, concurrency, on_result
         )
 
@@ -354,7 +356,7 @@ class Audiences:
         # is the readiness probe, so a ready audience costs no extra request.
         per_call = RequestOptions.of(extra_headers, extra_query, timeout)
         job = export_job(ops.audience_pages(audience_id), path, options, wait_timeout)
-        return export_sync(with_request_options(self._client, per_call), job)
+        return run_export(with_request_options(self._client, per_call), job)
 
     def record_batches(
         self,

@@ -10,12 +10,14 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from audiencelab import _operations as ops
-from audiencelab._arrow import DEFAULT_CONCURRENCY, ArrowPages, RecordBatches
-from audiencelab._export import ExportOptions, ExportSummary, export_job, export_sync
+from audiencelab._arrow import DEFAULT_CONCURRENCY, RecordBatches
+from audiencelab._export import ExportOptions, ExportSummary, export_job
 from audiencelab._http import TimeoutTypes
 from audiencelab._models import Record, SegmentPage
 from audiencelab._options import Headers, Query, RequestOptions
 from audiencelab._otel import traced
+from audiencelab._sync.arrow import ArrowPages
+from audiencelab._sync.export import run_export
 from audiencelab._sync.paging import Pager, page_items
 from audiencelab._sync.protocol import with_request_options
 from audiencelab._sync.raw import raw_response
@@ -93,7 +95,7 @@ class Segments:
         options are those of :class:`ExportOptions`)."""
         per_call = RequestOptions.of(extra_headers, extra_query, timeout)
         job = export_job(ops.segment_pages(segment_id), path, options)
-        return export_sync(with_request_options(self._client, per_call), job)
+        return run_export(with_request_options(self._client, per_call), job)
 
     def record_batches(
         self,

@@ -53,7 +53,9 @@ CACHE_DIR_ENV = "AUDIENCELAB_CACHE_DIR"
 NO_KEY_MESSAGE = (
     f"No API key. Set the {API_KEY_ENV} environment variable (create a key in the AudienceLab "
     "dashboard under Settings > API Keys), or add --sandbox to try everything offline against "
-    "the local sandbox, e.g. `audiencelab --sandbox audiences list`."
+    "the local sandbox, e.g. `audiencelab --sandbox audiences list`. For a sandbox server "
+    '(`audiencelab sandbox serve`), `eval "$(audiencelab sandbox env)"` sets '
+    f"{API_KEY_ENV} and {BASE_URL_ENV} for it."
 )
 # With --base-url, --sandbox is no way out (the two cannot be combined).
 NO_KEY_MESSAGE_BASE_URL = (

@@ -19,7 +19,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from functools import lru_cache
 
-from audiencelab.sandbox import _data, _workforce
+from audiencelab.sandbox import _data, _people, _workforce
 from audiencelab.sandbox._columns import (
     ALWAYS_PRESENT,
     GROUP_PARENTS,
@@ -31,26 +31,15 @@ from audiencelab.sandbox._columns import (
 from audiencelab.sandbox._criteria import Criteria
 from audiencelab.sandbox._filters import AGE_MAX, AGE_MIN
 from audiencelab.sandbox._geography import TOTAL_ADULTS, places
+from audiencelab.sandbox._people import ROW_BYTES
 from audiencelab.sandbox._persons import (
-    AGE_RANGES,
-    AGE_STRINGS,
-    EDUCATION_STRINGS,
-    FIRST_F,
-    FIRST_M,
-    FIRST_U,
     INTEREST_STRINGS,
-    LAST_NAMES,
-    STREETS,
-    TWO_DIGITS,
-    ZIP4,
     age_range,
     age_weight,
 )
 from audiencelab.sandbox._sampling import (
     BYTE_SLOTS,
-    PERSONAL_DOMAINS,
     TEN_BIT_SLOTS,
-    TEST_NETS,
     TWO_BYTE_SLOTS,
     slots,
     stable_int,
@@ -68,8 +57,6 @@ __all__ = [
 ]
 
 #: Random bytes per person: each byte (or pair) of a row picks one attribute from a table; 80 is
-#: enough for every column with a few to spare.
-ROW_BYTES = 80
 #: Rows per SHAKE-256 call (chosen: one call per 20 KB of random bytes, so that a page of a few
 #: rows does not hash much more than it needs).
 BLOCK_ROWS = 256
@@ -238,6 +225,9 @@ class Plan:
         self.reasons = tuple(dict.fromkeys(reasons))
         # any satisfiable combination matches at least one person
         self.population = 0 if self.reasons or sel <= 0 else max(1, round(TOTAL_ADULTS * sel))
+        #: True when no value of the tables needs a JSON escape (then :meth:`rows_json` writes
+        #: the JSON itself); the JSON strings of the histories are escaped apart.
+        self.plain = False
         if self.population == 0:
             # nothing to build: skip the tables
             self.gender_t: list[str] = []
@@ -250,6 +240,15 @@ class Plan:
             slots(companies, [1.0] * len(companies), _workforce.COMPANY_TABLE_SIZE)
             if companies
             else []
+        )
+        self.plain = _people.PLAIN_TABLES and _people.plain(
+            [
+                [loc for loc, _w in locs],
+                [j[:4] for j, _w in jobs],
+                [c[:1] + c[2:] for c in companies],
+                *(self.income_t, self.net_worth_t, self.homeowner_t, self.married_t),
+                *(self.children_t, self.credit_t, self.language_t, self.ethnic_t),
+            ]
         )
 
     @staticmethod
@@ -296,7 +295,9 @@ class Plan:
 
     # -----------------------------------------------------------------------------------------
 
-    def _random(self, start: int, stop: int) -> tuple[bytes, int]:
+    def random_bytes(self, start: int, stop: int) -> tuple[bytes, int]:
+        """The random bytes of rows ``start`` to ``stop`` (``ROW_BYTES`` per row), and the row
+        they begin at (the start of a block)."""
         first, last = start // BLOCK_ROWS, (stop - 1) // BLOCK_ROWS
         seed = self.seed
         data = b"".join(
@@ -309,233 +310,20 @@ class Plan:
         """Rows ``start`` (inclusive) to ``stop`` (exclusive) of this plan's population."""
         if self.population == 0 or stop <= start:
             return []
-        d, base = self._random(start, stop)
-        gender_t, age_t, loc_t = self.gender_t, self.age_t, self.loc_t
-        job_t, company_t = self.job_t, self.company_t
-        income_t, net_worth_t = self.income_t, self.net_worth_t
-        homeowner_t, married_t, children_t = self.homeowner_t, self.married_t, self.children_t
-        education_t, interests_t, zip4_t = self.education_t, self.interests_t, self.zip4_t
-        credit_t, language_t, ethnic_t = self.credit_t, self.language_t, self.ethnic_t
-        thr = self.thr
-        t_pemail, t_pemail_v = thr["pemail"], thr["pemail_v"]
-        t_employed = thr["employed"] if job_t else 0
-        t_bemail, t_bemail_v, t_direct = thr["bemail"], thr["bemail_v"], thr["direct"]
-        t_mobile, t_pphone = thr["mobile"], thr["pphone"]
-        t_linkedin, t_twitter, t_facebook = thr["linkedin"], thr["twitter"], thr["facebook"]
-        t_skills, t_skiptrace = thr["skills"], thr["skiptrace"]
-        t_st_wireless, t_st_landline, t_st_b2b = (
-            thr["st_wireless"],
-            thr["st_landline"],
-            thr["st_b2b"],
-        )
-        first_m, first_f, first_u, last_t = FIRST_M, FIRST_F, FIRST_U, LAST_NAMES
-        age_ranges, age_str, two, zip4s, streets = (
-            AGE_RANGES,
-            AGE_STRINGS,
-            TWO_DIGITS,
-            ZIP4,
-            STREETS,
-        )
-        edu_str = EDUCATION_STRINGS
-        pdomains, nets = PERSONAL_DOMAINS, TEST_NETS
-        sha256 = hashlib.sha256
-        out: list[dict[str, str]] = []
-        append = out.append
-        # Byte offsets into the row's ROW_BYTES random bytes; "& 1023" is TEN_BIT_SLOTS - 1 and a
-        # pair of bytes indexes a TWO_BYTE_SLOTS table (literals here: this loop is the hot path).
-        for i in range(start, stop):
-            o = (i - base) * ROW_BYTES
-            g = gender_t[d[o]]
-            age = age_t[(d[o + 1] << 8 | d[o + 2]) & 1023]
-            first, fs = (first_m if g == "M" else first_f if g == "F" else first_u)[d[o + 3]]
-            last, ls = last_t[(d[o + 4] << 8 | d[o + 5]) & 1023]
-            city, state, zips, areas = loc_t[d[o + 6] << 8 | d[o + 7]]
-            zip_ = zips[d[o + 8] % len(zips)]
-            hn = d[o + 10] << 8 | d[o + 11]
-            address = f"{hn % 9900 + 100} {streets[d[o + 12]]}"
-            area = areas[d[o + 13] % len(areas)]
-            b49 = d[o + 49]
+        return [
+            dict(zip(RECORD_COLUMNS, row, strict=True))
+            for row in zip(*self.columns(start, stop), strict=True)
+        ]
 
-            # phones
-            mobile = mobile_dnc = pphone = pphone_dnc = ""
-            if d[o + 32] < t_mobile:
-                mobile = f"+1{area}55501{two[d[o + 13] % 100]}"
-                mobile_dnc = "Y" if b49 & 3 == 0 else "N"
-            if d[o + 33] < t_pphone:
-                pphone = f"+1{areas[d[o + 14] % len(areas)]}55501{two[d[o + 14] % 100]}"
-                pphone_dnc = "Y" if b49 & 12 == 0 else "N"
-            valid = f"{mobile}, {pphone}" if mobile and pphone else mobile or pphone
+    def rows_json(self, start: int, stop: int) -> bytes:
+        """The JSON of :meth:`rows`, without the array's brackets: ``{...},{...}`` (``b""`` for
+        none), written from the columns (``_people.rows_json``)."""
+        return _people.rows_json(self, start, stop)
 
-            # personal emails
-            pemails = pverified = psha = ""
-            if d[o + 28] < t_pemail:
-                n = d[o + 16]
-                e1 = f"{fs}.{ls}{n % 90 + 10}@{pdomains[n & 3]}"
-                pemails = f"{e1}, {fs[0]}{ls}{n % 7}@example.org" if n & 16 else e1
-                psha = sha256(e1.encode()).hexdigest()
-                if d[o + 29] < t_pemail_v:
-                    pverified = e1
-
-            # job and company
-            if d[o + 17] < t_employed:
-                title, dept, sen, skill_sets, title_json = job_t[d[o + 20]]
-                comp = company_t[(d[o + 18] << 8 | d[o + 19]) & 1023]
-                prev = company_t[(d[o + 47] << 2 | d[o + 19]) & 1023]
-                prev_title = job_t[d[o + 21]][4]
-                years = age - 22 - (d[o + 21] & 7)  # careers start at 22, give or take 7 years
-                cname, cjson = comp[0], comp[1]
-                headline = f"{title} at {cname}"
-                years_s = age_str[years] if years > 0 else "1"
-                cname_hist = f"[{cjson}]" if prev[0] == cname else f"[{cjson}, {prev[1]}]"
-                title_hist = (
-                    f"[{title_json}]"
-                    if prev_title == title_json
-                    else f"[{title_json}, {prev_title}]"
-                )
-                bemail = bsha = bverified = direct = direct_dnc = ""
-                if d[o + 30] < t_bemail:
-                    bemail = f"{fs}.{ls}@{comp[15]}" if b49 & 64 else f"{fs[0]}{ls}@{comp[15]}"
-                    bsha = sha256(bemail.encode()).hexdigest()
-                    if d[o + 31] < t_bemail_v:
-                        bverified = bemail
-                if d[o + 34] < t_direct:
-                    direct = f"{comp[7][:-2]}{two[d[o + 15] % 100]}"
-                    direct_dnc = "Y" if b49 & 48 == 0 else "N"
-                skills = skill_sets[d[o + 38] & 7] if d[o + 38] < t_skills else ""
-                cols = comp
-                employed = True
-            else:
-                title = dept = sen = years_s = cname_hist = title_hist = headline = ""
-                bemail = bsha = bverified = direct = direct_dnc = skills = ""
-                cols = _NO_COMPANY
-                employed = False
-
-            # social
-            linkedin = (
-                f"https://www.linkedin.com/in/{fs}-{ls}-{d[o + 51]:02x}{d[o + 52]:02x}"
-                if d[o + 35] < t_linkedin
-                else ""
-            )
-            twitter = f"https://x.com/{fs}{ls}{d[o + 53] % 100}" if d[o + 36] < t_twitter else ""
-            facebook = (
-                f"https://www.facebook.com/{fs}.{ls}.{d[o + 54]}" if d[o + 37] < t_facebook else ""
-            )
-
-            # skiptrace
-            if d[o + 40] < t_skiptrace:
-                st_score = str(d[o + 50] % 6 + 5 if b49 & 128 else d[o + 50] % 10 + 1)
-                st_name = f"{first} {last}".upper()
-                st_address, st_city, st_state, st_zip = address.upper(), city.upper(), state, zip_
-                st_landline = (
-                    f"+1{area}55501{two[d[o + 55] % 100]}" if d[o + 42] < t_st_landline else ""
-                )
-                st_wireless = (
-                    (mobile or f"+1{area}55501{two[d[o + 56] % 100]}")
-                    if d[o + 41] < t_st_wireless
-                    else ""
-                )
-                st_credit = credit_t[d[o + 43]]
-                st_dnc = mobile_dnc or ("Y" if d[o + 57] < 40 else "N")
-                st_age = age_str[age]
-                st_ethnic, st_language = ethnic_t[d[o + 45]], language_t[d[o + 44]]
-                st_ip = f"{nets[d[o + 46] & 3]}.{d[o + 58] % 254 + 1}"
-                if employed and d[o + 39] < t_st_b2b:
-                    st_b2b = (cols[2], cols[7], "B2B Graph", cols[16])
-                else:
-                    st_b2b = _NO_B2B
-            else:
-                st_score = st_name = st_address = st_city = st_state = st_zip = ""
-                st_landline = st_wireless = st_credit = st_dnc = st_age = st_ethnic = ""
-                st_language = st_ip = ""
-                st_b2b = _NO_B2B
-
-            level = education_t[d[o + 22]]
-            u = d[o + 64 : o + 80].hex()
-            append(
-                {
-                    "UUID": f"{u[:8]}-{u[8:12]}-4{u[13:16]}-{_VARIANT[d[o + 72] & 3]}{u[17:20]}-{u[20:]}",
-                    "FIRST_NAME": first,
-                    "LAST_NAME": last,
-                    "PERSONAL_ADDRESS": address,
-                    "PERSONAL_CITY": city,
-                    "PERSONAL_STATE": state,
-                    "PERSONAL_ZIP": zip_,
-                    "PERSONAL_ZIP4": zip4s[hn] if zip4_t[d[o + 9]] else "",
-                    "AGE_RANGE": age_ranges[age],
-                    "AGE": age_str[age],
-                    "CHILDREN": children_t[d[o + 27]],
-                    "GENDER": g,
-                    "HOMEOWNER": homeowner_t[d[o + 25]],
-                    "MARRIED": married_t[d[o + 26]],
-                    "NET_WORTH": net_worth_t[d[o + 24]],
-                    "INCOME_RANGE": income_t[d[o + 23]],
-                    "DIRECT_NUMBER": direct,
-                    "DIRECT_NUMBER_DNC": direct_dnc,
-                    "MOBILE_PHONE": mobile,
-                    "MOBILE_PHONE_DNC": mobile_dnc,
-                    "PERSONAL_PHONE": pphone,
-                    "PERSONAL_PHONE_DNC": pphone_dnc,
-                    "VALID_PHONES": valid,
-                    "BUSINESS_EMAIL": bemail,
-                    "PERSONAL_EMAILS": pemails,
-                    "PERSONAL_VERIFIED_EMAILS": pverified,
-                    "BUSINESS_VERIFIED_EMAILS": bverified,
-                    "SHA256_PERSONAL_EMAIL": psha,
-                    "SHA256_BUSINESS_EMAIL": bsha,
-                    "JOB_TITLE": title,
-                    "HEADLINE": headline,
-                    "DEPARTMENT": dept,
-                    "SENIORITY_LEVEL": sen,
-                    "INFERRED_YEARS_EXPERIENCE": years_s,
-                    "COMPANY_NAME_HISTORY": cname_hist,
-                    "JOB_TITLE_HISTORY": title_hist,
-                    "EDUCATION_HISTORY": edu_str[level][d[o + 48] & 63] if level >= 0 else "",
-                    "COMPANY_NAME": cols[0],
-                    "COMPANY_ADDRESS": cols[2],
-                    "COMPANY_DESCRIPTION": cols[3],
-                    "COMPANY_DOMAIN": cols[4],
-                    "COMPANY_EMPLOYEE_COUNT": cols[5],
-                    "COMPANY_LINKEDIN_URL": cols[6],
-                    "COMPANY_PHONE": cols[7],
-                    "COMPANY_REVENUE": cols[8],
-                    "COMPANY_SIC": cols[9],
-                    "COMPANY_NAICS": cols[10],
-                    "COMPANY_CITY": cols[11],
-                    "COMPANY_STATE": cols[12],
-                    "COMPANY_ZIP": cols[13],
-                    "COMPANY_INDUSTRY": cols[14],
-                    "LINKEDIN_URL": linkedin,
-                    "TWITTER_URL": twitter,
-                    "FACEBOOK_URL": facebook,
-                    "SOCIAL_CONNECTIONS": str(d[o + 59] * 2 + d[o + 60] % 37) if linkedin else "",
-                    "SKILLS": skills,
-                    "INTERESTS": interests_t[d[o + 61]],
-                    "SKIPTRACE_MATCH_SCORE": st_score,
-                    "SKIPTRACE_NAME": st_name,
-                    "SKIPTRACE_ADDRESS": st_address,
-                    "SKIPTRACE_CITY": st_city,
-                    "SKIPTRACE_STATE": st_state,
-                    "SKIPTRACE_ZIP": st_zip,
-                    "SKIPTRACE_LANDLINE_NUMBERS": st_landline,
-                    "SKIPTRACE_WIRELESS_NUMBERS": st_wireless,
-                    "SKIPTRACE_CREDIT_RATING": st_credit,
-                    "SKIPTRACE_DNC": st_dnc,
-                    "SKIPTRACE_EXACT_AGE": st_age,
-                    "SKIPTRACE_ETHNIC_CODE": st_ethnic,
-                    "SKIPTRACE_LANGUAGE_CODE": st_language,
-                    "SKIPTRACE_IP": st_ip,
-                    "SKIPTRACE_B2B_ADDRESS": st_b2b[0],
-                    "SKIPTRACE_B2B_PHONE": st_b2b[1],
-                    "SKIPTRACE_B2B_SOURCE": st_b2b[2],
-                    "SKIPTRACE_B2B_WEBSITE": st_b2b[3],
-                }
-            )
-        return out
-
-
-_VARIANT = ("8", "9", "a", "b")
-_NO_COMPANY: _workforce.Company = ("",) * 17
-_NO_B2B = ("", "", "", "")
+    def columns(self, start: int, stop: int) -> list[list[str]]:
+        """Rows ``start`` to ``stop`` as columns, in the order of ``RECORD_COLUMNS``
+        (``_people.columns``)."""
+        return _people.columns(self, start, stop)
 
 
 #: The criteria fields that decide who the employers are.
