@@ -41,6 +41,9 @@ from audiencelab._exceptions import (
     Remedy,
     UnprocessableEntityError,
     WaitTimeoutError,
+    WebhookError,
+    WebhookPayloadError,
+    WebhookSignatureError,
 )
 from audiencelab._logging import EVENT_ATTRIBUTE
 from audiencelab._retry import RetryPolicy
@@ -200,6 +203,9 @@ __all__ = [
     "SegmentPage",
     "UnprocessableEntityError",
     "WaitTimeoutError",
+    "WebhookError",
+    "WebhookPayloadError",
+    "WebhookSignatureError",
     "__version__",
     "is_loopback_host",
     "operations",
