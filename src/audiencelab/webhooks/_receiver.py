@@ -62,10 +62,6 @@ def _answer(status: int, body: dict[str, Any], headers: dict[str, str] | None = 
     return Response(json.dumps(body), status, headers, media_type="application/json")
 
 
-def _error(status: int, code: str, message: str) -> Response:
-    return _answer(status, {"error": {"code": code, "message": message}})
-
-
 class WebhookReceiver:
     """An ASGI app that receives pixel webhooks.
 
@@ -73,7 +69,8 @@ class WebhookReceiver:
     ``handler`` is called with each new :class:`~audiencelab.PixelEvent` (a function or a
     coroutine function; a plain function runs in a worker thread); ``queue`` receives each new
     event (an :class:`asyncio.Queue`); ``on_delivery`` is called with each accepted
-    :class:`Delivery`. ``scheme`` is passed to :func:`~audiencelab.webhooks.verify`; ``recent``
+    :class:`Delivery`; ``on_rejected`` (a plain function, called before the answer) with the
+    status, reason and message of each refused request. ``scheme`` is passed to :func:`~audiencelab.webhooks.verify`; ``recent``
     holds the keys seen lately (default: 100,000 keys for a day).
 
     Answers: 200 ``{"received": n, "duplicates": d}``; 401 for a signature that does not check
@@ -88,6 +85,7 @@ class WebhookReceiver:
         handler: Handler | None = None,
         queue: asyncio.Queue[PixelEvent] | None = None,
         on_delivery: DeliveryHook | None = None,
+        on_rejected: Callable[[int, str, str], None] | None = None,
         scheme: Scheme = "auto",
         recent: RecentKeys | None = None,
         max_bytes: int = MAX_BODY_BYTES,
@@ -98,6 +96,7 @@ class WebhookReceiver:
         self.handler = handler
         self.queue = queue
         self.on_delivery = on_delivery
+        self.on_rejected = on_rejected
         self.scheme: Scheme = scheme
         self.recent = recent if recent is not None else RecentKeys()
         self.max_bytes = max_bytes
@@ -115,6 +114,13 @@ class WebhookReceiver:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.app(scope, receive, send)
 
+    def _error(self, status: int, code: str, message: str) -> Response:
+        if status != 503:
+            self.stats["rejected"] += 1
+        if self.on_rejected is not None:
+            self.on_rejected(status, code, message)
+        return _answer(status, {"error": {"code": code, "message": message}})
+
     async def _read(self, request: Request) -> bytes | None:
         chunks: list[bytes] = []
         size = 0
@@ -130,8 +136,9 @@ class WebhookReceiver:
             return _answer(200, {"status": "listening", "post": "pixel events to any path"})
         body = await self._read(request)
         if body is None:
-            self.stats["rejected"] += 1
-            return _error(413, "too_large", f"the body is larger than {self.max_bytes:,} bytes")
+            return self._error(
+                413, "too_large", f"the body is larger than {self.max_bytes:,} bytes"
+            )
         headers = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw)
         scheme: str | None = None
         try:
@@ -139,14 +146,12 @@ class WebhookReceiver:
                 scheme = verify(body, headers, self.secret, scheme=self.scheme)
             events = parse_events(body, dict(headers), max_bytes=self.max_bytes)
         except WebhookSignatureError as exc:
-            self.stats["rejected"] += 1
-            return _error(401, exc.reason, exc.message)
+            return self._error(401, exc.reason, exc.message)
         except WebhookPayloadError as exc:
-            self.stats["rejected"] += 1
-            return _error(400, exc.reason, exc.message)
+            return self._error(400, exc.reason, exc.message)
         pending = self._start()
         if pending.qsize() >= self.backlog:
-            return _error(503, "busy", "too many deliveries wait to be handed on; try again")
+            return self._error(503, "busy", "too many deliveries wait to be handed on; try again")
         new: list[PixelEvent] = []
         keys: list[str] = []
         duplicates: list[str] = []
