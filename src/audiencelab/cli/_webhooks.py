@@ -251,7 +251,7 @@ def listen_command(
         secret,
         on_delivery=on_delivery,
         on_rejected=on_rejected,
-        scheme=scheme,  # type: ignore[arg-type]
+        scheme=scheme,
     )
     if secret is None:
         st.out.warning("no --secret: deliveries are printed without being verified")
