@@ -174,7 +174,8 @@ def _items(data: Any) -> list[tuple[str, Any]]:
 
 
 def _kind(value: Any) -> str:
-    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}
+    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", int: "a number",
+             float: "a number"}  # fmt: skip
     if value is None:
         return "null"
     return names.get(type(value), f"a {type(value).__name__}")
