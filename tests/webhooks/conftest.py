@@ -28,7 +28,8 @@ def serving(app: Any) -> Iterator[str]:
     thread.start()
     deadline = time.monotonic() + 10
     while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
+        assert thread.is_alive(), "the server did not start"
+        assert time.monotonic() < deadline, "the server did not start in time"
         time.sleep(0.005)
     try:
         yield f"http://127.0.0.1:{sock.getsockname()[1]}"

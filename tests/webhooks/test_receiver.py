@@ -74,10 +74,12 @@ def test_duplicates_are_answered_200_and_handed_on_once() -> None:
         assert _post(url, again).json() == {"received": 0, "duplicates": 1}
         wait_for(lambda: len(deliveries) == 2)
     assert len(got) == 2
-    assert deliveries[1].events == () and len(deliveries[1].duplicates) == 1
+    assert deliveries[1].events == ()
+    assert len(deliveries[1].duplicates) == 1
     assert deliveries[0].path == "/hooks/pixel"
     assert deliveries[0].scheme == "hmac-sha256"
-    assert receiver.stats["duplicates"] == 1 and receiver.stats["events"] == 2
+    assert receiver.stats["duplicates"] == 1
+    assert receiver.stats["events"] == 2
 
 
 async def _consume(queue: asyncio.Queue[PixelEvent], n: int) -> list[PixelEvent]:
@@ -182,12 +184,16 @@ def test_without_a_secret_nothing_is_verified_and_settings_are_checked() -> None
 def test_recent_keys_are_bounded_by_count_and_age() -> None:
     now = [0.0]
     keys = RecentKeys(max_keys=2, ttl=10, clock=lambda: now[0])
-    assert keys.add("a") and keys.add("b")
+    assert keys.add("a")
+    assert keys.add("b")
     assert not keys.add("a")  # seen; "a" is now the newest
     assert keys.add("c")  # pushes out "b", the oldest
-    assert "b" not in keys and "a" in keys and len(keys) == 2
+    assert "b" not in keys
+    assert "a" in keys
+    assert len(keys) == 2
     now[0] = 10.0
-    assert "a" not in keys and len(keys) == 0
+    assert "a" not in keys
+    assert len(keys) == 0
     assert keys.add("a")
     with pytest.raises(ValueError, match="max_keys"):
         RecentKeys(0)

@@ -109,7 +109,8 @@ def test_every_shape_and_layout_parses_to_the_same_events(
         bodies[0] if shape == "object" else (bodies[0] if shape == "array" else bodies[0][shape])[0]
     )
     assert ("resolution" in first) == (layout == "nested")
-    assert ("event" in first) == aliases and ("event_type" in first) != aliases
+    assert ("event" in first) == aliases
+    assert ("event_type" in first) != aliases
     events = [e for b, h, _ in recorder.requests for e in parse_events(b, h)]
     expected = list(
         reversed([PixelEvent.model_validate(e) for e in _polled(sandbox, pixel_id, "v3")])
@@ -149,7 +150,8 @@ def test_timeouts_and_refused_connections_are_retried_then_failed() -> None:
         _trigger(sb, dead)
         (record,) = wait_for(lambda: finished(sb, dead, 1))
         assert record["state"] == "failed"
-        assert len(record["attempts"]) == 3 and record["attempts"][0]["status"] is None
+        assert len(record["attempts"]) == 3
+        assert record["attempts"][0]["status"] is None
 
 
 def test_faults_duplicate_out_of_order_wrong_signature_slow(sandbox: Sandbox) -> None:
