@@ -255,11 +255,12 @@ def listen_command(
     )
     if secret is None:
         st.out.warning("no --secret: deliveries are printed without being verified")
-    st.out.info(f"Listening on {url} (POST pixel events to any path; Ctrl-C stops).")
+    say(st, f"Listening on {url} (POST pixel events to any path; Ctrl-C stops).")
     if pixel is not None:
-        st.out.info(
+        say(
+            st,
             f"Pixel {pixel} now delivers here. In another terminal: {st.prog} sandbox trigger "
-            f"{pixel} --count 3"
+            f"{pixel} --count 3",
         )
     config = uvicorn.Config(receiver, lifespan="off", log_level="warning", access_log=False)
     try:
@@ -269,10 +270,17 @@ def listen_command(
     finally:
         sock.close()
     stats = receiver.stats
-    st.out.info(
+    say(
+        st,
         f"Stopped: {stats['events']} event(s), {stats['duplicates']} duplicate(s), "
-        f"{stats['rejected']} refused."
+        f"{stats['rejected']} refused.",
     )
+
+
+def say(st: State, text: str) -> None:
+    """A sentence on stderr, also with --json (whose JSON Lines are on stdout); not with --quiet."""
+    if not st.quiet:
+        st.out.err.print(text, soft_wrap=True, highlight=False, markup=False)
 
 
 def _point_pixel(st: State, pixel: str | None, url: str) -> tuple[str, str]:
