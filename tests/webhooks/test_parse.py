@@ -269,3 +269,56 @@ def test_a_huge_body_is_refused_before_it_is_parsed() -> None:
     with pytest.raises(WebhookPayloadError) as info:
         parse_events(body)
     assert info.value.reason == "too_large"
+
+
+def test_both_spellings_given_the_api_s_wins_and_the_other_is_kept() -> None:
+    (event,) = parse_events(json.dumps({**EVENT, "event": "copy", "ip": "203.0.113.1"}))
+    assert event.event_type == "page_view"
+    assert event.ip_address == "192.0.2.7"
+    assert event.model_extra is not None
+    assert event.model_extra["event"] == "copy"
+    assert event.model_extra["ip"] == "203.0.113.1"
+
+
+def test_the_depth_limit_is_exact_and_checks_every_branch() -> None:
+    def nested(n: int) -> Any:
+        value: Any = []
+        for _ in range(n - 1):
+            value = [value]
+        return value
+
+    # the event is level 1, event_data levels 2..MAX_DEPTH
+    assert parse_events(json.dumps({"pixel_id": "p", "event_data": nested(MAX_DEPTH - 1)}))
+    too_deep = {"pixel_id": "p", "event_data": nested(MAX_DEPTH), "z": 1, "y": [1]}
+    with pytest.raises(WebhookPayloadError) as info:
+        parse_events(json.dumps(too_deep))
+    assert info.value.reason == "too_deep"
+
+
+def test_size_limits_are_exact() -> None:
+    body = json.dumps([EVENT]).encode()
+    assert parse_events(body, max_bytes=len(body))
+    with pytest.raises(WebhookPayloadError):
+        parse_events(body, max_bytes=len(body) - 1)
+    packed = gzip.compress(body)
+    assert parse_events(packed, {"content-encoding": "gzip"}, max_bytes=len(body))
+    with pytest.raises(WebhookPayloadError, match="once decompressed"):
+        parse_events(packed, {"content-encoding": "gzip"}, max_bytes=len(body) - 1)
+
+
+def test_identity_and_x_gzip_encodings_and_text_bodies() -> None:
+    raw = json.dumps([EVENT]).encode()
+    assert _dumps(parse_events(raw, {"Content-Encoding": "identity"})) == EXPECTED[:1]
+    assert _dumps(parse_events(gzip.compress(raw), {"Content-Encoding": "x-gzip"})) == EXPECTED[:1]
+    with pytest.raises(WebhookPayloadError) as info:
+        parse_events("[\ud800]")
+    assert info.value.reason == "not_utf8"
+    with pytest.raises(WebhookPayloadError) as info:
+        parse_events(None)  # type: ignore[arg-type]
+    assert info.value.reason == "shape"
+    assert "got NoneType" in str(info.value)
+
+
+def test_an_event_id_that_is_not_a_string_does_not_key_the_event() -> None:
+    assert event_key({**EVENT, "event_id": 5}) != event_key({**OTHER, "event_id": 5})
+    assert event_key({**EVENT, "event_id": ""}) != event_key({**OTHER, "event_id": ""})

@@ -199,3 +199,19 @@ def test_recent_keys_are_bounded_by_count_and_age() -> None:
         RecentKeys(0)
     with pytest.raises(ValueError, match="ttl"):
         RecentKeys(ttl=0)
+
+
+def test_recent_keys_age_is_measured_from_when_a_key_was_seen() -> None:
+    now = [1000.0]
+    keys = RecentKeys(max_keys=1, ttl=0.5, clock=lambda: now[0])
+    assert keys.add("a")
+    now[0] = 1000.4
+    assert not keys.add("a")  # seen 0.4 s ago
+    now[0] = 1001.0
+    assert keys.add("a")  # 0.6 s since it was last seen
+    assert keys.add("b")
+    assert "a" not in keys  # max_keys=1
+    with pytest.raises(ValueError, match="max_keys"):
+        RecentKeys(True)
+    with pytest.raises(ValueError, match="ttl"):
+        RecentKeys(ttl=True)

@@ -113,3 +113,21 @@ def test_settings_and_arguments_are_checked() -> None:
     assert info.value.setting == "scheme"
     with pytest.raises(TypeError, match="exact body bytes"):
         verify(BODY.decode(), {}, SECRET)  # type: ignore[arg-type]
+
+
+def test_the_matching_signature_may_come_first_too() -> None:
+    value = f"{_hmac(BODY, SECRET)},{_hmac(BODY, 'old')}"
+    assert verify(BODY, {SIGNATURE_HEADER: value}, SECRET) == "hmac-sha256"
+
+
+def test_errors_name_their_header() -> None:
+    assert _refused({SIGNATURE_HEADER: "md5=1"}).header == SIGNATURE_HEADER
+    pairs = [(SECRET_HEADER, "a"), (SECRET_HEADER, "b")]
+    assert _refused(pairs).header == SECRET_HEADER
+    assert _refused({SIGNATURE_HEADER: _hmac(BODY, "x")}).header == SIGNATURE_HEADER
+
+
+def test_a_header_value_that_is_not_text_is_a_wrong_secret_not_a_crash() -> None:
+    assert _refused({SECRET_HEADER: "\udcff\udcfe"}).reason == "wrong_secret"
+    assert _refused({SECRET_HEADER: "sécret"}).reason == "wrong_secret"
+    assert verify(BODY, {SECRET_HEADER: "sécret"}, "sécret") == "secret"
