@@ -215,3 +215,19 @@ def test_recent_keys_age_is_measured_from_when_a_key_was_seen() -> None:
         RecentKeys(True)
     with pytest.raises(ValueError, match="ttl"):
         RecentKeys(ttl=True)
+
+
+def test_one_receiver_served_by_one_loop_then_another() -> None:
+    from starlette.testclient import TestClient
+
+    got: list[PixelEvent] = []
+    receiver = WebhookReceiver(SECRET, handler=got.append)
+    for i in range(2):  # each TestClient runs the app on a loop of its own
+        raw = json.dumps([_event(i)]).encode()
+        with TestClient(receiver) as client:
+            assert (
+                client.post("/", content=raw, headers=signature_headers(raw, SECRET)).status_code
+                == 200
+            )
+            wait_for(lambda n=i: len(got) == n + 1)
+    assert len(got) == 2

@@ -173,9 +173,17 @@ class WebhookReceiver:
         return _answer(200, {"received": len(new), "duplicates": len(duplicates)})
 
     def _start(self) -> asyncio.Queue[Delivery]:
-        if self._pending is None or self._worker is None or self._worker.done():
-            self._pending = self._pending or asyncio.Queue()
-            self._worker = asyncio.get_running_loop().create_task(self._hand_on(self._pending))
+        """The queue of deliveries to hand on, and its worker on the running loop (made again
+        when the app is served by another loop: a test client's, say)."""
+        loop = asyncio.get_running_loop()
+        if (
+            self._pending is None
+            or self._worker is None
+            or self._worker.done()
+            or (self._worker.get_loop() is not loop)
+        ):
+            self._pending = asyncio.Queue()
+            self._worker = loop.create_task(self._hand_on(self._pending))
         return self._pending
 
     async def _hand_on(self, pending: asyncio.Queue[Delivery]) -> None:
