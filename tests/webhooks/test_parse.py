@@ -131,13 +131,28 @@ def test_event_key_matches_the_dlt_source_s_key() -> None:
         (b'"text"', "shape", "body", "got a string"),
         (b"null", "shape", "body", "got null"),
         (b'{"hello": 1}', "shape", "body", "neither an event"),
-        (b'{"result": {"a": 1}}', "shape", "result", "result must be a list"),
+        (
+            b'{"result": {"a": 1}}',
+            "shape",
+            "result",
+            "result must be a list of events (got an object)",
+        ),
         (b'{"events": "x"}', "shape", "events", "events must be a list"),
-        (b"[1]", "shape", "[0]", "[0] must be an event object"),
+        (b"[1]", "shape", "[0]", "[0] must be an event object (got a number)"),
         (b'{"result": [{"pixel_id": "p"}, []]}', "shape", "result[1]", "result[1] must be"),
-        (b'[{"pixel_id": 5}]', "field", "[0].pixel_id", "pixel_id must be a string"),
+        (
+            b'[{"pixel_id": 5}]',
+            "field",
+            "[0].pixel_id",
+            "[0].pixel_id must be a string (got a number)",
+        ),
         (b'[{"event": true}]', "field", "[0].event_type", "event_type must be a string"),
-        (b'{"pixel_id": "p", "resolution": [1]}', "field", "body.resolution", "resolution must"),
+        (
+            b'{"pixel_id": "p", "resolution": [1]}',
+            "field",
+            "body.resolution",
+            "fields (got a list)",
+        ),
         (b"[" * (MAX_DEPTH + 1) + b"]" * (MAX_DEPTH + 1), "too_deep", "body", "deeper"),
         (b"[" * 100_000, "too_deep", "body", "deeper"),
     ],
@@ -176,6 +191,7 @@ def test_unsupported_encodings_and_broken_gzip() -> None:
     with pytest.raises(WebhookPayloadError, match="br") as info:
         parse_events(b"[]", {"Content-Encoding": "br"})
     assert info.value.location == "headers.content-encoding"
+    assert info.value.reason == "encoding"
     with pytest.raises(WebhookPayloadError, match="not valid gzip"):
         parse_events(b"not gzip at all", {"Content-Encoding": "gzip"})
     with pytest.raises(WebhookPayloadError, match="bytes"):
