@@ -198,7 +198,7 @@ def test_the_secret_scheme_and_both(scheme: str) -> None:
 def test_deliveries_go_to_loopback_only_unless_allowed(sandbox: Sandbox) -> None:
     pixel_id = make_pixel(sandbox, "https://hooks.example.com/in")
     answer = _trigger(sandbox, pixel_id)
-    assert answer.status_code == 400
+    assert answer.status_code == 403
     assert "--webhook-allow-host hooks.example.com" in answer.json()["error"]["message"]
     for url in ("http://10.0.0.5/x", "http://localhost.evil.com/x", "ftp://127.0.0.1/x"):
         with sandbox.client() as client:
@@ -206,7 +206,9 @@ def test_deliveries_go_to_loopback_only_unless_allowed(sandbox: Sandbox) -> None
         assert put.status_code == 400, url
     assert deliveries(sandbox, pixel_id) == []
     none = make_pixel(sandbox, None)
-    assert "has no webhook_url" in _trigger(sandbox, none).json()["error"]["message"]
+    answer = _trigger(sandbox, none)
+    assert answer.status_code == 409
+    assert "has no webhook_url" in answer.json()["error"]["message"]
     config = SandboxConfig(port=0, webhook_allow_hosts=("hooks.example.com",))
     with Sandbox(config) as sb:
         other = make_pixel(sb, "http://hooks.example.com:9/in")

@@ -191,11 +191,12 @@ class Deliveries:
 
     def check_url(self, url: str | None, pixel_id: str) -> str:
         """The URL, if deliveries may go there; else a 400 naming the rule and the fix."""
-        if not url:
-            raise validation_error(
+        if not url:  # the pixel's state, not the request, is in the way: 409
+            raise ApiError(
+                409, "CONFLICT",
                 f"pixel {pixel_id} has no webhook_url: create it with webhookUrl, or set one "
-                f"with PUT /_sandbox/pixels/{pixel_id}/webhook"
-            )
+                f"with PUT /_sandbox/pixels/{pixel_id}/webhook",
+            )  # fmt: skip
         try:
             parts = urlsplit(url)
             host = (parts.hostname or "").lower()
@@ -290,7 +291,12 @@ class Deliveries:
     def trigger(self, tenant: str, pixel: Pixel, trigger: Trigger) -> list[dict[str, Any]]:
         """Queue the deliveries of one trigger (sent in order, one after the other); their
         records as first logged."""
-        url = self.check_url(pixel.webhook_url, pixel.id)
+        try:
+            url = self.check_url(pixel.webhook_url, pixel.id)
+        except ApiError as exc:  # the pixel's own URL: the request is fine, the place is not
+            if exc.status != 400:
+                raise
+            raise ApiError(403, "FORBIDDEN", exc.message) from None
         jobs = self._jobs(tenant, pixel, url, trigger)
         for job in jobs:
             self.store.save_delivery(tenant, job.record)

@@ -121,19 +121,18 @@ def _webhook_paths(pixel_id: dict[str, Any]) -> dict[str, Any]:
                 "summary": "Deliver the pixel's next events to its webhook_url. Optional body: "
                 "{count, event_type, shape, layout, aliases, faults, slow_seconds}.",
                 "parameters": [pixel_id],
-                "responses": {"202": _ok({"type": "object"}, "The deliveries queued."), **errors},
+                "responses": {
+                    "202": _ok({"type": "object"}, "The deliveries queued."),
+                    "403": _error("The pixel's webhook_url is not a place deliveries may go."),
+                    "409": _error("The pixel has no webhook_url."),
+                    **errors,
+                },
             }
         },
         "/_sandbox/pixels/{pixel_id}/webhook": {
             "get": {
                 "operationId": "pixelWebhook",
                 "summary": "The pixel's webhook settings and secret.",
-                "parameters": [pixel_id],
-                "responses": {"200": info, **errors},
-            },
-            "put": {
-                "operationId": "setPixelWebhook",
-                "summary": 'Point the pixel\'s webhook_url elsewhere: body {"webhook_url": URL}.',
                 "parameters": [pixel_id],
                 "responses": {"200": info, **errors},
             },
