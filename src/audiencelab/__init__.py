@@ -47,6 +47,9 @@ if TYPE_CHECKING:  # for type checkers: the same names as _PUBLIC (a test checks
     from audiencelab._exceptions import Remedy as Remedy
     from audiencelab._exceptions import UnprocessableEntityError as UnprocessableEntityError
     from audiencelab._exceptions import WaitTimeoutError as WaitTimeoutError
+    from audiencelab._exceptions import WebhookError as WebhookError
+    from audiencelab._exceptions import WebhookPayloadError as WebhookPayloadError
+    from audiencelab._exceptions import WebhookSignatureError as WebhookSignatureError
     from audiencelab._export import ExportOptions as ExportOptions
     from audiencelab._export import ExportProgress as ExportProgress
     from audiencelab._export import ExportStateError as ExportStateError
@@ -125,6 +128,9 @@ _PUBLIC: dict[str, str] = {
             "Remedy",
             "UnprocessableEntityError",
             "WaitTimeoutError",
+            "WebhookError",
+            "WebhookPayloadError",
+            "WebhookSignatureError",
         ),
         "audiencelab._exceptions",
     ),

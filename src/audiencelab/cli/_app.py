@@ -35,6 +35,7 @@ from audiencelab.cli._parsing import hoist_global_options, plain_help
 from audiencelab.cli._pixels import pixels_app
 from audiencelab.cli._sandbox import sandbox_app
 from audiencelab.cli._segments import segments_app
+from audiencelab.cli._webhooks import trigger_command, webhooks_app
 
 __all__ = ["app", "run"]
 
@@ -117,6 +118,8 @@ app.add_typer(enrichments_app, name="enrichments")
 app.add_typer(pixels_app, name="pixels")
 app.add_typer(segments_app, name="segments")
 app.add_typer(sandbox_app, name="sandbox")
+sandbox_app.command("trigger")(trigger_command)
+app.add_typer(webhooks_app, name="webhooks")
 app.command("mcp")(mcp_command)
 app.command("load")(load_command)
 app.command("doctor")(doctor_command)
