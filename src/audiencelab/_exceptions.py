@@ -10,6 +10,9 @@
     ├── AudienceTooSmallError: create(min_count=N) found fewer people; nothing created
     ├── EnrichmentJobFailedError: an enrichment job ended FAILED
     ├── ExportStateError (also RuntimeError): an export sink used out of order (a bug)
+    ├── WebhookError: a webhook delivery refused by ``audiencelab.webhooks``
+    │   ├── WebhookSignatureError: missing header, wrong secret, wrong or malformed signature
+    │   └── WebhookPayloadError (also ValueError): a body that is not pixel events
     └── APIError: something went wrong talking to the API
         ├── APIStatusError: the API answered with a 4xx/5xx status
         │   ├── BadRequestError (400), AuthenticationError (401), PermissionDeniedError (403),
@@ -278,6 +281,41 @@ class EnrichmentJobFailedError(AudienceLabError):
             "create the job again"
         )
         self.job = job
+
+
+class WebhookError(AudienceLabError):
+    """A webhook delivery refused by :mod:`audiencelab.webhooks` (base of the two below)."""
+
+    #: what was wrong, as a word a program can test (each subclass lists its own)
+    reason: str = "invalid"
+
+
+class WebhookSignatureError(WebhookError):
+    """A delivery whose signature does not check out: nothing in it may be trusted.
+
+    ``reason`` is ``"missing_header"`` (no signing header at all), ``"wrong_secret"`` (the
+    ``x-audiencelab-secret`` header is not the secret), ``"wrong_signature"`` (the HMAC of the
+    body is not the one in ``x-audiencelab-signature``: another secret, or a changed body) or
+    ``"malformed_header"`` (a signature header that is not ``sha256=<64 hex digits>``);
+    ``header`` names the header concerned. The secret never appears in the message.
+    """
+
+    def __init__(self, message: str, *, reason: str, header: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.header = header
+
+
+class WebhookPayloadError(WebhookError, ValueError):
+    """A body that is not pixel events: too large, too deep, not UTF-8, not JSON, of the wrong
+    shape, or with a field of the wrong type. ``reason`` says which (``"too_large"``,
+    ``"too_deep"``, ``"not_utf8"``, ``"not_json"``, ``"shape"``, ``"field"``, ``"encoding"``);
+    ``location`` is where in the body (``"body"``, ``"result[2].pixel_id"``...)."""
+
+    def __init__(self, message: str, *, reason: str, location: str = "body") -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.location = location
 
 
 UNKNOWN_OUTCOME = (

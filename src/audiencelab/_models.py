@@ -206,6 +206,37 @@ class PixelEvent(APIModel):
     hem_sha256: str | None = None
     resolution: Record | None = None
 
+    # The other documented keys (reference §6.6) are kept as extra fields, so that an event
+    # dumps to exactly what the API sent (its ``event_key`` is a hash of that); these read them.
+    def _extra(self, *names: str) -> str | None:
+        extra = self.model_extra or {}
+        for name in names:
+            value = extra.get(name)
+            if isinstance(value, str):
+                return value
+        return None
+
+    @property
+    def ip_address(self) -> str | None:
+        """The visitor's IP address (``ip_address``, or ``ip`` in some payloads)."""
+        return self._extra("ip_address", "ip")
+
+    @property
+    def user_agent(self) -> str | None:
+        return self._extra("user_agent")
+
+    @property
+    def page_url(self) -> str | None:
+        """The page the event happened on (v3 ``page_url``/``landing_url``, v4 ``full_url``)."""
+        return self._extra("page_url", "full_url", "landing_url")
+
+    @property
+    def api_version(self) -> str:
+        """``"v4"`` for an event of the v4 shape (``edid``, ``full_url`` or ``referrer_url``),
+        else ``"v3"``: the version its ``event_key`` is computed for."""
+        extra = self.model_extra or {}
+        return "v4" if any(k in extra for k in ("edid", "full_url", "referrer_url")) else "v3"
+
 
 class EventsPage(Page[PixelEvent]):
     """A page of pixel events: the list is under ``events`` instead of ``data``."""

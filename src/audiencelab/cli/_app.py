@@ -39,6 +39,7 @@ from audiencelab.cli._pixels import pixels_app
 from audiencelab.cli._sandbox import sandbox_app
 from audiencelab.cli._segments import segments_app
 from audiencelab.cli._usage import is_usage_error, report_usage_error
+from audiencelab.cli._webhooks import trigger_command, webhooks_app
 
 __all__ = ["app", "run"]
 
@@ -147,6 +148,8 @@ app.add_typer(enrichments_app, name="enrichments")
 app.add_typer(pixels_app, name="pixels")
 app.add_typer(segments_app, name="segments")
 app.add_typer(sandbox_app, name="sandbox")
+sandbox_app.command("trigger")(trigger_command)
+app.add_typer(webhooks_app, name="webhooks")
 app.command("mcp")(mcp_command)
 app.command("load")(load_command)
 app.command("doctor")(doctor_command)

@@ -85,6 +85,15 @@ EXAMPLES: Mapping[str, tuple[str, ...]] = {
     "pixels delete": ("audiencelab pixels delete PIXEL_ID --yes",),
     "segments show": ("audiencelab segments show b2c_1253 -n 5",),
     "segments export": ("audiencelab segments export b2c_1253 -o segment.csv",),
+    "sandbox env": ('eval "$(audiencelab sandbox env)"',),
+    "sandbox trigger": (
+        "audiencelab sandbox trigger PIXEL_ID --count 5",
+        "audiencelab sandbox trigger PIXEL_ID --event-type page_view --fault duplicate",
+    ),
+    "webhooks listen": (
+        "audiencelab --sandbox webhooks listen --pixel PIXEL_ID",
+        "audiencelab webhooks listen --port 8790 --secret S --forward-to http://127.0.0.1:3000/hook",
+    ),
     "sandbox serve": (
         "audiencelab sandbox serve",
         "audiencelab sandbox serve --port 9000 --db sandbox.db",

@@ -20,6 +20,6 @@ if _importlib_util.find_spec("dlt") is None or _importlib_util.find_spec("pyarro
         'the AudienceLab dlt source needs the "dlt" extra: pip install "audiencelab[dlt]"'
     )
 
-from audiencelab.dlt._source import RESOURCES, RecordsProgress, audiencelab_source
+from audiencelab.dlt._source import RESOURCES, RecordsProgress, audiencelab_source, webhook_events
 
-__all__ = ["RESOURCES", "RecordsProgress", "audiencelab_source"]
+__all__ = ["RESOURCES", "RecordsProgress", "audiencelab_source", "webhook_events"]

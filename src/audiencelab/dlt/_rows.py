@@ -131,6 +131,9 @@ def event_key(version: str, event: Mapping[str, Any]) -> str:
 
     The same event read twice gets the same key, so loading it again replaces it.
     """
+    ident = event.get("event_id")
+    if isinstance(ident, str) and ident:  # as audiencelab.webhooks.event_key: pushed = polled
+        return hashlib.sha256(f"{version}\nevent_id:{ident}".encode()).hexdigest()
     text = json.dumps(event, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(f"{version}\n{text}".encode()).hexdigest()
 

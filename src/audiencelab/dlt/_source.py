@@ -44,7 +44,7 @@ import contextlib
 import logging
 import os
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -61,13 +61,15 @@ from audiencelab import (
     InputProblem,
     InputValidationError,
     NotFoundError,
+    PixelEvent,
 )
 from audiencelab._arrow import check_stream_options, require_arrow
 from audiencelab._logging import log
 from audiencelab.dlt._naming import NAMING
 from audiencelab.dlt._rows import PERSON_KEY, RESULT_ROW, PixelCursors, csv_tables, records_table
+from audiencelab.webhooks import event_key as webhook_event_key
 
-__all__ = ["RESOURCES", "RecordsProgress", "audiencelab_source"]
+__all__ = ["RESOURCES", "RecordsProgress", "audiencelab_source", "webhook_events"]
 
 RESOURCES = (
     "audiences",
@@ -348,6 +350,23 @@ def audiencelab_source(
             pixel_events, name="pixel_events", primary_key="event_key", write_disposition="merge"
         ),
     ]
+
+
+def webhook_events(events: Iterable[PixelEvent]) -> DltResource:
+    """Pixel events received by a webhook, as the ``pixel_events`` resource: the same table,
+    columns and key (``event_key``) as the polling source's, merged on the key, so an event
+    pushed and polled, or delivered twice, is one row.
+
+    >>> pipeline.run(webhook_events(received))  # doctest: +SKIP
+    """
+    rows = [
+        {**event.model_dump(mode="json"), "api_version": event.api_version,
+         "event_key": webhook_event_key(event)}
+        for event in events
+    ]  # fmt: skip
+    return dlt.resource(
+        rows, name="pixel_events", primary_key="event_key", write_disposition="merge"
+    )
 
 
 def _every_audience(client: AudienceLab) -> dict[str, str | None]:

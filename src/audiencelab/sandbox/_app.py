@@ -11,6 +11,7 @@ from starlette.types import Receive, Scope, Send
 from audiencelab.sandbox._availability import AvailabilityMiddleware
 from audiencelab.sandbox._backend import Backend
 from audiencelab.sandbox._config import SandboxConfig
+from audiencelab.sandbox._deliveries import Deliveries, delivery_routes
 from audiencelab.sandbox._faults import FaultMiddleware
 from audiencelab.sandbox._requestlog import RequestLog
 from audiencelab.sandbox._routes import Routes, error_handlers
@@ -34,8 +35,10 @@ class SandboxApp:
         self.backend = Backend(config, self.store, clock or time.time)
         #: the worker threads and the body budget (``_work``)
         self.workers = Workers(body_bytes=config.body_budget_bytes)
+        #: pixel webhooks: deliveries, their log and the routes under /_sandbox/ (``_deliveries``)
+        self.deliveries = Deliveries(config, self.store, clock or time.time)
         self.starlette = Starlette(
-            routes=Routes(self.backend, self.workers).table(),
+            routes=Routes(self.backend, self.workers).table() + delivery_routes(self.deliveries),
             exception_handlers=error_handlers(config.error_style),
         )
         self.starlette.router.redirect_slashes = False
@@ -53,7 +56,8 @@ class SandboxApp:
         return self.faults.stats
 
     def close(self) -> None:
-        """Close the database connection."""
+        """Stop the webhook deliveries and close the database connection."""
+        self.deliveries.close()
         self.store.close()
 
 

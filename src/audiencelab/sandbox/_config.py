@@ -15,6 +15,7 @@ __all__ = [
     "DEFAULT_API_KEY",
     "LIST_TOTAL_KEYS",
     "MAX_AUDIENCE_SIZE_LIMIT",
+    "WEBHOOK_SCHEMES",
     "Flag",
     "SandboxConfig",
     "flag",
@@ -295,6 +296,27 @@ class SandboxConfig:
             "list",
         ),
     )
+    #: pixel webhooks (``_deliveries.py``): attempts per delivery, the first retry's delay (then
+    #: doubled, up to WEBHOOK_BACKOFF_CAP), the seconds a receiver has to answer, an optional
+    #: schedule, the hosts besides loopback deliveries may go to ("*": any), the signing scheme
+    webhook_attempts: int = field(default=5, metadata=flag(
+        "webhook-attempts", "N", "Attempts per webhook delivery (retried on errors and timeouts).",
+        "integer", 1, 20))  # fmt: skip
+    webhook_backoff: float = field(default=1.0, metadata=flag(
+        "webhook-backoff", "S", "Seconds before a webhook's first retry (then doubled, up to 60).",
+        "number", 0, 3600))  # fmt: skip
+    webhook_timeout: float = field(default=15.0, metadata=flag(
+        "webhook-timeout", "S", "Seconds a webhook receiver has to answer before a retry.",
+        "number", MIN_TIMEOUT, MAX_TIMEOUT))  # fmt: skip
+    webhook_every: float | None = field(default=None, metadata=flag(
+        "webhook-every", "S", "Also deliver one event to every pixel with a webhook_url every S "
+        "seconds (default: only on trigger).", "number", 0.05, MAX_SECONDS))  # fmt: skip
+    webhook_allow_hosts: tuple[str, ...] = field(default=(), metadata=flag(
+        "webhook-allow-host", "HOST", "Deliver webhooks to this host too (only loopback by "
+        "default); * allows any (repeatable).", "list"))  # fmt: skip
+    webhook_scheme: str = field(default="hmac-sha256", metadata=flag(
+        "webhook-scheme", "SCHEME", "How deliveries are signed: hmac-sha256 "
+        "(x-audiencelab-signature), secret (x-audiencelab-secret) or both.", "choice"))  # fmt: skip
     #: extra uvicorn log output (the CLI keeps it quiet)
     log_level: str = field(default="warning", compare=False)
 
@@ -404,6 +426,7 @@ class SandboxConfig:
             )
         if self.public_url is not None:
             object.__setattr__(self, "public_url", _check_public_url(self.public_url))
+        _check_webhooks(self)
         if self.log_level not in ("critical", "error", "warning", "info", "debug", "trace"):
             raise ValueError(f"log_level {self.log_level!r} is not a uvicorn log level")
 
@@ -463,6 +486,34 @@ def _check_variants(config: SandboxConfig) -> None:
         except ValueError as exc:
             raise ValueError(f"{name}: {exc}") from None
         object.__setattr__(config, name, endpoints)
+
+
+WEBHOOK_SCHEMES = ("hmac-sha256", "secret", "both")
+
+
+def _check_webhooks(config: SandboxConfig) -> None:
+    n = config.webhook_attempts
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 20:
+        raise ValueError(f"webhook_attempts must be an integer between 1 and 20 (got {n!r})")
+    every = config.webhook_every
+    for name, value, low, high in (
+        ("webhook_backoff", config.webhook_backoff, 0, 3600),
+        ("webhook_timeout", config.webhook_timeout, MIN_TIMEOUT, MAX_TIMEOUT),
+        ("webhook_every", 1.0 if every is None else every, 0.05, MAX_SECONDS),
+    ):
+        if not _is_number(value) or not math.isfinite(value) or not low <= value <= high:
+            raise ValueError(
+                f"{name} must be a number of seconds between {low:g} and {high:g} (got {value!r})"
+            )
+    hosts = _names(config, "webhook_allow_hosts")
+    if not all(isinstance(h, str) and h.strip() and _KEY_CHARS.match(h) for h in hosts):
+        raise ValueError(f"webhook_allow_hosts must be host names or '*' (got {hosts!r})")
+    object.__setattr__(config, "webhook_allow_hosts", tuple(h.strip().lower() for h in hosts))
+    if config.webhook_scheme not in WEBHOOK_SCHEMES:
+        raise ValueError(
+            f"webhook_scheme must be one of {', '.join(WEBHOOK_SCHEMES)} "
+            f"(got {config.webhook_scheme!r})"
+        )
 
 
 def serve_flags() -> tuple[Flag, ...]:

@@ -105,6 +105,54 @@ def _ok(
     return response
 
 
+def _webhook_paths(pixel_id: dict[str, Any]) -> dict[str, Any]:
+    """The webhook tools (``_deliveries``): the key is checked, but there are no faults. Their
+    bodies are optional and described in the summaries."""
+    errors = {
+        "400": _error("Validation error: the message names the field."),
+        "401": _error("Missing or unknown X-Api-Key."),
+        "404": _error("Unknown pixel."),
+    }
+    info = _ok({"type": "object"}, "The pixel's webhook_url, secret, scheme and version.")
+    return {
+        "/_sandbox/pixels/{pixel_id}/trigger": {
+            "post": {
+                "operationId": "triggerPixelWebhook",
+                "summary": "Deliver the pixel's next events to its webhook_url. Optional body: "
+                "{count, event_type, shape, layout, aliases, faults, slow_seconds}.",
+                "parameters": [pixel_id],
+                "responses": {
+                    "202": _ok({"type": "object"}, "The deliveries queued."),
+                    "403": _error("The pixel's webhook_url is not a place deliveries may go."),
+                    "409": _error("The pixel has no webhook_url."),
+                    **errors,
+                },
+            }
+        },
+        "/_sandbox/pixels/{pixel_id}/webhook": {
+            "get": {
+                "operationId": "pixelWebhook",
+                "summary": "The pixel's webhook settings and secret.",
+                "parameters": [pixel_id],
+                "responses": {"200": info, **errors},
+            },
+        },
+        "/_sandbox/deliveries": {
+            "get": {
+                "operationId": "webhookDeliveries",
+                "summary": "The delivery log of the calling key (optional query pixel_id).",
+                "parameters": [
+                    {"name": "pixel_id", "in": "query", "required": False, "schema": _STRING}
+                ],
+                "responses": {
+                    "200": _ok({"type": "object"}, "The deliveries, oldest first."),
+                    "401": errors["401"],
+                },
+            }
+        },
+    }
+
+
 def _links(field: str, parameter: str, *operations: str) -> dict[str, Any]:
     """OpenAPI links: the id in this response's ``field`` is ``parameter`` of ``operations``."""
     return {
@@ -334,6 +382,7 @@ def _document(style: str, total: str) -> dict[str, Any]:
                 },
             }
         },
+        **_webhook_paths(pixel_id),
         "/healthz": {
             "get": {
                 "operationId": "health",

@@ -16,7 +16,7 @@ from audiencelab.sandbox._criteria import Criteria
 from audiencelab.sandbox._generate import plan_for
 from audiencelab.sandbox._sampling import BYTE_SLOTS, slots, stable_int
 
-__all__ = ["event_indices", "v3_event", "v4_event"]
+__all__ = ["event_indices", "indices_of", "v3_event", "v4_event"]
 
 _WEEK = 7 * 24 * 3600.0
 #: Each pixel has between MIN_EVENTS and MIN_EVENTS + EVENT_SPREAD - 1 events (chosen: one to a
@@ -49,6 +49,15 @@ def event_indices(pixel_id: str, event_type: str | None) -> list[int]:
     if event_type is None:
         return list(range(n))
     return [i for i in range(n) if _event_type(pixel_id, i) == event_type]
+
+
+def indices_of(pixel_id: str, version: str, event_type: str | None) -> list[int]:
+    """Indices (newest first) of a pixel's events of one API version, optionally of one type
+    (the events ``GET /pixels/{id}`` or ``/v4`` list, which webhooks deliver too)."""
+    if version != "v4":
+        return event_indices(pixel_id, event_type)
+    n = event_count(pixel_id, "v4")
+    return [i for i in range(n) if event_type is None or _event_type(pixel_id, i) == event_type]
 
 
 def _timestamp(pixel_id: str, version: str, i: int, created_at: float) -> str:

@@ -102,8 +102,11 @@ def _pixel_json(pixel: Pixel, install_url: str) -> dict[str, Any]:
     }
 
 
-#: Routes that only answer a 404 with a hint: not operations, so /openapi.json leaves them out.
-UNDOCUMENTED_ROUTES = frozenset({("GET", "/enrichments/{job_id}")})
+#: Routes that only answer a 404 with a hint: not operations, so /openapi.json leaves them out;
+#: and the sandbox's tool whose body no schema can state (a loopback URL: ``_deliveries``).
+UNDOCUMENTED_ROUTES = frozenset(
+    {("GET", "/enrichments/{job_id}"), ("PUT", "/_sandbox/pixels/{pixel_id}/webhook")}
+)
 
 #: Words under /audiences/ that are paths of their own, never audience ids.
 _NOT_IDS = frozenset({"attributes", "custom", "preview"})

@@ -83,6 +83,18 @@ CREATE TABLE IF NOT EXISTS pixels (
     deleted_at REAL
 );
 CREATE INDEX IF NOT EXISTS pixels_tenant ON pixels (tenant, deleted_at, seq);
+CREATE TABLE IF NOT EXISTS deliveries (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    tenant TEXT NOT NULL,
+    pixel_id TEXT NOT NULL,
+    record TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS deliveries_tenant ON deliveries (tenant, pixel_id, seq);
+CREATE TABLE IF NOT EXISTS webhook_cursors (
+    pixel_id TEXT PRIMARY KEY,
+    next INTEGER NOT NULL
+);
 """
 
 
@@ -402,6 +414,59 @@ class Store:
                 (now, tenant, pixel_id),
             )
             return cur.rowcount == 1
+
+    def pixels_with_webhooks(self) -> list[tuple[str, Pixel]]:
+        """(tenant, pixel) of every pixel with a ``webhook_url``, of every tenant."""
+        rows = self._read(
+            f"SELECT tenant, {self._PIXEL_COLUMNS} FROM pixels WHERE deleted_at IS NULL "
+            "AND webhook_url IS NOT NULL ORDER BY seq"
+        )
+        return [(r[0], Pixel(*r[1:])) for r in rows]
+
+    def set_webhook_url(self, tenant: str, pixel_id: str, url: str | None) -> bool:
+        with self.transaction() as cur:
+            cur.execute(
+                "UPDATE pixels SET webhook_url = ? WHERE tenant = ? AND id = ? "
+                "AND deleted_at IS NULL",
+                (url, tenant, pixel_id),
+            )
+            return cur.rowcount == 1
+
+    # webhook deliveries (``_deliveries.py``): a record per delivery, a cursor per pixel ----------
+
+    def next_webhook_events(self, pixel_id: str, count: int) -> int:
+        """Move the pixel's cursor ``count`` events on; return where it was."""
+        with self.transaction() as cur:
+            row = cur.execute(
+                "SELECT next FROM webhook_cursors WHERE pixel_id = ?", (pixel_id,)
+            ).fetchone()
+            start = int(row[0]) if row else 0
+            cur.execute(
+                "INSERT INTO webhook_cursors (pixel_id, next) VALUES (?, ?) "
+                "ON CONFLICT(pixel_id) DO UPDATE SET next = excluded.next",
+                (pixel_id, start + count),
+            )
+        return start
+
+    def save_delivery(self, tenant: str, record: dict[str, Any]) -> None:
+        """Insert or replace one delivery's record (a JSON object with ``id`` and ``pixel_id``)."""
+        with self.transaction() as cur:
+            cur.execute(
+                "INSERT INTO deliveries (id, tenant, pixel_id, record) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET record = excluded.record",
+                (record["id"], tenant, record["pixel_id"], json.dumps(record)),
+            )
+
+    def deliveries(self, tenant: str, pixel_id: str | None, limit: int) -> list[dict[str, Any]]:
+        """The last ``limit`` deliveries of a tenant (of one pixel), oldest first."""
+        where, args = "tenant = ?", [tenant]
+        if pixel_id is not None:
+            where, args = where + " AND pixel_id = ?", [*args, pixel_id]
+        rows = self._read(
+            f"SELECT record FROM deliveries WHERE {where} ORDER BY seq DESC LIMIT ?",
+            (*args, limit),
+        )
+        return [json.loads(r[0]) for r in reversed(rows)]
 
     def integrity_check(self) -> str:
         return str(self._read("PRAGMA integrity_check")[0][0])
