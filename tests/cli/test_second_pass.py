@@ -464,7 +464,9 @@ def test_every_command_has_examples_that_parse() -> None:
         assert epilog.startswith("Examples:"), key
         for line in EXAMPLES[key]:
             assert f"$ {line}" in epilog
-            words = shlex.split(line.split("|")[0].split("$(")[-1].rstrip(")"))
+            command = line.split("|")[0].split("$(")[-1].strip()
+            command = command.removesuffix(')"').removesuffix(")")  # out of $(...)
+            words = shlex.split(command)
             assert words[0] == "audiencelab", line
             probe = root.make_context("audiencelab", [], resilient_parsing=True)
             args = hoist_global_options(root, probe, words[1:])
