@@ -17,7 +17,11 @@ if TYPE_CHECKING:  # for type checkers: the same names as _PUBLIC (a test checks
     from audiencelab._config import BASE_URL_ENV as BASE_URL_ENV
     from audiencelab._config import DEFAULT_BASE_URL as DEFAULT_BASE_URL
     from audiencelab._config import DEFAULT_MAX_RETRIES as DEFAULT_MAX_RETRIES
+    from audiencelab._config import PROFILE_ENV as PROFILE_ENV
+    from audiencelab._config import ConfigProfile as ConfigProfile
+    from audiencelab._config import config_file_path as config_file_path
     from audiencelab._config import is_loopback_host as is_loopback_host
+    from audiencelab._config import load_profile as load_profile
     from audiencelab._create_many import CreateResult as CreateResult
     from audiencelab._doctor import DoctorReport as DoctorReport
     from audiencelab._download import DownloadSummary as DownloadSummary
@@ -96,7 +100,11 @@ _PUBLIC: dict[str, str] = {
             "BASE_URL_ENV",
             "DEFAULT_BASE_URL",
             "DEFAULT_MAX_RETRIES",
+            "PROFILE_ENV",
+            "ConfigProfile",
+            "config_file_path",
             "is_loopback_host",
+            "load_profile",
         ),
         "audiencelab._config",
     ),

@@ -11,6 +11,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from audiencelab._exceptions import ConfigurationError
@@ -206,3 +207,149 @@ class ClientConfig:
             retry_policy=retry_policy or RetryPolicy(),
             value_checks=value_checks,
         )
+
+
+# -- the config file: profiles of keys ------------------------------------------------------------
+
+#: The environment variable naming the profile to use (``--profile`` on the command line).
+PROFILE_ENV = "AUDIENCELAB_PROFILE"
+CONFIG_FILE_NAME = "config.toml"
+_PROFILE_KEYS = ("api_key", "base_url")
+
+
+def config_file_path() -> Path:
+    """Where the config file is: ``config.toml`` in the user's config folder (``platformdirs``:
+    ``$XDG_CONFIG_HOME/audiencelab``, default ``~/.config/audiencelab``, on Linux;
+    ``~/Library/Application Support/audiencelab`` on macOS; ``%APPDATA%\\audiencelab`` on
+    Windows)."""
+    import platformdirs
+
+    folder = platformdirs.user_config_dir("audiencelab", appauthor=False, roaming=True)
+    return Path(folder) / CONFIG_FILE_NAME
+
+
+@dataclass(frozen=True)
+class ConfigProfile:
+    """One ``[profiles.NAME]`` table of the config file. The key is masked at once, like every
+    other key (:class:`Secret`); ``warnings`` say what is unsafe about the file (its mode)."""
+
+    name: str
+    path: Path
+    api_key: Secret | None = field(default=None, repr=False)
+    base_url: str | None = None
+    warnings: tuple[str, ...] = ()
+
+
+def _mode_warning(path: Path, mode: int) -> str | None:
+    if os.name != "posix" or not mode & 0o077:
+        return None
+    return (
+        f"{path} holds API keys and other users of this machine can read or change it (mode "
+        f"{mode & 0o777:o}): make it private with `chmod 600 {path}`"
+    )
+
+
+def _closest_key(key: str) -> str:
+    import difflib
+
+    found = difflib.get_close_matches(key, _PROFILE_KEYS, n=1, cutoff=0.6)
+    return (
+        f"; did you mean {found[0]!r}?" if found else f"; a profile has {', '.join(_PROFILE_KEYS)}"
+    )
+
+
+def load_profile(
+    name: str | None = None,
+    path: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> ConfigProfile | None:
+    """The profile ``name`` (else ``$AUDIENCELAB_PROFILE``, else the file's ``default_profile``)
+    of the config file, or None when none is asked for and the file names no default (or does
+    not exist). A profile asked for by name that is not there, or a file that cannot be read,
+    raises :class:`ConfigurationError` naming the file and the fix; the key is never shown::
+
+        default_profile = "work"
+
+        [profiles.work]
+        api_key = "sk_live_..."
+
+        [profiles.local]
+        api_key = "sk_test_sandbox"
+        base_url = "http://127.0.0.1:8765"
+    """
+    import tomllib
+
+    env = os.environ if environ is None else environ
+    path = config_file_path() if path is None else path
+    wanted = name or env.get(PROFILE_ENV) or None
+    try:
+        mode = path.stat().st_mode
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        if wanted is None:
+            return None
+        raise ConfigurationError(
+            f"profile {wanted!r} asked for, but there is no config file {path}: create it with a "
+            f'[profiles.{wanted}] table holding api_key = "..."',
+            setting="profile",
+        ) from None
+    except OSError as exc:
+        raise ConfigurationError(
+            f"cannot read the config file {path}: {exc.strerror or exc}", setting="profile"
+        ) from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        # tomllib's message names the line and column, never the value
+        raise ConfigurationError(
+            f"the config file {path} is not valid TOML: {exc}", setting="profile"
+        ) from None
+    del raw
+    profiles = data.get("profiles", {})
+    if not isinstance(profiles, dict):
+        raise ConfigurationError(
+            f"{path}: profiles must be tables: [profiles.NAME]", setting="profile"
+        )
+    default = data.get("default_profile")
+    if wanted is None:
+        if default is None:
+            return None
+        if not isinstance(default, str):
+            raise ConfigurationError(
+                f"{path}: default_profile must be the name of a profile", setting="profile"
+            )
+        wanted = default
+    table = profiles.get(wanted)
+    if not isinstance(table, dict):
+        known = ", ".join(sorted(profiles)) or "none"
+        raise ConfigurationError(
+            f"no profile {wanted!r} in {path} (its profiles: {known}); add a [profiles.{wanted}] "
+            "table, or choose one of them",
+            setting="profile",
+        )
+    for key in table:
+        if key not in _PROFILE_KEYS:
+            raise ConfigurationError(
+                f"{path}, [profiles.{wanted}]: unknown key {key!r}{_closest_key(key)}",
+                setting="profile",
+            )
+    key_value = table.get("api_key")
+    base_url = table.get("base_url")
+    if key_value is not None and not isinstance(key_value, str):
+        raise ConfigurationError(
+            f"{path}, [profiles.{wanted}]: api_key must be a string in quotes", setting="profile"
+        )
+    if base_url is not None and not isinstance(base_url, str):
+        raise ConfigurationError(
+            f"{path}, [profiles.{wanted}]: base_url must be a string in quotes", setting="profile"
+        )
+    secret = mask_api_key(key_value)
+    del key_value, table, data, profiles
+    warning = _mode_warning(path, mode)
+    return ConfigProfile(
+        name=wanted,
+        path=path,
+        api_key=secret,
+        base_url=base_url,
+        warnings=(warning,) if warning else (),
+    )

@@ -20,13 +20,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from audiencelab._catalogue import FILTERS, LIVE_ATTRIBUTES
+from audiencelab._catalogue import FILTERS, LIVE_ATTRIBUTES, FilterSpec
 
 __all__ = [
     "BUNDLED",
+    "BUNDLED_LISTS",
     "LIVE",
     "Match",
     "Vocabulary",
+    "bundled_list",
     "edit_distance",
 ]
 
@@ -124,3 +126,35 @@ BUNDLED: Mapping[str, Vocabulary] = {
 
 #: Filter path -> the attribute whose values ``GET /audiences/attributes/{name}`` lists.
 LIVE: Mapping[str, str] = LIVE_ATTRIBUTES
+
+
+def _name_key(name: str) -> str:
+    """How a list's name may be written: ``income_range``, ``income-range``, ``incomeRange`` and
+    ``profile.incomeRange`` are one name."""
+    return "".join(c for c in name.casefold() if c.isalnum())
+
+
+def _list_names() -> dict[str, FilterSpec]:
+    names: dict[str, FilterSpec] = {}
+    for spec in FILTERS:
+        if spec.values == "bundled":
+            # The snake_case name, unless an earlier list has it (attributes.net_worth, after
+            # profile.netWorth): then its path.
+            names[spec.python if spec.python not in names else spec.path] = spec
+    return names
+
+
+#: The bundled lists by name (``education``, ``income_range``, ``employee_count``...), in the
+#: catalogue's order: what ``audiencelab attributes NAME`` and MCP's ``list_attribute_values``
+#: list besides the API's own lists.
+BUNDLED_LISTS: Mapping[str, FilterSpec] = _list_names()
+_BY_KEY: dict[str, FilterSpec] = {}
+for _name, _spec in BUNDLED_LISTS.items():
+    for _form in (_name, _spec.path, _spec.python, _spec.leaf):
+        _BY_KEY.setdefault(_name_key(_form), _spec)
+
+
+def bundled_list(name: str) -> FilterSpec | None:
+    """The filter whose bundled list ``name`` is (its snake_case name, its JSON name or its
+    path, in any case, with ``-`` or ``_``), or None."""
+    return _BY_KEY.get(_name_key(name)) if isinstance(name, str) else None

@@ -16,7 +16,8 @@ are checked against the lists of ``client=`` (a sync client fetches them), or ``
 bundled lists alone are used and a :class:`~audiencelab.FilterValueWarning` says which values
 were not checked. :func:`plan_create_audience` and :func:`plan_preview_audience` give the whole
 :class:`Plan` (problems, body, warnings, the lists needed) instead of raising. :data:`FILTERS` is
-the catalogue of filter keys everything is checked from.
+the catalogue of filter keys everything is checked from; :data:`BUNDLED_LISTS` and
+:func:`bundled_list` give the lists no endpoint serves (education, income_range...).
 
 An :class:`Operation` is frozen: ``method``, ``path``, ``params`` (the query), ``body`` (the JSON
 value), ``content`` (its exact bytes: compact UTF-8 JSON, keys in the official order) and
@@ -42,6 +43,7 @@ from audiencelab._operations import (
     create_audience,
     create_custom_audience,
     create_enrichment_job,
+    create_pixel,
     delete_audience,
     delete_pixel,
     enrich_contact,
@@ -58,9 +60,11 @@ from audiencelab._operations import (
 from audiencelab._operations import plan_create as plan_create_audience
 from audiencelab._operations import plan_preview as plan_preview_audience
 from audiencelab._sansio import Operation, encode_json
+from audiencelab._vocabularies import BUNDLED_LISTS, bundled_list
 
 __all__ = [
     "ATTRIBUTE_NAMES",
+    "BUNDLED_LISTS",
     "ENRICH_FIELDS",
     "ENRICH_MATCH_KEYS",
     "FILTERS",
@@ -78,10 +82,12 @@ __all__ = [
     "ValueLists",
     "audience_attributes",
     "audience_records",
+    "bundled_list",
     "create_audience",
     "create_custom_audience",
     "create_enrichment_job",
     "create_many",
+    "create_pixel",
     "delete_audience",
     "delete_pixel",
     "encode_json",

@@ -37,6 +37,7 @@ class Run:
     code: int
     stdout: str
     stderr: str
+    stdout_bytes: bytes = b""
 
     def json(self) -> object:
         return json.loads(self.stdout)
@@ -82,6 +83,7 @@ def run_process(
     *,
     cwd: Path | None = None,
     timeout: float = 60,
+    binary: bool = False,
 ) -> Run:
     """The real command in a subprocess (``python -m audiencelab.cli``), output piped."""
     clean = {
@@ -100,7 +102,8 @@ def run_process(
         check=False,
     )
     assert_no_secret(proc.stdout, proc.stderr)
-    return Run(proc.returncode, proc.stdout.decode(), proc.stderr.decode())
+    stdout = proc.stdout.decode("utf-8", "replace") if binary else proc.stdout.decode()
+    return Run(proc.returncode, stdout, proc.stderr.decode(), proc.stdout)
 
 
 def create_audience(cli: CLI, name: str, *flags: str) -> str:

@@ -54,6 +54,7 @@ def assert_one_line_naming(run: Run, extra: str) -> None:
     assert run.stderr.count("\n") == 1, run.stderr  # one line
     assert f'pip install "audiencelab[{extra}]"' in run.stderr
     assert f"'{extra}' extra" in run.stderr
+    assert f'(from a checkout: pip install ".[{extra}]")' in run.stderr
 
 
 @pytest.mark.slow
@@ -84,7 +85,9 @@ def test_without_the_sandbox_extra_sandbox_says_what_to_install(tmp_path: Path) 
     assert run.code == 1, run.stderr
     assert "Traceback" not in run.stderr
     assert run.stderr.count("\n") == 1, run.stderr
-    assert "audiencelab[sandbox]" in run.stderr or "audiencelab[cli,sandbox]" in run.stderr
+    # The same message as every other missing extra: both forms, exit 1 (issue 19, point 9).
+    assert_one_line_naming(run, "sandbox")
+    assert "`audiencelab sandbox serve` needs the 'sandbox' extra" in run.stderr
 
 
 @pytest.mark.slow

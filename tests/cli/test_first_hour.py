@@ -135,7 +135,7 @@ def test_the_sandbox_notice_comes_before_the_delete_question(tmp_path: Path) -> 
     child.sendline("n")
     child.expect(pexpect.EOF)
     child.close()
-    assert child.exitstatus == 2
+    assert child.exitstatus == 1  # declined: nothing done (issue 19, point 20)
     assert "Using the local sandbox" in before_question
     assert "not the real AudienceLab API" in before_question
 

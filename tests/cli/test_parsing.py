@@ -112,4 +112,4 @@ def test_help_shows_flags_without_values_and_arguments_in_capitals() -> None:
     assert "Usage: audiencelab enrichments wait [OPTIONS] JOB_ID..." in run.stdout
     run = cli("audiences", "show", env={"COLUMNS": "200"})
     assert run.code == 2
-    assert "Missing argument 'AUDIENCE_ID'" in run.stderr
+    assert "missing argument 'AUDIENCE_ID'" in run.stderr

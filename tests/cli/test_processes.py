@@ -141,13 +141,16 @@ def test_delete_asks_in_a_terminal(cli: CLI, sandbox: Sandbox) -> None:
     audience_id = create_audience(cli, "Ask me", "--city", "Reno")
     env = {"AUDIENCELAB_API_KEY": KEY, "AUDIENCELAB_BASE_URL": sandbox.base_url}
     child = _spawn(["audiences", "delete", audience_id], env)
-    child.expect(r"Delete audience .* \[y/N\]")
+    child.expect(rf"Delete audience 'Ask me' \({audience_id}\)\? .* \[y/N\]")
     child.sendline("n")
     child.expect(pexpect.EOF)
     child.close()
     assert_no_secret(child.before)
-    assert child.exitstatus == 2
+    # Declining is the user's answer, not an error (issue 19, point 20).
+    assert child.exitstatus == 1
+    assert "Nothing done: audience 'Ask me'" in child.before
     assert "was not deleted" in child.before
+    assert "error:" not in child.before
     assert cli("audiences", "show", audience_id, "-n", "1").code == 0
 
     child = _spawn(["audiences", "delete", audience_id], env)

@@ -129,7 +129,7 @@ def test_preview_asks_on_a_terminal(tmp_path: Path) -> None:
         "NO_COLOR": "1",
     }
     args = ["-m", "audiencelab.cli", "--sandbox", "audiences", "create", "--name", "asked"]
-    for answer, code in (("n", 2), ("y", 0)):
+    for answer, code in (("n", 1), ("y", 0)):  # declined: nothing done, exit 1
         child = pexpect.spawn(
             sys.executable,
             [*args, "--city", "Austin", "--preview"],

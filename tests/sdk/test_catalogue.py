@@ -99,7 +99,11 @@ def test_the_mcp_schema_follows_the_catalogue() -> None:
             assert all(f'"{label}"' in node["description"] for label in spec.labels)
     revenue = _node(schema, "businessProfile.companyRevenue")["items"]["enum"]
     assert "25 Million to 50 Miliion" in revenue  # the drift the issue found
-    assert set(typing.get_args(AttributeName)) == set(operations.ATTRIBUTE_NAMES)
+    # list_attribute_values serves the API's lists and the bundled ones (issue 19, point 1)
+    assert typing.get_args(AttributeName) == (
+        *operations.ATTRIBUTE_NAMES,
+        *operations.BUNDLED_LISTS,
+    )
     assert set(ATTRIBUTE_FILTERS) == set(operations.ATTRIBUTE_NAMES)
     for name, where in ATTRIBUTE_FILTERS.items():
         if where.startswith("filters."):

@@ -172,7 +172,8 @@ def _unknown_record_key(index: int, key: str) -> InputProblem:
         return InputProblem.at(loc, "unknown record key", "phone")
     guess = closest(key, [c.lower() for c in JOB_COLUMNS])
     if guess is None:
-        return InputProblem.at(loc, "unknown record key; see the enrichment columns in the README")
+        known = ", ".join(c.lower() for c in JOB_COLUMNS)
+        return InputProblem.at(loc, f"unknown record key; the columns a job takes are: {known}")
     return InputProblem.at(loc, "unknown record key", guess)
 
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
 import audiencelab
+from audiencelab import PROFILE_ENV
 from audiencelab.cli._attributes import attributes_command
 from audiencelab.cli._audiences import audiences_app
 from audiencelab.cli._context import SANDBOX_ENV, State
@@ -27,6 +29,7 @@ from audiencelab.cli._errors import (
     describe_error,
     exit_code_for,
 )
+from audiencelab.cli._examples import add_examples
 from audiencelab.cli._extras import extra_for, missing_extra_message
 from audiencelab.cli._load import load_command
 from audiencelab.cli._mcp import mcp_command
@@ -35,6 +38,7 @@ from audiencelab.cli._parsing import hoist_global_options, plain_help
 from audiencelab.cli._pixels import pixels_app
 from audiencelab.cli._sandbox import sandbox_app
 from audiencelab.cli._segments import segments_app
+from audiencelab.cli._usage import is_usage_error, report_usage_error
 from audiencelab.cli._webhooks import trigger_command, webhooks_app
 
 __all__ = ["app", "run"]
@@ -47,6 +51,32 @@ class _RootGroup(TyperGroup):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         plain_help(self)
+        add_examples(self)
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **kwargs: Any,
+    ) -> Any:
+        """Usage mistakes (a misspelled flag, a missing option) as one ``error:`` line with a
+        suggestion, exit 2; help asked for by giving no command, on stdout, exit 0."""
+        try:
+            result = super().main(
+                args, prog_name, complete_var, False, windows_expand_args, **kwargs
+            )
+        except Exception as exc:
+            if not is_usage_error(exc):
+                raise
+            code = report_usage_error(exc)
+        else:
+            code = result if isinstance(result, int) else 0
+        if not standalone_mode:
+            return code
+        sys.exit(code)
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         return super().parse_args(ctx, hoist_global_options(self, ctx, args))
@@ -181,10 +211,23 @@ def root(
             show_default=False,
         ),
     ] = None,
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            "--profile",
+            help=(
+                "Profile of the config file to use (its key and address), e.g. --profile work; "
+                f"default: ${PROFILE_ENV}, else the file's default_profile. The file: "
+                "~/.config/audiencelab/config.toml on Linux (see docs/cli.md)."
+            ),
+            metavar="NAME",
+            show_default=False,
+        ),
+    ] = None,
     version: Annotated[
         bool,
         typer.Option(
-            "--version", help="Show the version and exit.", callback=_version, is_eager=True
+            "--version", "-V", help="Show the version and exit.", callback=_version, is_eager=True
         ),
     ] = False,
 ) -> None:
@@ -196,6 +239,7 @@ def root(
         json_mode=json_mode,
         quiet=quiet,
         verbose=verbose,
+        profile=profile,
     )
     ctx.obj = state
     ctx.call_on_close(state.close)
@@ -203,6 +247,12 @@ def root(
         raise CliError(
             "--sandbox and --base-url cannot be used together: the sandbox runs on its own "
             "local address. Drop one of them.",
+            EXIT_USAGE,
+        )
+    if sandbox and profile is not None:
+        raise CliError(
+            "--profile is not used with --sandbox (the sandbox has its own test key); drop one "
+            "of them.",
             EXIT_USAGE,
         )
     if sandbox and api_key is not None:

@@ -264,6 +264,7 @@ def show_command(
     """Show the first people of an audience (all their columns with --json)."""
     st = get_state(ctx)
     st.hint(not_found=_not_found_hint(st), flags={**DEFAULT_FLAGS, "page_size": "--rows"})
+    operations.audience_records(audience_id, 1, rows)  # checked first: no sandbox for a typo
     page = st.client().audiences.get(audience_id, page=1, page_size=rows)
     if st.json:
         st.out.emit_json(dump_model(page))
@@ -339,18 +340,20 @@ def export_command(
     options = ExportOptions(
         output, format, page_size, concurrency, resume, overwrite, neutralize_formulas
     )
+    fmt = options.check(st)  # before the client: a wrong name starts no sandbox
     client = st.client()
     # The SDK waits for an audience still being built with its first page as the probe: a
     # ready audience costs no extra request.
     run_export(
         st,
         "Exporting",
-        lambda on_progress: client.audiences.export(
+        options,
+        lambda path, on_progress: client.audiences.export(
             audience_id,
-            output,
+            path,
             wait_timeout=wait_timeout,
             on_progress=on_progress,
-            **options.sdk_kwargs(),
+            **options.sdk_kwargs(fmt),
         ),
         waiting="Waiting for the audience to be built" if wait_timeout > 0 else None,
     )
@@ -362,11 +365,11 @@ def delete_command(ctx: typer.Context, audience_id: IdArg, yes: YesOpt = False) 
     st = get_state(ctx)
     st.hint(not_found=_not_found_hint(st))
     client = st.client()  # first, so that the sandbox notice comes before the question
-    confirm(
-        f"Delete audience {audience_id}? This cannot be undone.",
-        yes,
-        f"audience {audience_id}",
-    )
+    shown = audience_id
+    if not yes:
+        name = next((a.name for a in client.audiences.list() if a.id == audience_id), None)
+        shown = f"{name!r} ({audience_id})" if name else audience_id
+    confirm(f"Delete audience {shown}? This cannot be undone.", yes, f"audience {shown}")
     deleted = client.audiences.delete(audience_id)
     if st.json:
         st.out.emit_json(dump_model(deleted))
@@ -388,7 +391,8 @@ def preview_command(
         typer.Option("--days-back", help="Look back N days, 1-10 (default 7).", metavar="N"),
     ] = None,
     limit: Annotated[
-        int, typer.Option("--limit", help="Sample people to show (0-500).", metavar="N")
+        int,
+        typer.Option("--limit", "-n", help="How many people to show (0-500).", metavar="N"),
     ] = 10,
     column: ColumnOpt = None,
     strict_values: StrictValuesOpt = False,
@@ -399,6 +403,10 @@ def preview_command(
     policy = value_checks(strict_values, no_value_checks)
     st.hint(source_text=typed_in_filters(filters))
     extra: dict[str, Any] = {} if days_back is None else {"days_back": days_back}
+    # What can be checked without a client first: a mistake starts no sandbox, needs no key.
+    operations.plan_preview_audience(
+        filters, segment_list(segment), limit=limit, value_checks=policy, **extra
+    ).raise_for_problems()
     preview = st.client().audiences.preview(
         filters, segment_list(segment), limit=limit, value_checks=policy, **extra
     )
@@ -406,9 +414,16 @@ def preview_command(
         st.out.emit_json(dump_model(preview))
         return
     count = f"{preview.count:,}" if preview.count is not None else "An unknown number of"
-    st.out.line(f"{count} people match.")
+    st.out.line(f"{count} {'person matches' if preview.count == 1 else 'people match'}.")
     if preview.result:
         st.out.table(record_table(preview.result, column))
+    limit_size = st.sandbox_audience_limit
+    if limit_size is not None and preview.count is not None and preview.count > limit_size:
+        st.out.info(
+            f"An audience created from these filters stops at {limit_size:,} people: the local "
+            "sandbox's size limit (sandbox serve --max-audience-size). The count is of everyone "
+            "who matches."
+        )
 
 
 @audiences_app.command("custom")
@@ -421,6 +436,7 @@ def custom_command(
 ) -> None:
     """Ask AudienceLab for a custom audience on a topic (uses a custom-audience credit)."""
     st = get_state(ctx)
+    operations.create_custom_audience(topic, description)  # checked before any sandbox starts
     created = st.client().audiences.create_custom(topic, description)
     if st.json:
         st.out.emit_json(dump_model(created))

@@ -10,7 +10,10 @@ import typer
 
 from audiencelab.cli._errors import EXIT_USAGE, CliError
 
-__all__ = ["YesOpt", "confirm"]
+__all__ = ["EXIT_DECLINED", "YesOpt", "confirm"]
+
+#: The exit code when the user answers no: nothing was done (documented in docs/cli.md).
+EXIT_DECLINED = 1
 
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 
@@ -38,4 +41,6 @@ def confirm(
             EXIT_USAGE,
         )
     if not typer.confirm(question, default=False, err=True):
-        raise CliError(f"{what} was not {verbed}.", EXIT_USAGE)
+        # The user's answer, not an error: said plainly; exit 1, so that `... && next` stops.
+        typer.echo(f"Nothing done: {what} was not {verbed}.", err=True)
+        raise typer.Exit(EXIT_DECLINED)

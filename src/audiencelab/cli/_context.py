@@ -11,7 +11,9 @@ from __future__ import annotations
 import logging
 import math
 import os
+import shutil
 import sys
+import tempfile
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -24,8 +26,10 @@ from audiencelab import (
     BASE_URL_ENV,
     EVENT_ATTRIBUTE,
     AudienceLab,
+    ConfigProfile,
     ConfigurationError,
     FilterValueWarning,
+    load_profile,
 )
 from audiencelab.cli._errors import EXIT_API, EXIT_AUTH, EXIT_USAGE, CliError, Hints
 from audiencelab.cli._extras import missing_extra_message
@@ -40,6 +44,11 @@ SANDBOX_ENV = "AUDIENCELAB_SANDBOX"
 SANDBOX_DIR_ENV = "AUDIENCELAB_SANDBOX_DIR"
 SANDBOX_BUILD_ENV = "AUDIENCELAB_SANDBOX_BUILD_SECONDS"
 SANDBOX_DB = "sandbox.db"
+#: Where ``audiencelab sandbox serve`` listens by default: the links a ``--sandbox`` command's
+#: own sandbox hands out (``install_url``, ``csv_url``) start with it, since that sandbox stops
+#: when the command ends, while ``sandbox serve`` on the same database serves them.
+SERVE_URL = "http://127.0.0.1:8765"
+CACHE_DIR_ENV = "AUDIENCELAB_CACHE_DIR"
 
 NO_KEY_MESSAGE = (
     f"No API key. Set the {API_KEY_ENV} environment variable (create a key in the AudienceLab "
@@ -149,8 +158,12 @@ class State:
         json_mode: bool,
         quiet: bool,
         verbose: bool,
+        profile: str | None = None,
     ) -> None:
         self.base_url = base_url
+        self.profile_name = profile
+        self._profile: ConfigProfile | None = None
+        self._profile_loaded = False
         self._api_key_option = api_key
         self.sandbox = sandbox
         self.json = json_mode
@@ -164,6 +177,10 @@ class State:
         self._log_handler: logging.Handler | None = None
         self._showwarning: Any = None
         self._log_level = logging.NOTSET
+        #: The command serves for as long as it runs (``mcp``): its sandbox's links are live.
+        self.sandbox_runs_on = False
+        self._cache_env: str | None = None
+        self._cache_dir: str | None = None
 
     def __repr__(self) -> str:  # never shows the key
         return f"State(sandbox={self.sandbox}, base_url={self.base_url!r})"
@@ -171,7 +188,9 @@ class State:
     @property
     def secrets(self) -> tuple[str, ...]:
         """Keys that must never be printed (the sandbox's public test key is not one)."""
-        keys = (self._api_key_option, os.environ.get(API_KEY_ENV))
+        keys = [self._api_key_option, os.environ.get(API_KEY_ENV)]
+        if self._profile is not None and self._profile.api_key is not None:
+            keys.append(self._profile.api_key.reveal())
         return tuple({k for k in keys if k and len(k.strip()) >= 4})
 
     @property
@@ -228,13 +247,10 @@ class State:
             sandbox = self._start_sandbox()
             key, url = sandbox.api_key, sandbox.base_url
         else:
-            key = self._api_key_option
-            if key is None:
-                key = os.environ.get(API_KEY_ENV)
+            key, url = self._key_and_url()
             if key is None or not key.strip():
                 message = NO_KEY_MESSAGE if self.base_url is None else NO_KEY_MESSAGE_BASE_URL
                 raise CliError(message, EXIT_AUTH)
-            url = self.base_url
         try:
             self._client = AudienceLab(api_key=key, base_url=url)
         except ConfigurationError as exc:
@@ -250,10 +266,45 @@ class State:
         """The client if one can be made (a key is set, or --sandbox), else None: for the
         commands that send nothing, which use it only to read the API's value lists."""
         if not self.sandbox and self._client is None:
-            key = self._api_key_option or os.environ.get(API_KEY_ENV)
+            key, _ = self._key_and_url()
             if key is None or not key.strip():
                 return None
         return self.client()
+
+    def profile(self) -> ConfigProfile | None:
+        """The config file's profile in use (``--profile``, ``$AUDIENCELAB_PROFILE``, or the
+        file's ``default_profile``), read once; its warnings said once."""
+        if not self._profile_loaded:
+            self._profile_loaded = True
+            try:
+                self._profile = load_profile(self.profile_name)
+            except ConfigurationError as exc:
+                raise CliError(str(exc), EXIT_USAGE) from None
+            if self._profile is not None:
+                self.out.redact = self.secrets
+                for warning in self._profile.warnings:
+                    self.out.warning(warning)
+        return self._profile
+
+    def _key_and_url(self) -> tuple[str | None, str | None]:
+        """The key and address: flags first (``--api-key``, ``--base-url``, and a profile named
+        by ``--profile``), then the environment, then the profile of $AUDIENCELAB_PROFILE or
+        the file's default."""
+        explicit = self.profile_name is not None
+        profile = self.profile()
+        file_key = profile.api_key.reveal() if profile and profile.api_key else None
+        file_url = profile.base_url if profile else None
+        env_key = os.environ.get(API_KEY_ENV)
+        env_url = os.environ.get(BASE_URL_ENV) or None
+        if explicit:
+            key = self._api_key_option or file_key or env_key
+            url = self.base_url or file_url or env_url
+        else:
+            key = self._api_key_option or env_key or file_key
+            url = self.base_url or env_url or file_url
+        if profile is not None and key is not None and key == file_key:
+            self.hints.key_source = f"profile {profile.name!r} in {profile.path}"
+        return key, url
 
     def _start_sandbox(self) -> Sandbox:
         try:
@@ -294,12 +345,44 @@ class State:
         except SandboxStartError as exc:
             raise CliError(f"the local sandbox did not start: {exc}", EXIT_API) from None
         self._sandbox = sandbox
+        # Its address dies with the command: left out of what is said (a 404's request line
+        # shows the path alone).
+        if not self.sandbox_runs_on:
+            # Its links work while the command runs (a load downloads a job's csv_url), and are
+            # shown with `sandbox serve`'s address, which serves them on the same database
+            # after it; an error's request line shows the path alone.
+            self.out.origins = (sandbox.base_url,)
+            self.out.links = ((sandbox.base_url, SERVE_URL),)
+        self._private_cache()
         self.out.info(
             f"Using the local sandbox ({db}), not the real AudienceLab API: audiences made here "
             "are synthetic.",
             style="yellow",
         )
         return sandbox
+
+    def _private_cache(self) -> None:
+        """The API lists a ``--sandbox`` command fetches from its own sandbox are cached in a
+        folder of its own, removed when it ends: the disk cache is keyed by the API's address,
+        and this sandbox's port is new every time (one folder per run, never reused)."""
+        self._cache_env = os.environ.get(CACHE_DIR_ENV)
+        self._cache_dir = tempfile.mkdtemp(prefix="audiencelab-sandbox-cache-")
+        os.environ[CACHE_DIR_ENV] = self._cache_dir
+
+    def _restore_cache(self) -> None:
+        if self._cache_dir is None:
+            return
+        if self._cache_env is None:
+            os.environ.pop(CACHE_DIR_ENV, None)
+        else:
+            os.environ[CACHE_DIR_ENV] = self._cache_env
+        shutil.rmtree(self._cache_dir, ignore_errors=True)
+        self._cache_dir = None
+
+    @property
+    def sandbox_audience_limit(self) -> int | None:
+        """The largest audience the sandbox this command started builds, if it started one."""
+        return None if self._sandbox is None else self._sandbox.config.max_audience_size
 
     @property
     def sandbox_server(self) -> tuple[str, Path] | None:
@@ -315,6 +398,7 @@ class State:
         if self._sandbox is not None:
             self._sandbox.stop()
             self._sandbox = None
+        self._restore_cache()
         if self._log_handler is not None:
             logger = logging.getLogger("audiencelab")
             logger.removeHandler(self._log_handler)

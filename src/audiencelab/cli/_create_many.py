@@ -72,7 +72,8 @@ def _refused(exc: FilterValidationError, specs: Sequence[Any], prog: str) -> Cli
     lines = render_problems(exc.problems, Hints(flags=None, locate=where), prog).splitlines()
     if len(exc.problems) == 1:
         lines = ["", f"  - {lines[0]}"]
-    lines[0] = f"{len(bad)} of {len(specs)} specs have problems (nothing was sent):"
+    verb = "has" if len(bad) == 1 else "have"
+    lines[0] = f"{len(bad)} of {len(specs)} specs {verb} problems (nothing was sent):"
     return CliError("\n".join(lines), EXIT_USAGE)
 
 

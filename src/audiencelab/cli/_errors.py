@@ -107,6 +107,8 @@ COMMANDS: Mapping[str, str] = {
 }
 
 Loc = tuple[str | int, ...]
+#: What the SDK adds to a 401's message; the command's own fix says it in full instead.
+SDK_KEY_NOTE = " (check AUDIENCELAB_API_KEY)"
 
 
 class CliError(Exception):
@@ -138,6 +140,8 @@ class Hints:
     locate: Callable[[Loc], str | None] | None = None
     source_text: Callable[[Loc], str | None] | None = None
     offer_sandbox: bool = True
+    #: Where the key came from when not from --api-key or $AUDIENCELAB_API_KEY (a profile).
+    key_source: str = ""
 
 
 def exit_code_for(exc: BaseException) -> int:
@@ -238,7 +242,12 @@ def describe_error(exc: BaseException, hints: Hints, prog: str) -> str:
             "with --verbose for the details, and report it."
         )
     text = exc.describe(lambda remedy: say_remedy(remedy, prog, hints.flags))
-    return _with_fix(text, _fix_for(exc, hints))
+    # An error that says its own remedy (a 404 of a job: "run `enrichments list`") gets no
+    # second one from the command.
+    fix = "" if getattr(exc, "remedy", None) is not None else _fix_for(exc, hints)
+    if fix and isinstance(exc, AuthenticationError):
+        text = text.replace(SDK_KEY_NOTE, "")  # the fix below says it, with more
+    return _with_fix(text, fix)
 
 
 def _fix_for(exc: AudienceLabError, hints: Hints) -> str:
@@ -246,6 +255,8 @@ def _fix_for(exc: AudienceLabError, hints: Hints) -> str:
     if isinstance(exc, PermissionDeniedError):
         return "This API key may not do that; use a key with access (a scoped key sees only its own resources)."
     if isinstance(exc, AuthenticationError):
+        if hints.key_source:
+            return f"Check the key of {hints.key_source}, or choose another with --profile NAME."
         if not hints.offer_sandbox:  # --base-url: --sandbox cannot be added to it
             return (
                 "Check the key in AUDIENCELAB_API_KEY (or --api-key): the server at --base-url "

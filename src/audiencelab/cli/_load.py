@@ -23,12 +23,12 @@ import typer
 from audiencelab import AudienceLabError
 from audiencelab.cli._context import State, get_state
 from audiencelab.cli._errors import EXIT_API, EXIT_USAGE, CliError
+from audiencelab.cli._extras import missing_extra_message
 from audiencelab.cli._load_view import LoadView
 from audiencelab.cli._output import simple_table
 
 __all__ = ["load_command"]
 
-INSTALL = '`audiencelab load` needs the dlt extra: pip install "audiencelab[dlt]"'
 NOT_FOUND = "Check the ID with `audiencelab audiences list`."
 INTERRUPTED = (
     "Run the same command again: it finishes a load left half done, then reads the audiences "
@@ -67,8 +67,11 @@ def _dlt() -> tuple[Any, Any]:
         import dlt
 
         from audiencelab.dlt import audiencelab_source
-    except ImportError:
-        raise CliError(INSTALL, EXIT_API) from None
+    except ImportError as exc:
+        module = exc.name if isinstance(exc, ModuleNotFoundError) else None
+        raise CliError(
+            missing_extra_message("dlt", "`audiencelab load`", module), EXIT_API
+        ) from None
     return dlt, audiencelab_source
 
 

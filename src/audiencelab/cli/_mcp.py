@@ -221,6 +221,7 @@ def mcp_command(
     state = get_state(ctx)
     if sandbox:
         state.sandbox = True
+    state.sandbox_runs_on = True  # its sandbox serves the links it hands out while it runs
     if base_url is not None:
         state.base_url = base_url
     if state.sandbox and state.base_url is not None:

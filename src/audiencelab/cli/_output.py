@@ -57,12 +57,24 @@ class Output:
             not quiet and not json_mode and _isatty(self.stdout) and _isatty(self.stderr)
         )
         self.redact: tuple[str, ...] = ()
+        #: Addresses not to show in errors (a --sandbox command's own sandbox, gone when it
+        #: ends), and the address to show instead in links elsewhere.
+        self.origins: tuple[str, ...] = ()
+        self.links: tuple[tuple[str, str], ...] = ()
 
     # -- stderr ---------------------------------------------------------------------------------
 
-    def _scrub(self, text: str) -> str:
+    def _scrub(self, text: str, *, error: bool = False) -> str:
         for secret in self.redact:
             text = text.replace(secret, "[API key hidden]")
+        if error:
+            for origin in self.origins:
+                text = text.replace(origin, "")
+        return self._relink(text)
+
+    def _relink(self, text: str) -> str:
+        for old, new in self.links:
+            text = text.replace(old, new)
         return text
 
     @property
@@ -80,7 +92,7 @@ class Output:
             self.err.print(line, soft_wrap=True)
 
     def error(self, text: str) -> None:
-        line = Text("error: ", style="bold red") + Text(self._scrub(text), style="red")
+        line = Text("error: ", style="bold red") + Text(self._scrub(text, error=True), style="red")
         self.err.print(line, soft_wrap=True)
 
     def raw_error(self, text: str) -> None:
@@ -101,7 +113,7 @@ class Output:
 
     def line(self, text: str) -> None:
         """A plain result line (an ID, a value) on stdout: what `ID=$(...)` captures."""
-        self.stdout.write(text + "\n")
+        self.stdout.write(self._relink(text) + "\n")
         self.stdout.flush()
 
     def raw_bytes(self, data: bytes) -> None:
@@ -117,7 +129,8 @@ class Output:
 
     def emit_json(self, value: Any) -> None:
         """The one JSON document of ``--json``."""
-        self.stdout.write(json.dumps(value, indent=2, ensure_ascii=False, default=str) + "\n")
+        text = json.dumps(value, indent=2, ensure_ascii=False, default=str)
+        self.stdout.write(self._relink(text) + "\n")
         self.stdout.flush()
 
     def table(self, table: Table) -> None:

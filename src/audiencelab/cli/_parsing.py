@@ -24,7 +24,7 @@ __all__ = ["GLOBAL_FLAGS", "GLOBAL_VALUE_OPTIONS", "hoist_global_options", "plai
 
 #: Global options without a value, and those taking one (see the root callback in ``_app``).
 GLOBAL_FLAGS = frozenset({"--sandbox", "--json", "--quiet", "-q", "--verbose", "-v"})
-GLOBAL_VALUE_OPTIONS = frozenset({"--base-url", "--api-key"})
+GLOBAL_VALUE_OPTIONS = frozenset({"--base-url", "--api-key", "--profile"})
 
 
 def _own_option(command: Any, ctx: Any, name: str) -> Any:

@@ -11,14 +11,13 @@ import typer
 
 from audiencelab import operations
 from audiencelab.cli._confirm import confirm
-from audiencelab.cli._context import State, get_state
+from audiencelab.cli._context import SERVE_URL, State, get_state
 from audiencelab.cli._errors import DEFAULT_FLAGS, EXIT_USAGE, CliError
 from audiencelab.cli._output import cell, dump_model, simple_table
 
 __all__ = ["pixels_app"]
 
 # Where `audiencelab sandbox serve` listens by default.
-SERVE_URL = "http://127.0.0.1:8765"
 
 pixels_app = typer.Typer(
     help="Website pixels: create them, list them, read the visitors they resolve.",
@@ -54,6 +53,8 @@ def create_command(
 ) -> None:
     """Create a pixel for a website; prints its ID (and, on stderr, how to install it)."""
     st = get_state(ctx)
+    # Checked before the client: a bad address starts no sandbox and needs no key.
+    operations.create_pixel(name, url, webhook_url, cast(Any, version))
     created = st.client().pixels.create(name, url, webhook_url, cast(Any, version))
     if st.json:
         st.out.emit_json(dump_model(created))
@@ -75,7 +76,7 @@ def _served_install_url(install_url: str, sandbox_url: str, db: Path) -> str:
     return (
         f" Its install URL is served while a sandbox runs on this database: start one with "
         f"`audiencelab sandbox serve --db {shlex.quote(str(db))}`, then use {served} (the "
-        f"sandbox of this command, at {sandbox_url}, has stopped)."
+        "sandbox of this command has stopped)."
     )
 
 
@@ -127,7 +128,8 @@ def events_command(
         ),
     ] = None,
     limit: Annotated[
-        int, typer.Option("--limit", "-n", help="At most N events (0: all).", metavar="N", min=0)
+        int,
+        typer.Option("--limit", "-n", help="How many events to show (0: all).", metavar="N", min=0),
     ] = 20,
 ) -> None:
     """Show the visitor events a pixel resolved, newest first as the API gives them."""

@@ -33,6 +33,7 @@ import typer
 from audiencelab import API_KEY_ENV, BASE_URL_ENV
 from audiencelab.cli._context import SANDBOX_DB, get_state, sandbox_data_dir
 from audiencelab.cli._errors import EXIT_API, EXIT_USAGE, CliError
+from audiencelab.cli._extras import missing_extra_message
 from audiencelab.sandbox import SERVE_FLAGS, Flag
 
 SERVER_FILE = "sandbox-server.json"
@@ -74,8 +75,10 @@ def serve_command(**values: Any) -> None:
             serve,
             startup_warnings,
         )
-    except ImportError as exc:
-        raise CliError(f"{exc} (pip install 'audiencelab[cli,sandbox]')", EXIT_API) from None
+    except ImportError as exc:  # one message for every missing extra (issue 19, point 9)
+        module = exc.name if isinstance(exc, ModuleNotFoundError) else None
+        needs = "`audiencelab sandbox serve`"
+        raise CliError(missing_extra_message("sandbox", needs, module), EXIT_API) from None
 
     flags = {flag.name: values[flag.name.replace("-", "_")] for flag in SERVE_FLAGS}
     if not str(flags["db"]).strip():

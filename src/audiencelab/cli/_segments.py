@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from audiencelab import operations
 from audiencelab.cli._context import get_state
 from audiencelab.cli._errors import DEFAULT_FLAGS
 from audiencelab.cli._exports import (
@@ -47,6 +48,7 @@ def show_command(
     """Show a segment's name, size and first people (all their columns with --json)."""
     st = get_state(ctx)
     st.hint(not_found=NOT_FOUND, flags={**DEFAULT_FLAGS, "page_size": "--rows"})
+    operations.segment_records(segment_id, 1, rows)  # checked first: no sandbox for a typo
     page = st.client().segments.get(segment_id, page=1, page_size=rows)
     if st.json:
         st.out.emit_json(dump_model(page))
@@ -76,11 +78,13 @@ def export_command(
     options = ExportOptions(
         output, format, page_size, concurrency, resume, overwrite, neutralize_formulas
     )
+    fmt = options.check(st)  # before the client: a wrong name starts no sandbox
     client = st.client()
     run_export(
         st,
         "Exporting",
-        lambda on_progress: client.segments.export(
-            segment_id, output, on_progress=on_progress, **options.sdk_kwargs()
+        options,
+        lambda path, on_progress: client.segments.export(
+            segment_id, path, on_progress=on_progress, **options.sdk_kwargs(fmt)
         ),
     )

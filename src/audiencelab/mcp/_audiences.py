@@ -57,7 +57,7 @@ from audiencelab.mcp._tools import (
     select_columns,
     value_warnings,
 )
-from audiencelab.mcp._vocabulary import attribute_values
+from audiencelab.mcp._vocabulary import LIST_NAMES, attribute_values, bundled_use_in
 
 __all__ = ["audience_tools"]
 
@@ -77,7 +77,7 @@ Answer = ElicitationResult[Consent]
 if TYPE_CHECKING:
     AttributeName = str
 else:  # the SDK's lists, as an enum in the tool's schema
-    AttributeName = Literal[tuple(operations.ATTRIBUTE_NAMES)]
+    AttributeName = Literal[LIST_NAMES]  # the API's lists, then the bundled ones
 MAX_VALUES = 200
 
 FIND_AUDIENCE = "Call list_audiences to find the right audience ID."
@@ -115,8 +115,10 @@ interested. Uses a custom-audience credit; the result appears in the dashboard. 
 outcome, have the user check the dashboard before asking again."""
 
 ATTRIBUTES = """Allowed values of industries, departments, seniority, sic and gender (the \
-filters.businessProfile keys and filters.gender) and of segments (the `segment` argument; \
-searched by name and ID). Look them up with a `query` and use them exactly as listed."""
+filters.businessProfile keys and filters.gender), of segments (the `segment` argument; searched \
+by name and ID), and of the lists bundled from the dashboard's labels (education, income_range, \
+net_worth, employee_count, company_revenue, credit_rating...; `use_in` says which filter). Look \
+them up with a `query` and use them exactly as listed."""
 
 
 def _building(audience_id: str, waited: float, timeout: float) -> str:
@@ -498,7 +500,7 @@ def audience_tools(ctx: ToolContext) -> list[ToolSpec]:
         matched = len(segments) + len(values)
         return AttributeValuesResult(
             name=name,
-            use_in=ATTRIBUTE_FILTERS[name],
+            use_in=ATTRIBUTE_FILTERS.get(name) or bundled_use_in(name) or "",
             total=listed.count,
             matched=matched,
             values=values[:MAX_VALUES],

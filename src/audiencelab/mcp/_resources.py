@@ -13,7 +13,7 @@ from audiencelab import AudienceLabError, InputValidationError
 from audiencelab.mcp._errors import ErrorHints, say_remedy
 from audiencelab.mcp._schema import ATTRIBUTE_FILTERS, filters_schema
 from audiencelab.mcp._tools import ToolContext
-from audiencelab.mcp._vocabulary import attribute_values
+from audiencelab.mcp._vocabulary import attribute_values, bundled_use_in
 
 if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
@@ -111,7 +111,7 @@ def register_resources(server: MCPServer[Any], ctx: ToolContext) -> None:
             raise _resource_error(exc, uri) from None
         body = {
             "name": listed.name,
-            "use_in": ATTRIBUTE_FILTERS.get(listed.name, ""),
+            "use_in": ATTRIBUTE_FILTERS.get(listed.name) or bundled_use_in(listed.name) or "",
             "count": listed.count,
             "values": values,
         }
