@@ -75,6 +75,7 @@ def _imports(path: Path) -> set[str]:
     return names
 
 
+@pytest.mark.slow
 def test_the_sync_client_is_generated_from_the_async_one_and_current() -> None:
     result = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "unasync.py"), "--check"],
@@ -259,6 +260,7 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
+@pytest.mark.slow
 def test_no_import_circle_among_audiencelab_modules() -> None:
     """Arrows point down: no module imports (at import or in a function) one that imports it
     back, through any path. Imports for type checkers alone are allowed to point up."""
@@ -288,6 +290,7 @@ RUNNERS = [
 
 
 @pytest.mark.parametrize("runner", RUNNERS)
+@pytest.mark.slow
 def test_the_runners_import_no_client_even_for_types(runner: str) -> None:
     graph = _import_graph(for_types=True)
     above = {

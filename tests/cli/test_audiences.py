@@ -24,6 +24,7 @@ def read_jsonl(path: Path) -> list[dict[str, str]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
+@pytest.mark.slow
 def test_create_with_flags_then_export_gives_matching_people(cli: CLI, tmp_path: Path) -> None:
     audience_id = create_audience(
         cli,
@@ -275,6 +276,7 @@ def test_show_lists_the_first_people(cli: CLI) -> None:
     assert "--rows: must be between 1 and 1000" in run.stderr
 
 
+@pytest.mark.slow
 def test_an_audience_still_building(slow_cli: CLI, tmp_path: Path) -> None:
     audience_id = create_audience(slow_cli, "Slow", "--city", "Boston")
     run = slow_cli("audiences", "show", audience_id)
@@ -311,6 +313,7 @@ def test_export_refuses_to_overwrite_then_overwrites(cli: CLI, tmp_path: Path) -
     assert "--format jsonl" in run.stderr
 
 
+@pytest.mark.slow
 def test_export_to_parquet(cli: CLI, tmp_path: Path) -> None:
     import pyarrow.parquet as pq
 

@@ -154,6 +154,7 @@ def test_api_errors_exit_1_and_an_unknown_outcome_says_to_check(failing_url: str
     assert run.stderr.count("\n") == 1  # one line: the SDK's own warning is not repeated
 
 
+@pytest.mark.slow
 def test_network_errors_exit_1(unused_port_url: str) -> None:
     run = CLI(unused_port_url)("audiences", "list")
     assert run.code == 1

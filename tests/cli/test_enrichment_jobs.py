@@ -76,6 +76,7 @@ def test_the_readme_pattern_works_for_more_than_10000_records(
     assert [r["FIRST_NAME"] for r in rows] == [f"Person{i}" for i in range(10_001)]
 
 
+@pytest.mark.slow
 def test_wait_and_download_take_several_ids(cli: CLI, tmp_path: Path) -> None:
     _contacts(tmp_path / "a.csv", 3, "ann")
     _contacts(tmp_path / "b.csv", 2, "bob")

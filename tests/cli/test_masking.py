@@ -50,12 +50,14 @@ def echoing() -> Iterator[str]:
     httpd.server_close()
 
 
+@pytest.mark.slow
 def test_an_error_message_quoting_the_key_is_printed_masked(echoing: str) -> None:
     run = CLI(echoing)("audiences", "list")  # the runner fails the test if the key is printed
     assert run.code != 0
     assert f"key {HIDDEN} refused" in run.stderr
 
 
+@pytest.mark.slow
 def test_a_log_record_quoting_the_key_is_printed_masked(echoing: str) -> None:
     # --verbose shows the SDK's own records, among them the unknown-outcome warning (which
     # quotes the server's message).
@@ -66,6 +68,7 @@ def test_a_log_record_quoting_the_key_is_printed_masked(echoing: str) -> None:
     assert all(HIDDEN in line for line in logged)
 
 
+@pytest.mark.slow
 def test_the_key_given_as_an_option_is_masked_too(echoing: str) -> None:
     run = CLI(echoing, key=None)("--api-key", KEY, "audiences", "list")
     assert f"key {HIDDEN} refused" in run.stderr

@@ -94,6 +94,7 @@ async def test_mcp_lists_a_bundled_list(sandbox: Sandbox, tmp_path: Path) -> Non
 # -- 2: export -o - writes to standard output ---------------------------------------------------
 
 
+@pytest.mark.slow
 def test_export_to_standard_output_pipes_the_people(tmp_path: Path) -> None:
     env = sandbox_env(tmp_path / "data")
     made = run_process(["--sandbox", "audiences", "create", "--name", "P", "--city", "Reno"], env)
@@ -133,6 +134,7 @@ def test_export_to_standard_output_refuses_resume_and_json(cli: CLI, failing_url
 # -- 3 and 12: the output's name and format are checked before anything starts ------------------
 
 
+@pytest.mark.slow
 def test_a_format_that_contradicts_the_suffix_is_refused(tmp_path: Path) -> None:
     env = sandbox_env(tmp_path / "data")
     run = run_process(
@@ -207,6 +209,7 @@ def test_resume_uses_the_checkpoints_page_size(cli: CLI, sandbox: Sandbox, tmp_p
     assert "--page-size 300" in run.stderr
 
 
+@pytest.mark.slow
 def test_a_checkpoint_refusal_comes_before_any_waiting(
     cli: CLI, sandbox: Sandbox, tmp_path: Path
 ) -> None:
@@ -240,6 +243,7 @@ def test_a_checkpoint_refusal_comes_before_any_waiting(
 # -- 7 and 8: a --sandbox command's own address is not shown, nor cached -------------------------
 
 
+@pytest.mark.slow
 def test_a_sandbox_404_does_not_show_the_stopped_sandbox_address(tmp_path: Path) -> None:
     run = run_process(
         ["--sandbox", "audiences", "show", "no-such-audience"], sandbox_env(tmp_path / "data")
@@ -249,6 +253,7 @@ def test_a_sandbox_404_does_not_show_the_stopped_sandbox_address(tmp_path: Path)
     assert "127.0.0.1" not in run.stderr
 
 
+@pytest.mark.slow
 def test_sandbox_links_point_at_sandbox_serve(tmp_path: Path) -> None:
     env = sandbox_env(tmp_path / "data")
     run = run_process(
@@ -260,6 +265,7 @@ def test_sandbox_links_point_at_sandbox_serve(tmp_path: Path) -> None:
     assert created["install_url"].startswith("http://127.0.0.1:8765/_sandbox/pixels/")
 
 
+@pytest.mark.slow
 def test_sandbox_runs_leave_no_vocabulary_folders(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     env = {**sandbox_env(tmp_path / "data"), "AUDIENCELAB_CACHE_DIR": str(cache)}
@@ -288,6 +294,7 @@ def test_the_cache_setting_is_restored_after_a_sandbox_run(tmp_path: Path) -> No
 # -- 10: a misspelled flag, and no command at all ----------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_misspelled_flag_is_one_error_line_with_the_closest_flag(tmp_path: Path) -> None:
     run = run_process(["audiences", "create", "--name", "x", "--citys", "Boston"], {})
     assert run.code == 2
@@ -310,6 +317,7 @@ def test_a_misspelled_flag_is_one_error_line_with_the_closest_flag(tmp_path: Pat
     assert "╭" not in run.stderr
 
 
+@pytest.mark.slow
 def test_no_command_shows_the_help_and_exits_0() -> None:
     run = run_process([], {})
     assert run.code == 0, run.stderr
@@ -354,6 +362,7 @@ def _config(tmp_path: Path, text: str, mode: int = 0o600) -> dict[str, str]:
     return {"XDG_CONFIG_HOME": str(tmp_path / "config")}
 
 
+@pytest.mark.slow
 def test_a_profile_gives_the_key_and_address(sandbox: Sandbox, tmp_path: Path) -> None:
     env = _config(
         tmp_path,
@@ -382,6 +391,7 @@ def test_a_profile_gives_the_key_and_address(sandbox: Sandbox, tmp_path: Path) -
     assert run.code == 3
 
 
+@pytest.mark.slow
 def test_a_readable_config_file_is_warned_about(sandbox: Sandbox, tmp_path: Path) -> None:
     env = _config(
         tmp_path,
@@ -413,6 +423,7 @@ def test_config_mistakes_are_one_line(
     assert "k123456" not in run.stderr
 
 
+@pytest.mark.slow
 def test_a_profile_asked_for_without_a_file(tmp_path: Path) -> None:
     env = {"XDG_CONFIG_HOME": str(tmp_path / "none")}
     run = run_process(["--profile", "work", "audiences", "list"], env)
@@ -424,6 +435,7 @@ def test_a_profile_asked_for_without_a_file(tmp_path: Path) -> None:
     assert "--profile is not used with --sandbox" in run.stderr
 
 
+@pytest.mark.slow
 def test_version_short_flag() -> None:
     run = run_process(["-V"], {})
     assert run.code == 0
@@ -439,6 +451,7 @@ def _left(ctx: object) -> list[str]:
     return [*protected, *getattr(ctx, "args", [])]
 
 
+@pytest.mark.slow
 def test_every_command_has_examples_that_parse() -> None:
     import shlex
 
@@ -486,6 +499,7 @@ def test_every_command_has_examples_that_parse() -> None:
     assert "$ audiencelab audiences export ID -o - --format jsonl" in help_run.stdout
 
 
+@pytest.mark.slow
 def test_format_values_are_completed() -> None:
     env = {
         "_AUDIENCELAB_COMPLETE": "complete_bash",
@@ -513,6 +527,7 @@ def test_one_problem_spec_is_singular(cli: CLI, tmp_path: Path) -> None:
     assert "1 of 2 specs has problems (nothing was sent)" in run.stderr
 
 
+@pytest.mark.slow
 def test_preview_says_the_sandbox_audience_stops_at_its_size_limit(tmp_path: Path) -> None:
     run = run_process(
         ["--sandbox", "audiences", "preview", "--state", "CA", "-n", "1"],
@@ -532,6 +547,7 @@ def test_preview_says_the_sandbox_audience_stops_at_its_size_limit(tmp_path: Pat
         assert "size limit" not in small.stderr
 
 
+@pytest.mark.slow
 def test_a_sandbox_commands_links_work_while_it_runs(tmp_path: Path) -> None:
     """The links are shown with sandbox serve's address, but the command itself uses its own
     sandbox's: a job's result is downloaded through its csv_url."""

@@ -31,6 +31,7 @@ def assert_matches_nyc_engineers(row: dict[str, Any]) -> None:
     assert row["COMPANY_INDUSTRY"] == "Software Development"
 
 
+@pytest.mark.slow
 def test_issue_snippet_sync(client: AudienceLab) -> None:
     result = client.audiences.create(
         name="Software Engineers in NYC", filters=NYC_ENGINEERS, days_back=30
@@ -62,6 +63,7 @@ async def test_issue_snippet_async(aclient: AsyncAudienceLab) -> None:
     assert page.total_records == len(listed)
 
 
+@pytest.mark.slow
 def test_sync_and_async_read_the_same_people(client: AudienceLab, sandbox: Any) -> None:
     import anyio
 
@@ -113,6 +115,7 @@ def test_list_pages_through_every_audience(client: AudienceLab) -> None:
     assert {a.name for a in listed if a.id in ids} == {f"list {i}" for i in range(5)}
 
 
+@pytest.mark.slow
 def test_tenancy(client: AudienceLab, other_client: AudienceLab) -> None:
     mine = client.audiences.create(name="mine", filters={"city": ["Boston"]}).audience_id
     assert mine not in {a.id for a in other_client.audiences.list()}

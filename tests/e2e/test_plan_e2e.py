@@ -173,6 +173,7 @@ def test_a_dry_run_shows_the_bytes_a_send_sends(server: PlainServer, client: Aud
     assert server.paths("GET").count("/audiences/attributes/industries") == 1
 
 
+@pytest.mark.slow
 def test_structure_values_and_min_count_problems_come_together_before_any_create(
     server: PlainServer, client: AudienceLab
 ) -> None:
@@ -281,6 +282,7 @@ async def test_the_async_client_does_not_stall_either() -> None:
     ],
     ids=["gzip", "nested", "not-json", "no-block", "data-not-a-list"],
 )
+@pytest.mark.slow
 def test_a_garbled_list_never_breaks_a_create(answer: Answer) -> None:
     def route(method: str, path: str, body: Any) -> Answer:
         return (

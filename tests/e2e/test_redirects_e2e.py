@@ -89,6 +89,7 @@ def _keys(server: Server) -> list[str | None]:
 
 
 @pytest.mark.parametrize("follow", [True, False])
+@pytest.mark.slow
 def test_an_api_call_redirected_elsewhere_does_not_carry_the_key(
     api: Server, elsewhere: Server, follow: bool
 ) -> None:
@@ -100,6 +101,7 @@ def test_an_api_call_redirected_elsewhere_does_not_carry_the_key(
     assert _keys(elsewhere) == [None]  # followed, without the key
 
 
+@pytest.mark.slow
 def test_a_redirect_within_the_api_keeps_the_key(api: Server, elsewhere: Server) -> None:
     with AudienceLab(api_key=KEY, base_url=api.url) as client:
         assert client.audiences.list(page=1).data == []
@@ -107,6 +109,7 @@ def test_a_redirect_within_the_api_keeps_the_key(api: Server, elsewhere: Server)
     assert elsewhere.seen == []
 
 
+@pytest.mark.slow
 def test_a_download_redirected_elsewhere_does_not_carry_the_key(
     api: Server, elsewhere: Server, tmp_path: Path
 ) -> None:
@@ -121,6 +124,7 @@ def test_a_download_redirected_elsewhere_does_not_carry_the_key(
 
 
 @pytest.mark.anyio
+@pytest.mark.slow
 async def test_the_async_client_does_the_same(api: Server, elsewhere: Server) -> None:
     http = httpx2.AsyncClient(follow_redirects=True)
     async with AsyncAudienceLab(api_key=KEY, base_url=api.url, http_client=http) as client:
@@ -130,6 +134,7 @@ async def test_the_async_client_does_the_same(api: Server, elsewhere: Server) ->
     assert _keys(elsewhere) == [None]
 
 
+@pytest.mark.slow
 def test_a_result_url_elsewhere_never_gets_the_key(elsewhere: Server, tmp_path: Path) -> None:
     job = EnrichmentJob(id="j", status="COMPLETED", csv_url=elsewhere.url + "/r.csv")
     with AudienceLab(api_key=KEY, base_url="http://localhost:9") as client:
@@ -191,6 +196,7 @@ def looping() -> Iterator[tuple[str, list[Seen]]]:
     yield from _recording(answer)
 
 
+@pytest.mark.slow
 def test_a_redirect_loop_ends_after_ten_redirects(looping: tuple[str, list[Seen]]) -> None:
     url, seen = looping
     with (
@@ -204,6 +210,7 @@ def test_a_redirect_loop_ends_after_ten_redirects(looping: tuple[str, list[Seen]
 
 
 @pytest.mark.anyio
+@pytest.mark.slow
 async def test_the_async_client_ends_a_loop_too(looping: tuple[str, list[Seen]]) -> None:
     url, seen = looping
     async with AsyncAudienceLab(api_key=KEY, base_url=url) as client:
@@ -230,6 +237,7 @@ def moved() -> Iterator[tuple[str, list[Seen]]]:
     ("status", "method_after"),
     [(301, "GET"), (302, "GET"), (303, "GET"), (307, "POST"), (308, "POST")],
 )
+@pytest.mark.slow
 def test_a_post_redirected_becomes_a_get_only_where_browsers_do_so(
     moved: tuple[str, list[Seen]], status: int, method_after: str
 ) -> None:

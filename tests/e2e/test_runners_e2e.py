@@ -110,6 +110,7 @@ def pages_of(rows: list[dict[str, str]], announced: int, size: int) -> Callable[
 
 @FLAVOURS
 @pytest.mark.parametrize(("announced", "warned"), [(7, True), (5, False)])
+@pytest.mark.slow
 def test_export_warns_when_the_rows_written_differ_from_total_records(
     flavour: str, announced: int, warned: bool, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -134,6 +135,7 @@ def test_export_warns_when_the_rows_written_differ_from_total_records(
 
 @FLAVOURS
 @pytest.mark.audiencelab_sandbox(max_audience_size=4_000, rate_limit=4)
+@pytest.mark.slow
 def test_record_batches_slow_down_when_rate_limited(
     flavour: str, caplog: pytest.LogCaptureFixture, audiencelab_sandbox: AudienceLabSandbox
 ) -> None:
@@ -188,6 +190,7 @@ def test_a_403_stops_the_rest_of_create_many(flavour: str, tmp_path: Path) -> No
     assert all(r.error is results[0].error for r in results[1:])
 
 
+@pytest.mark.slow
 def test_creates_in_flight_when_the_run_is_stopped_are_unknown_never_not_sent(
     tmp_path: Path,
 ) -> None:

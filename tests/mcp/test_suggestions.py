@@ -74,6 +74,7 @@ CASES: list[dict[str, Any]] = [
 
 
 @pytest.mark.parametrize("arguments", CASES)
+@pytest.mark.slow
 async def test_following_every_suggestion_gives_a_filter_that_still_narrows(
     tmp_path: Path, arguments: dict[str, Any]
 ) -> None:

@@ -97,6 +97,7 @@ async def test_audience_builds_then_serves_records_matching_its_filters(
         assert row_problems(row, filters) == []
 
 
+@pytest.mark.slow
 async def test_paging_arithmetic_and_stable_pages(client: httpx.AsyncClient, clock: Clock) -> None:
     audience_id = await create(client, AGE_ONLY)
     clock.advance(10)

@@ -134,6 +134,7 @@ def test_flags_set_the_config() -> None:
     assert config_from_flags({}).port == 8765
 
 
+@pytest.mark.slow
 def test_python_m_serves_until_ctrl_c() -> None:
     proc = subprocess.Popen(
         [

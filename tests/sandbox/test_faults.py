@@ -39,6 +39,7 @@ async def statuses(app: SandboxApp, n: int) -> list[int]:
         return [(await client.get("/audiences")).status_code for _ in range(n)]
 
 
+@pytest.mark.slow
 async def test_latency_delays_api_responses_but_not_health_checks() -> None:
     app = app_with(latency_ms=300)
     async with make_client(app) as client:
@@ -365,6 +366,7 @@ async def test_jobs_that_can_match_no_one_end_no_data(clock: Clock) -> None:
     app.close()
 
 
+@pytest.mark.slow
 def test_job_fail_rate_is_seeded_and_failed_jobs_have_no_file() -> None:
     def statuses(seed: int, rate: float) -> list[str]:
         config = SandboxConfig(

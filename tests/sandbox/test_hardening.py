@@ -575,6 +575,7 @@ def test_incomplete_requests_are_closed_after_their_deadline() -> None:
             assert client.get("/audiences").status_code == 200
 
 
+@pytest.mark.slow
 def test_a_slow_but_timely_request_is_answered() -> None:
     import socket
     import time

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import audiencelab.sandbox as sandbox
 
 SANDBOX_DIR = Path(sandbox.__file__).parent
@@ -35,6 +37,7 @@ def test_the_sandbox_imports_nothing_from_the_sdk() -> None:
     assert offenders == []
 
 
+@pytest.mark.slow
 def test_sibling_modules_share_only_public_names() -> None:
     """A module's underscore names are its own: what siblings share is a public name of its owner."""
     offenders = []

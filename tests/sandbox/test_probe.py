@@ -124,6 +124,7 @@ def test_random_filter_bodies(probe_schema: Any, body: dict[str, Any]) -> None:
 
 @settings(SETTINGS, max_examples=60)
 @given(body=job_bodies())
+@pytest.mark.slow
 def test_random_enrichment_bodies(
     probe_schema: Any, probe_server: Sandbox, body: dict[str, Any]
 ) -> None:

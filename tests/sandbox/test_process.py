@@ -85,6 +85,7 @@ def test_newcomer_flow_with_curl_and_httpx(server: ServerProcess) -> None:
     assert "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_curl_with_a_bad_key_gets_401(server: ServerProcess) -> None:
     done = run_official_curl_example(server.base_url, "sk_test_unknown")
     assert done.returncode == 0, (done.returncode, done.stdout, done.stderr)

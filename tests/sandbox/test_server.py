@@ -18,6 +18,7 @@ from .conftest import KEY, OTHER_KEY
 from .helpers import row_problems
 
 
+@pytest.mark.slow
 def test_sandbox_starts_fast_and_stops_fast() -> None:
     timings = []
     for _ in range(5):

@@ -30,6 +30,7 @@ from .conftest import KEY, OTHER_KEY
 
 
 @pytest.mark.anyio
+@pytest.mark.slow
 async def test_the_budget_hands_out_bytes_in_order_and_times_out() -> None:
     budget = ByteBudget(100)
     assert await budget.acquire(60, 1) == 60
@@ -103,6 +104,7 @@ def held_pages(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     state["release"].set()
 
 
+@pytest.mark.slow
 def test_pages_are_built_off_the_event_loop_a_few_at_a_time(held_pages: dict[str, Any]) -> None:
     config = SandboxConfig(port=0, build_seconds=0, api_keys=(KEY, OTHER_KEY))
     with Sandbox(config) as sb, sb.client(timeout=30) as client:

@@ -37,6 +37,7 @@ class Refused:
 
 @settings(max_examples=300, deadline=None)
 @given(ROWS)
+@pytest.mark.slow
 def test_json_lines_of_strings_are_the_json_modules_bytes(rows: list[dict[str, Any]]) -> None:
     expected = stdlib_lines(rows)
     body, _columns, _known = formats.jsonl_page(rows, None, frozenset())

@@ -58,6 +58,7 @@ def test_no_geography_check_when_off() -> None:
     assert (report.problems, report.warnings) == ([], [])
 
 
+@pytest.mark.slow
 def test_city_names_compare_as_usps_writes_them() -> None:
     assert city_key("St. Louis") == city_key("saint louis") == "saint louis"
     assert city_key("San José") == city_key("SAN JOSE")

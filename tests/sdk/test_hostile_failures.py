@@ -164,6 +164,7 @@ def test_a_url_the_library_refuses_is_an_sdk_error(garbled_created: RawServer) -
 
 # A test's own locals are walked with the traceback, so the keys and settings below are named by
 # their index and read inline, never held by a local of the test.
+@pytest.mark.slow
 def test_a_parser_that_fails_in_any_way_gives_an_sdk_error() -> None:
     # Not only ValueError: whatever reading a success raises becomes APIResponseValidationError.
     for failure in (KeyError("audienceId"), AttributeError("x"), IndexError(0), RecursionError()):

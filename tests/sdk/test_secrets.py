@@ -210,6 +210,7 @@ def _strings_of(obj: object) -> list[str]:
     ]
 
 
+@pytest.mark.slow
 def test_the_library_logs_nothing_unless_the_application_configures_logging(
     dropping_server: str,
 ) -> None:

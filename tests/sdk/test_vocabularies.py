@@ -61,6 +61,7 @@ def test_every_vocabulary_has_values_and_a_source(vocabularies: dict[str, Vocabu
 
 @settings(max_examples=400, deadline=None)
 @given(data=st.data())
+@pytest.mark.slow
 def test_a_one_edit_typo_is_refused_with_the_value_as_suggestion(
     vocabularies: dict[str, Vocabulary], data: st.DataObject
 ) -> None:
@@ -83,6 +84,7 @@ def test_a_one_edit_typo_is_refused_with_the_value_as_suggestion(
 
 @settings(max_examples=300, deadline=None)
 @given(data=st.data())
+@pytest.mark.slow
 def test_known_values_pass_in_any_case_and_spacing(
     vocabularies: dict[str, Vocabulary], data: st.DataObject
 ) -> None:

@@ -99,6 +99,7 @@ def _trigger(*args: str, env: dict[str, str] | None = None) -> subprocess.Comple
     )  # fmt: skip
 
 
+@pytest.mark.slow
 def test_listen_sandbox_plus_trigger_shows_the_events_within_a_second() -> None:
     with listening("--sandbox") as (out, err):
         _, ready = err.until(lambda line: "now delivers here" in line)
@@ -136,6 +137,7 @@ def _served_env(sb: Sandbox) -> dict[str, str]:
     return _env(AUDIENCELAB_BASE_URL=sb.base_url, AUDIENCELAB_API_KEY=sb.api_key)
 
 
+@pytest.mark.slow
 def test_json_lines_and_a_duplicate_is_reported_not_processed_twice(served: Sandbox) -> None:
     env = _served_env(served)
     pixel_id = make_pixel(served, None)
@@ -154,6 +156,7 @@ def test_json_lines_and_a_duplicate_is_reported_not_processed_twice(served: Sand
     assert all("delivered" in line and "attempts: 200" in line for line in outcomes)
 
 
+@pytest.mark.slow
 def test_forward_to_sends_the_exact_bytes_and_headers_and_reports_the_status(
     served: Sandbox,
 ) -> None:
@@ -181,6 +184,7 @@ def httpx_get(sb: Sandbox, path: str) -> Any:
         return client.get(path).json()
 
 
+@pytest.mark.slow
 def test_a_wrong_signature_is_refused_and_the_trigger_says_it_failed(served: Sandbox) -> None:
     env = _served_env(served)
     pixel_id = make_pixel(served, None)
@@ -193,6 +197,7 @@ def test_a_wrong_signature_is_refused_and_the_trigger_says_it_failed(served: San
     assert not [t for _, t in out.seen if t.endswith("new")]
 
 
+@pytest.mark.slow
 def test_listen_without_a_secret_warns_and_prints_unverified() -> None:
     with listening() as (out, err):
         url = err.until(lambda line: line.startswith("Listening on"))[1].split()[2]
@@ -228,6 +233,7 @@ def test_usage_errors_are_one_line_and_exit_2(args: list[str], words: str) -> No
     assert "Traceback" not in result.output
 
 
+@pytest.mark.slow
 def test_trigger_of_a_pixel_without_a_webhook_url_says_how_to_fix_it(served: Sandbox) -> None:
     env = _served_env(served)
     pixel_id = make_pixel(served, None)

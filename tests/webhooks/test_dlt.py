@@ -30,6 +30,7 @@ def _rows(pipeline: Any, pixel_id: str, version: str) -> list[tuple[Any, ...]]:
 
 
 @pytest.mark.parametrize("version", ["v3", "v4"])
+@pytest.mark.slow
 def test_pushed_events_are_the_polled_rows_and_a_duplicate_is_one_row(
     sandbox: Sandbox,
     make_pipeline: Callable[..., Any],  # noqa: F811

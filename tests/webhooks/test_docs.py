@@ -20,6 +20,7 @@ def test_the_page_has_its_examples() -> None:
 
 
 @pytest.mark.parametrize("code", BLOCKS, ids=[f"block{i}" for i in range(len(BLOCKS))])
+@pytest.mark.slow
 def test_each_python_block_runs(code: str, tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AUDIENCELAB_")}
     env["RUNTIME__DLTHUB_TELEMETRY"] = "false"

@@ -7,6 +7,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 HEAVY = ("starlette", "uvicorn", "anyio", "httpx2", "audiencelab.sandbox", "audiencelab.cli")
 
 
@@ -16,6 +18,7 @@ def _loaded(statement: str) -> list[str]:
     return [m for m in json.loads(out.stdout) if m.split(".")[0] in HEAVY or m.startswith(HEAVY)]
 
 
+@pytest.mark.slow
 def test_the_webhooks_module_stays_light_until_the_receiver_is_used() -> None:
     assert _loaded("from audiencelab import webhooks; webhooks.parse_events(b'[]')") == []
     assert "starlette" in _loaded("from audiencelab.webhooks import WebhookReceiver")

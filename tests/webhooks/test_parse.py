@@ -254,6 +254,7 @@ FUZZ = settings(max_examples=300, deadline=None, database=None,
 
 @FUZZ
 @given(JSON)
+@pytest.mark.slow
 def test_fuzz_any_json_value(value: Any) -> None:
     _try(json.dumps(value).encode())
 
@@ -273,6 +274,7 @@ def test_fuzz_deep_nesting(depth: int, opener: str) -> None:
 
 @FUZZ
 @given(st.lists(st.sampled_from(list(EVENT)), max_size=8), JSON)
+@pytest.mark.slow
 def test_fuzz_wrong_types_in_real_fields(names: list[str], value: Any) -> None:
     event = dict(EVENT)
     for name in names:

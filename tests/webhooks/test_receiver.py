@@ -116,6 +116,7 @@ def test_events_go_to_an_asyncio_queue() -> None:
                                                       _event(2)["event_timestamp"]]  # fmt: skip
 
 
+@pytest.mark.slow
 def test_refusals_name_what_was_wrong_and_hand_nothing_on() -> None:
     got: list[PixelEvent] = []
     refused: list[tuple[int, str]] = []

@@ -58,6 +58,7 @@ def _polled(sb: Sandbox, pixel_id: str, version: str) -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("version", ["v3", "v4"])
+@pytest.mark.slow
 def test_delivered_events_are_the_pixel_s_own_signed_with_its_secret(
     sandbox: Sandbox, version: str
 ) -> None:
@@ -90,6 +91,7 @@ def test_delivered_events_are_the_pixel_s_own_signed_with_its_secret(
 @pytest.mark.parametrize("shape", ["object", "array", "result", "events"])
 @pytest.mark.parametrize("layout", ["nested", "flat"])
 @pytest.mark.parametrize("aliases", [False, True])
+@pytest.mark.slow
 def test_every_shape_and_layout_parses_to_the_same_events(
     sandbox: Sandbox, shape: str, layout: str, aliases: bool
 ) -> None:
@@ -118,6 +120,7 @@ def test_every_shape_and_layout_parses_to_the_same_events(
     assert events == expected[:3]
 
 
+@pytest.mark.slow
 def test_a_receiver_that_answers_500_twice_gets_the_event_a_third_time(sandbox: Sandbox) -> None:
     recorder = Recorder(statuses=(500, 500))
     with serving(recorder) as url:
@@ -136,6 +139,7 @@ def test_a_receiver_that_answers_500_twice_gets_the_event_a_third_time(sandbox: 
     assert times[2] - times[1] >= 0.09
 
 
+@pytest.mark.slow
 def test_timeouts_and_refused_connections_are_retried_then_failed() -> None:
     config = SandboxConfig(port=0, webhook_backoff=0.01, webhook_timeout=0.2, webhook_attempts=3)
     with Sandbox(config) as sb:
@@ -154,6 +158,7 @@ def test_timeouts_and_refused_connections_are_retried_then_failed() -> None:
         assert record["attempts"][0]["status"] is None
 
 
+@pytest.mark.slow
 def test_faults_duplicate_out_of_order_wrong_signature_slow(sandbox: Sandbox) -> None:
     recorder = Recorder()
     with serving(recorder) as url:
@@ -182,6 +187,7 @@ def test_faults_duplicate_out_of_order_wrong_signature_slow(sandbox: Sandbox) ->
 
 
 @pytest.mark.parametrize("scheme", ["secret", "both"])
+@pytest.mark.slow
 def test_the_secret_scheme_and_both(scheme: str) -> None:
     with Sandbox(SandboxConfig(port=0, webhook_scheme=scheme)) as sb:
         recorder = Recorder()
@@ -215,6 +221,7 @@ def test_deliveries_go_to_loopback_only_unless_allowed(sandbox: Sandbox) -> None
         assert _trigger(sb, other).status_code == 202
 
 
+@pytest.mark.slow
 def test_the_tools_need_the_key_and_check_their_input(sandbox: Sandbox) -> None:
     pixel_id = make_pixel(sandbox, "http://127.0.0.1:9/")
     for method, path in (("POST", f"/_sandbox/pixels/{pixel_id}/trigger"),
@@ -254,6 +261,7 @@ def test_event_type_picks_the_events_of_one_type(sandbox: Sandbox) -> None:
     assert [e.event_type for e in events] == ["page_view"] * 4
 
 
+@pytest.mark.slow
 def test_a_schedule_delivers_without_a_trigger_and_the_secret_survives_a_restart(
     tmp_path: Any,
 ) -> None:
