@@ -61,6 +61,9 @@ __all__ = [
     "Remedy",
     "UnprocessableEntityError",
     "WaitTimeoutError",
+    "WebhookError",
+    "WebhookPayloadError",
+    "WebhookSignatureError",
 ]
 
 Loc = tuple[str | int, ...]

